@@ -1,0 +1,76 @@
+// The relay assembled: config, plugins, marshallers, endpoints, routes and
+// the listener, and the lifecycle that runs them.
+#pragma once
+
+#include "cli.hpp"
+#include "config/config.hpp"
+#include "endpoint_host.hpp"
+#include "http/listener.hpp"
+#include "metrics.hpp"
+#include "plugin_loader.hpp"
+#include "router.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace araldo::detail {
+
+class app {
+public:
+    explicit app(cli_options cli);
+    ~app();
+
+    // Everything up to (not including) binding: throws config_error.
+    void load();
+    // Only the plugin folders (for --list-plugins without a config).
+    void load_plugins_only();
+
+    std::string summary() const;           // for --check
+    std::string plugin_listing() const;    // for --list-plugins
+
+    // Binds and serves until a signal; returns the process exit code.
+    int run();
+
+    // Test hooks.
+    asio::io_context& io() { return io_; }
+    http_listener& listener() { return *listener_; }
+    const std::vector<std::unique_ptr<endpoint_host>>& endpoints() const { return endpoints_; }
+    const class metrics& metrics() const { return metrics_; }
+
+private:
+    void scan_plugins(const std::vector<std::string>& config_dirs);
+    void build_marshallers();
+    void build_endpoints();
+    void register_core_routes();
+    void wait_for_signal();
+    void begin_shutdown();
+    void finish_if_stopped();
+    void on_endpoint_done(endpoint_host& host, std::exception_ptr e);
+    std::vector<std::string> health_problems() const;
+    std::string render_metrics() const;
+
+    cli_options cli_;
+    // Declared first so it is destroyed last: endpoints own I/O objects bound to it.
+    asio::io_context io_{1};
+    std::shared_ptr<spdlog::logger> log_;
+    config config_;
+    plugin_loader loader_;
+    class metrics metrics_;
+    std::unique_ptr<http_listener> listener_;
+    std::unique_ptr<router> router_;
+    std::vector<std::pair<std::string, std::unique_ptr<marshaller>>> marshallers_;
+    std::vector<std::unique_ptr<endpoint_host>> endpoints_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::unique_ptr<asio::signal_set> signals_;
+    std::unique_ptr<asio::steady_timer> deadline_;
+    bool stopping_ = false;
+    std::size_t running_ = 0;
+};
+
+}  // namespace araldo::detail

@@ -1,0 +1,80 @@
+#include "cli.hpp"
+
+#include <string_view>
+
+namespace araldo::detail {
+
+std::string usage_text() {
+    return R"(usage: araldo [options]
+
+Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
+as configured in a YAML file.
+
+options:
+  -c, --config FILE     configuration file (default: ./araldo.yaml)
+      --check           validate the config and plugins, print a summary, exit
+      --list-plugins    list the plugins found and exit
+      --plugin-dir DIR  also load plugins from DIR (repeatable)
+      --log-level LEVEL trace, debug, info, warn, error, critical or off
+      --version         print the version and exit
+  -h, --help            print this help and exit
+
+exit codes: 0 clean stop, 1 runtime failure, 2 usage or config error
+)";
+}
+
+cli_parse parse_cli(int argc, const char* const* argv) {
+    cli_parse out;
+    auto& o = out.options;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        std::string inline_value;
+        bool has_inline = false;
+        if (arg.starts_with("--") && arg.find('=') != std::string_view::npos) {
+            inline_value = std::string(arg.substr(arg.find('=') + 1));
+            arg = arg.substr(0, arg.find('='));
+            has_inline = true;
+        }
+        auto value = [&](std::string& into) {
+            if (has_inline) {
+                into = inline_value;
+                return true;
+            }
+            if (i + 1 >= argc) {
+                out.error = std::string(arg) + " needs a value";
+                return false;
+            }
+            into = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (arg == "-c" || arg == "--config") {
+            if (!value(o.config)) return out;
+            o.config_given = true;
+        } else if (arg == "--plugin-dir") {
+            if (!value(v)) return out;
+            o.plugin_dirs.push_back(v);
+        } else if (arg == "--log-level") {
+            if (!value(v)) return out;
+            o.log_level = v;
+        } else if (arg == "--check") {
+            o.check = true;
+        } else if (arg == "--list-plugins") {
+            o.list_plugins = true;
+        } else if (arg == "--version") {
+            o.version = true;
+        } else if (arg == "-h" || arg == "--help") {
+            o.help = true;
+        } else {
+            out.error = "unknown argument '" + std::string(arg) + "'";
+            return out;
+        }
+        if (has_inline && (arg == "--check" || arg == "--list-plugins" || arg == "--version" || arg == "--help")) {
+            out.error = std::string(arg) + " takes no value";
+            return out;
+        }
+    }
+    return out;
+}
+
+}  // namespace araldo::detail

@@ -1,0 +1,182 @@
+#include "config/config.hpp"
+
+#include "config/nearest.hpp"
+#include "config/option_validator.hpp"
+#include "config/yaml_source.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace araldo::detail {
+
+const option_table& global_option_table() {
+    static const option_table table{
+        {"server-port", option_type::integer, "54321",
+         "TCP port of the one HTTP listener (WebSocket, HTTP endpoints, /_health/, /metrics); 0 picks a free port"},
+        {"bind", option_type::string, "127.0.0.1", "address the listener binds to; 0.0.0.0 or :: for every interface"},
+        {"log-level", option_type::string, "info", "trace, debug, info, warn, error, critical or off"},
+        {"plugin-dirs", option_type::string_list, "[]",
+         "extra folders scanned for plugin .so files, besides --plugin-dir and the install's default"},
+        {"shutdown-timeout", option_type::duration, "5s",
+         "how long a SIGINT/SIGTERM waits for endpoints to drain before exiting"},
+        {"data-dir", option_type::string, "./data", "where endpoints persist state (dead letters, spools)"},
+        {"static-dir", option_type::string, "", "files served at / (the web client); empty: none"},
+        {"admin-token", option_type::string, "", "bearer token for the admin API; empty: admin API disabled"},
+    };
+    return table;
+}
+
+namespace {
+
+const std::vector<std::string> top_level_keys{"global", "plugins", "routes"};
+const std::vector<std::string> plugin_section_keys{"araldo.marshalling", "araldo.endpoints.endpoint"};
+const std::vector<std::string> log_levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+void check_map_keys(const YAML::Node& node, const std::string& file, const std::vector<std::string>& valid,
+                    const std::string& where) {
+    std::vector<std::string> seen;
+    for (const auto& kv : node) {
+        const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string{};
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+            throw config_error(mark_of(kv.first, file), "duplicate key '" + key + "' in " + where);
+        }
+        seen.push_back(key);
+        if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
+            throw config_error(mark_of(kv.first, file), "unknown key '" + key + "' in " + where,
+                               suggest(key, valid));
+        }
+    }
+}
+
+// Applies ARALDO_* variables on top of the file, each parsed as a YAML scalar.
+void apply_env_overrides(options& opts, const env_lookup& env) {
+    for (const auto& o : global_env_overrides) {
+        auto value = env(o.variable);
+        if (!value) continue;
+        const auto& table = global_option_table();
+        auto spec = std::find_if(table.begin(), table.end(), [&](const auto& s) { return s.name == o.option; });
+        YAML::Node node = parse_yaml(*value, std::string("environment ") + o.variable);
+        std::string file = std::string("environment ") + o.variable;
+        opts.set(o.option, convert_option(node, *spec, file, env), source_mark{file, 0, 0}, true);
+    }
+}
+
+global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env) {
+    validation_input in{node, global_option_table(), file, env, {}, "global"};
+    options opts = validate_options(in);
+    apply_env_overrides(opts, env);
+    global_settings g;
+    g.config_file = file;
+    auto port = opts.integer("server-port");
+    if (port < 0 || port > 65535) opts.fail("server-port", "must be between 0 and 65535");
+    g.server_port = static_cast<std::uint16_t>(port);
+    g.bind = opts.string("bind");
+    g.log_level = opts.string("log-level");
+    if (std::find(log_levels.begin(), log_levels.end(), g.log_level) == log_levels.end()) {
+        opts.fail("log-level", "unknown level '" + g.log_level + "'", "valid: " + join(log_levels));
+    }
+    g.plugin_dirs = opts.string_list("plugin-dirs");
+    g.shutdown_timeout = opts.duration("shutdown-timeout");
+    g.data_dir = opts.string("data-dir");
+    g.static_dir = opts.string("static-dir");
+    g.admin_token = opts.string("admin-token");
+    return g;
+}
+
+std::string required_scalar(const YAML::Node& map, const char* key, const std::string& file,
+                            const env_lookup& env, const std::string& what) {
+    YAML::Node v = map[key];
+    if (!v || v.IsNull()) {
+        throw config_error(mark_of(map, file), what + " has no '" + key + "'",
+                           std::string("every plugin entry needs name and id"));
+    }
+    if (!v.IsScalar()) throw config_error(mark_of(v, file), std::string(key) + ": expected a string");
+    return substitute(v.Scalar(), mark_of(v, file), env);
+}
+
+std::vector<plugin_instance> read_instances(const YAML::Node& list, const std::string& file,
+                                            const env_lookup& env, const std::string& section,
+                                            bool endpoint) {
+    std::vector<plugin_instance> out;
+    if (!list || list.IsNull()) return out;
+    if (!list.IsSequence()) {
+        throw config_error(mark_of(list, file), section + ": expected a list of plugin entries",
+                           "each entry is a mapping with at least name and id");
+    }
+    for (const auto& item : list) {
+        if (!item.IsMap()) {
+            throw config_error(mark_of(item, file), section + ": each entry must be a mapping with name and id");
+        }
+        plugin_instance p;
+        p.name = required_scalar(item, "name", file, env, section + " entry");
+        p.id = required_scalar(item, "id", file, env, "'" + p.name + "'");
+        p.node.reset(item);
+        p.mark = mark_of(item, file);
+        p.id_mark = mark_of(item["id"], file);
+        if (endpoint && item["marshalling"] && !item["marshalling"].IsNull()) {
+            p.marshalling = required_scalar(item, "marshalling", file, env, "'" + p.name + "'");
+            p.marshalling_mark = mark_of(item["marshalling"], file);
+        }
+        auto dup = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.name == p.name; });
+        if (dup != out.end()) {
+            throw config_error(mark_of(item["name"], file), "duplicate name '" + p.name + "'",
+                               "first defined at " + dup->mark.str() + "; names must be unique");
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<route_entry> read_routes(const YAML::Node& node, const std::string& file, const env_lookup& env);
+
+config parse_config(const YAML::Node& root, const std::string& file, const env_lookup& env) {
+    if (!root || root.IsNull()) {
+        throw config_error({file, 1, 1}, "the config is empty", "see docs/configuration.md for a minimal file");
+    }
+    if (!root.IsMap()) throw config_error(mark_of(root, file), "expected a mapping at the top level");
+    check_map_keys(root, file, top_level_keys, "the top level");
+    config c;
+    c.file = file;
+    c.global = read_global(root["global"], file, env);
+    YAML::Node plugins = root["plugins"];
+    if (plugins && !plugins.IsNull()) {
+        if (!plugins.IsMap()) throw config_error(mark_of(plugins, file), "plugins: expected a mapping");
+        check_map_keys(plugins, file, plugin_section_keys, "plugins");
+        c.marshallers = read_instances(plugins["araldo.marshalling"], file, env, "araldo.marshalling", false);
+        c.endpoints = read_instances(plugins["araldo.endpoints.endpoint"], file, env,
+                                     "araldo.endpoints.endpoint", true);
+    }
+    std::vector<std::string> marshaller_names;
+    for (const auto& m : c.marshallers) marshaller_names.push_back(m.name);
+    for (const auto& e : c.endpoints) {
+        if (!e.marshalling.empty() &&
+            std::find(marshaller_names.begin(), marshaller_names.end(), e.marshalling) == marshaller_names.end()) {
+            throw config_error(e.marshalling_mark,
+                               "endpoint '" + e.name + "' uses undefined marshaller '" + e.marshalling + "'",
+                               marshaller_names.empty() ? "define it under plugins: araldo.marshalling"
+                                                        : suggest(e.marshalling, marshaller_names));
+        }
+    }
+    c.routes = read_routes(root["routes"], file, env);
+    std::vector<std::string> endpoint_names;
+    for (const auto& e : c.endpoints) endpoint_names.push_back(e.name);
+    auto check_name = [&](const std::string& name, const source_mark& mark, const char* role) {
+        if (std::find(endpoint_names.begin(), endpoint_names.end(), name) != endpoint_names.end()) return;
+        throw config_error(mark, std::string("route ") + role + " '" + name + "' is not a defined endpoint",
+                           endpoint_names.empty() ? "define endpoints under plugins: araldo.endpoints.endpoint"
+                                                  : suggest(name, endpoint_names));
+    };
+    for (const auto& r : c.routes) {
+        check_name(r.source, r.mark, "source");
+        for (const auto& t : r.targets) check_name(t.name, t.mark, "target");
+    }
+    return c;
+}
+
+config load_config(const std::string& path, const env_lookup& env) {
+    return parse_config(load_yaml_file(path), path, env);
+}
+
+}  // namespace araldo::detail

@@ -1,0 +1,62 @@
+// The core's side of an endpoint: its context (what the factory receives)
+// and the endpoint it made. Owned by the app for the process lifetime.
+#pragma once
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+namespace araldo::detail {
+
+class router;
+
+class endpoint_host final : public endpoint_context {
+public:
+    struct wiring {
+        std::string name;
+        std::string plugin_id;
+        std::size_t index = 0;  // position in the route table
+        options opts;
+        const global_settings* global = nullptr;
+        asio::any_io_executor executor;
+        const marshaller* marshalling = nullptr;
+        http_registry* http = nullptr;
+        metrics_registry* metrics = nullptr;
+        router* route = nullptr;
+    };
+
+    explicit endpoint_host(wiring w);
+
+    const std::string& name() const override { return w_.name; }
+    const options& opts() const override { return w_.opts; }
+    const global_settings& global() const override { return *w_.global; }
+    asio::any_io_executor executor() const override { return w_.executor; }
+    spdlog::logger& log() const override { return *log_; }
+    const marshaller& marshalling() const override { return *w_.marshalling; }
+    http_registry& http() override { return *w_.http; }
+    metrics_registry& metrics() override { return *w_.metrics; }
+    ingest_result ingest(std::string payload, bool binary, attributes attrs) override;
+    message_ptr emit(message::fields f) override;
+
+    const std::string& plugin_id() const { return w_.plugin_id; }
+    endpoint* get() const { return endpoint_.get(); }
+    void attach(std::unique_ptr<endpoint> ep) { endpoint_ = std::move(ep); }
+    // Set when run() ended with an exception; reported by health.
+    std::string failure;
+    bool running = false;
+
+private:
+    wiring w_;
+    std::shared_ptr<spdlog::logger> log_;
+    araldo::counter* invalid_ = nullptr;
+    std::unique_ptr<endpoint> endpoint_;
+};
+
+// The marshaller used when an endpoint names none: bytes pass through.
+const marshaller& pass_through_marshaller();
+
+}  // namespace araldo::detail

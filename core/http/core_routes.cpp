@@ -1,0 +1,62 @@
+// What the core itself serves on the listener: /_health/ and /metrics.
+#include "app.hpp"
+
+#include <boost/json.hpp>
+
+namespace araldo::detail {
+
+std::vector<std::string> app::health_problems() const {
+    std::vector<std::string> problems;
+    for (const auto& host : endpoints_) {
+        if (!host->failure.empty()) problems.push_back(host->name() + ": stopped with an error: " + host->failure);
+        for (auto& p : host->get()->health()) problems.push_back(host->name() + ": " + p);
+    }
+    return problems;
+}
+
+std::string app::render_metrics() const { return metrics_.render(); }
+
+void app::register_core_routes() {
+    metrics_.gauge("araldo_uptime_seconds", {}, "seconds since the relay started", [this] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    });
+    metrics_.gauge("araldo_http_connections", {}, "open HTTP connections on the core listener",
+                   [this] { return static_cast<double>(listener_->open_connections()); });
+    for (const auto& host : endpoints_) {
+        endpoint_host* h = host.get();
+        metrics_.gauge("araldo_endpoint_up", {{"endpoint", h->name()}},
+                       "1 while the endpoint runs and reports no problem",
+                       [h] { return h->running && h->failure.empty() && h->get()->health().empty() ? 1.0 : 0.0; });
+    }
+
+    http_route health;
+    health.path = "/_health";
+    health.prefix = true;  // "/_health" and "/_health/"
+    health.methods = {"GET", "HEAD"};
+    health.max_body = 0;
+    health.handler = [this](http_request req) -> asio::awaitable<http_response> {
+        if (req.path != "/_health" && req.path != "/_health/") co_return http_response::error(404, "not found");
+        bool full = req.query == "full" || req.query.starts_with("full=") || req.query.starts_with("full&") ||
+                    req.query.find("&full") != std::string::npos;
+        auto problems = health_problems();
+        if (!full) co_return problems.empty() ? http_response::text(200, "ok\n") : http_response::text(500, "fail\n");
+        boost::json::array list;
+        for (auto& p : problems) list.emplace_back(p);
+        boost::json::object body{{"problems", std::move(list)}};
+        co_return http_response::json(problems.empty() ? 200 : 500, boost::json::serialize(body));
+    };
+    listener_->add(std::move(health));
+
+    http_route metrics;
+    metrics.path = "/metrics";
+    metrics.methods = {"GET", "HEAD"};
+    metrics.max_body = 0;
+    metrics.handler = [this](http_request) -> asio::awaitable<http_response> {
+        http_response r = http_response::text(200, render_metrics());
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        co_return r;
+    };
+    listener_->add(std::move(metrics));
+}
+
+}  // namespace araldo::detail

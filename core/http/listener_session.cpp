@@ -1,0 +1,409 @@
+// One HTTP/1.1 connection: read a request within the limits, route it, reply,
+// and loop while the client keeps the connection alive.
+//
+// Each connection is one coroutine that owns its tcp_stream. Only the first
+// byte of a request is awaited with the idle timeout; from there the whole
+// request (header and body) shares request_timeout.
+#include "http/listener_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/logger.h>
+
+#include <algorithm>
+#include <array>
+
+namespace araldo::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using header_parser = http::request_parser<http::empty_body>;
+using body_parser = http::request_parser<http::string_body>;
+
+// I/O errors are expected (clients vanish, time out): handled inline, not thrown.
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t idle_read_size = 4096;
+// After the last reply the client may still be sending (a refused body):
+// draining a little before closing keeps the kernel from answering unread
+// data with a reset, which can destroy the reply before the client reads it.
+constexpr std::chrono::milliseconds linger_timeout{1000};
+constexpr std::size_t linger_max_bytes = 1024 * 1024;
+
+
+// Registers a session for open_connections() and stop(); unregisters when the
+// session ends or hands its socket to an upgrade route.
+class session_registration {
+public:
+    session_registration(listener_state& st, tcp::socket& socket)
+        : sessions_{&st.sessions}, it_{st.sessions.insert(st.sessions.end(), session_entry{&socket})} {}
+    ~session_registration() { release(); }
+    session_registration(const session_registration&) = delete;
+    session_registration& operator=(const session_registration&) = delete;
+
+    void set_idle(bool idle) { it_->idle = idle; }
+    void release() {
+        if (sessions_ != nullptr) sessions_->erase(it_);
+        sessions_ = nullptr;
+    }
+
+private:
+    std::list<session_entry>* sessions_;
+    std::list<session_entry>::iterator it_;
+};
+
+// ---- request helpers (no I/O) ----------------------------------------------
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Strict: a broken escape or an encoded NUL makes the request malformed (400).
+std::optional<std::string> decode_path(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '%') {
+            out += in[i];
+            continue;
+        }
+        if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0) return std::nullopt;
+        const char c = static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+        if (c == '\0') return std::nullopt;
+        out += c;
+        i += 2;
+    }
+    return out;
+}
+
+// The path-and-query part of a target; absolute-form ("http://host/x") is
+// allowed by HTTP/1.1, "*" and authority-form are not served here.
+std::optional<std::string_view> origin_form(std::string_view target) {
+    if (target.starts_with('/')) return target;
+    const auto scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    const auto path_start = target.find('/', scheme_end + 3);
+    return path_start == std::string_view::npos ? std::string_view{"/"} : target.substr(path_start);
+}
+
+std::string lower(std::string_view s) {
+    std::string out{s};
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::optional<http_request> make_request(const http::request<http::empty_body>& h, const std::string& remote) {
+    http_request r;
+    r.method = std::string_view{h.method_string()};
+    r.target = std::string_view{h.target()};
+    const auto origin = origin_form(r.target);
+    if (!origin) return std::nullopt;
+    const auto q = origin->find('?');
+    auto path = decode_path(origin->substr(0, q));
+    if (!path) return std::nullopt;
+    r.path = std::move(*path);
+    if (q != std::string_view::npos) r.query = origin->substr(q + 1);
+    for (const auto& field : h) r.headers.emplace_back(lower(field.name_string()), std::string_view{field.value()});
+    r.remote_address = remote;
+    return r;
+}
+
+std::string remote_of(const tcp::socket& socket) {
+    error_code ec;
+    const auto ep = socket.remote_endpoint(ec);
+    if (ec) return "unknown";
+    const auto ip = ep.address().to_string();
+    return (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
+}
+
+// Checked by hand rather than with websocket::is_upgrade: the websocket
+// headers cost seconds of compile time in every TU that includes them.
+bool is_websocket_upgrade(const header_parser& hp) {
+    const auto& h = hp.get();
+    if (h.version() < 11 || h.method() != http::verb::get || !hp.upgrade()) return false;
+    for (const auto token : http::token_list{h[http::field::upgrade]})
+        if (beast::iequals(token, "websocket")) return true;
+    return false;
+}
+
+bool has_body(const header_parser& hp) { return hp.chunked() || hp.content_length().value_or(0) > 0; }
+
+bool expects_continue(const header_parser& hp) {
+    return hp.get().version() >= 11 && beast::iequals(hp.get()[http::field::expect], "100-continue");
+}
+
+bool route_matches(const http_route& r, std::string_view path) {
+    if (path == r.path) return true;
+    if (!r.prefix || !path.starts_with(r.path)) return false;
+    return r.path.back() == '/' || path[r.path.size()] == '/';
+}
+
+std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path) {
+    std::shared_ptr<const http_route> best;
+    for (const auto& r : st.http_routes)
+        if (route_matches(*r, path) && (!best || r->path.size() > best->path.size())) best = r;
+    return best;
+}
+
+std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path) {
+    for (const auto& r : st.upgrade_routes)
+        if (r->path == path) return r;
+    return nullptr;
+}
+
+// 404, 405, 413 and 411, decided from the header alone: the body is never read.
+std::optional<http_response> refuse(const http_route* route, const http_request& req, const header_parser& hp) {
+    if (route == nullptr) return http_response::error(404, "no route for " + req.path);
+    const auto& methods = route->methods;
+    if (!methods.empty() && std::find(methods.begin(), methods.end(), req.method) == methods.end()) {
+        auto response = http_response::error(405, "method " + req.method + " not allowed on " + route->path);
+        std::string allow;
+        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        response.headers.emplace_back("Allow", std::move(allow));
+        return response;
+    }
+    if (hp.content_length().value_or(0) > route->max_body)
+        return http_response::error(413, "request body larger than " + std::to_string(route->max_body) + " bytes");
+    const bool needs_length = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (needs_length && !hp.content_length() && !hp.chunked())
+        return http_response::error(411, "Content-Length or chunked Transfer-Encoding required");
+    return std::nullopt;
+}
+
+// ---- responses ---------------------------------------------------------------
+
+struct reply_to {
+    unsigned version = 11;
+    bool keep_alive = false;
+    bool head = false;  // HEAD: headers (with the body's length) but no body
+};
+
+reply_to reply_of(const header_parser& hp) {
+    const auto& h = hp.get();
+    return {h.version(), h.keep_alive(), h.method() == http::verb::head};
+}
+
+// The listener owns message framing; a handler cannot override it, nor smuggle
+// a line break into the header block.
+bool acceptable_header(std::string_view name, std::string_view value) {
+    const auto framing = {"content-length", "transfer-encoding", "connection"};
+    for (const auto* f : framing)
+        if (beast::iequals(name, f)) return false;
+    const auto clean = [](std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; };
+    return !name.empty() && clean(name) && clean(value);
+}
+
+http::response<http::string_body> to_beast(const reply_to& reply, http_response r) {
+    const unsigned status = r.status >= 100 && r.status <= 999 ? r.status : 500;
+    http::response<http::string_body> res;
+    res.version(reply.version);
+    res.result(status);
+    res.set(http::field::server, "araldo");
+    for (auto& [name, value] : r.headers)
+        if (acceptable_header(name, value)) res.insert(name, value);
+    res.keep_alive(reply.keep_alive);
+    // 1xx, 204 and 304 carry neither a body nor a Content-Length.
+    if (status < 200 || status == 204 || status == 304) return res;
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    res.content_length(r.body.size());
+    if (!reply.head) res.body() = std::move(r.body);
+    return res;
+}
+
+// ---- the session -------------------------------------------------------------
+
+enum class step { keep_alive, close, linger_close, handed_over };
+
+class session {
+public:
+    session(std::shared_ptr<listener_state> st, tcp::socket socket)
+        : st_{std::move(st)}, remote_{remote_of(socket)}, stream_{std::move(socket)}, registration_{*st_, stream_.socket()} {}
+
+    asio::awaitable<void> run() {
+        auto next = step::keep_alive;
+        while (next == step::keep_alive && !st_->stopping) next = co_await serve_one();
+        if (next == step::linger_close) co_await linger_close();
+        // Otherwise the stream's destructor closes the socket (if still ours).
+    }
+
+private:
+    asio::awaitable<step> serve_one() {
+        if (buffer_.size() == 0) {
+            const bool request_started = co_await wait_for_request();
+            if (!request_started) co_return step::close;
+        }
+        header_parser hp;
+        hp.header_limit(st_->limits.max_header_bytes);
+        hp.body_limit(boost::none);  // the route decides, once the header is known
+        stream_.expires_after(st_->limits.request_timeout);
+        const auto [ec, n] = co_await http::async_read_header(stream_, buffer_, hp, use_tuple);
+        if (ec) co_return co_await on_read_error(ec);
+        auto request = make_request(hp.get(), remote_);
+        if (!request) {
+            const reply_to closing{11, false, false};
+            co_return co_await respond(closing, http_response::error(400, "malformed request target"));
+        }
+        if (is_websocket_upgrade(hp)) {
+            if (auto route = find_upgrade(*st_, request->path))
+                co_return co_await serve_upgrade(std::move(route), std::move(*request), reply_of(hp));
+        }
+        co_return co_await serve_http(hp, std::move(*request));
+    }
+
+    // Idle: no byte of the next request yet. Only here may stop() close the connection.
+    asio::awaitable<bool> wait_for_request() {
+        registration_.set_idle(true);
+        stream_.expires_after(st_->limits.idle_timeout);
+        const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_size), use_tuple);
+        registration_.set_idle(false);
+        buffer_.commit(n);
+        co_return !ec;
+    }
+
+    asio::awaitable<step> on_read_error(error_code ec) {
+        const reply_to closing{11, false, false};
+        if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+            co_return co_await respond(closing, http_response::error(431, "request header too large"));
+        if (ec == http::error::body_limit)
+            co_return co_await respond(closing, http_response::error(413, "request body too large"));
+        const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                                 ec != http::error::end_of_stream && ec != http::error::partial_message;
+        if (parse_error) co_return co_await respond(closing, http_response::error(400, "malformed request: " + ec.message()));
+        co_return step::close;  // the client left or timed out: nobody to answer
+    }
+
+    asio::awaitable<step> serve_http(header_parser& hp, http_request request) {
+        reply_to reply = reply_of(hp);
+        const auto route = find_route(*st_, request.path);
+        if (auto refusal = refuse(route.get(), request, hp)) {
+            // An unread body would be parsed as the next request: close instead.
+            if (has_body(hp) || refusal->status == 411 || refusal->status == 413) reply.keep_alive = false;
+            co_return co_await respond(reply, std::move(*refusal));
+        }
+        if (has_body(hp)) {
+            const auto ec = co_await read_body(hp, route->max_body, request.body);
+            if (ec) co_return co_await on_read_error(ec);
+        }
+        auto response = co_await call_handler(*route, std::move(request));
+        co_return co_await respond(reply, std::move(response));
+    }
+
+    asio::awaitable<error_code> read_body(header_parser& hp, std::uint64_t max_body, std::string& body) {
+        if (expects_continue(hp)) {
+            static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+            const auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(go_on.data(), go_on.size()), use_tuple);
+            if (ec) co_return ec;
+        }
+        body_parser bp{std::move(hp)};
+        bp.body_limit(max_body);  // a chunked body has no Content-Length to check up front
+        const auto [ec, n] = co_await http::async_read(stream_, buffer_, bp, use_tuple);
+        if (!ec) body = std::move(bp.get().body());
+        co_return ec;
+    }
+
+    asio::awaitable<http_response> call_handler(const http_route& route, http_request request) {
+        std::string failure;
+        try {
+            co_return co_await route.handler(std::move(request));
+        } catch (const std::exception& e) {
+            failure = e.what();
+        } catch (...) {
+            failure = "unknown exception";
+        }
+        st_->log->error("http: handler for {} failed: {}", route.path, failure);
+        co_return http_response::error(500, "internal error");
+    }
+
+    asio::awaitable<step> serve_upgrade(std::shared_ptr<const upgrade_route> route, http_request request, reply_to reply) {
+        reply.keep_alive = false;  // a refused upgrade ends the connection
+        if (st_->stopping) co_return co_await respond(reply, http_response::error(503, "shutting down"));
+        if (auto refusal = check_upgrade(*route, request)) co_return co_await respond(reply, std::move(*refusal));
+        hand_over(*route, std::move(request));
+        co_return step::handed_over;
+    }
+
+    std::optional<http_response> check_upgrade(const upgrade_route& route, const http_request& request) {
+        if (!route.check) return std::nullopt;
+        try {
+            return route.check(request);
+        } catch (const std::exception& e) {
+            st_->log->error("http: upgrade check for {} failed: {}", route.path, e.what());
+        } catch (...) {
+            st_->log->error("http: upgrade check for {} failed: unknown exception", route.path);
+        }
+        return http_response::error(500, "internal error");
+    }
+
+    void hand_over(const upgrade_route& route, http_request request) {
+        registration_.release();  // the endpoint owns the connection from here
+        http_upgrade upgrade{stream_.release_socket(), std::move(request), beast::buffers_to_string(buffer_.data())};
+        buffer_.clear();
+        try {
+            route.accept(std::move(upgrade));
+        } catch (const std::exception& e) {
+            st_->log->error("http: upgrade accept for {} failed: {}", route.path, e.what());
+        } catch (...) {
+            st_->log->error("http: upgrade accept for {} failed: unknown exception", route.path);
+        }
+    }
+
+    asio::awaitable<step> respond(reply_to reply, http_response response) {
+        if (st_->stopping) reply.keep_alive = false;  // finish this request, then close
+        auto res = to_beast(reply, std::move(response));
+        stream_.expires_after(st_->limits.request_timeout);
+        const auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+        if (ec) co_return step::close;
+        co_return res.need_eof() ? step::linger_close : step::keep_alive;
+    }
+
+    asio::awaitable<void> linger_close() {
+        error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.expires_after(linger_timeout);
+        std::array<char, 2048> sink;
+        for (std::size_t drained = 0; drained < linger_max_bytes;) {
+            const auto [read_ec, n] = co_await stream_.async_read_some(asio::buffer(sink), use_tuple);
+            if (read_ec) break;
+            drained += n;
+        }
+    }
+
+    std::shared_ptr<listener_state> st_;
+    std::string remote_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    session_registration registration_;  // after stream_: unregisters before the stream dies
+};
+
+asio::awaitable<void> run_session(std::shared_ptr<listener_state> st, tcp::socket socket) {
+    session s{std::move(st), std::move(socket)};
+    co_await s.run();
+}
+
+}  // namespace
+
+void spawn_session(const std::shared_ptr<listener_state>& st, tcp::socket socket) {
+    auto ex = socket.get_executor();
+    asio::co_spawn(std::move(ex), run_session(st, std::move(socket)), [log = st->log](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log->error("http: session failed: {}", ex.what());
+        } catch (...) {
+            log->error("http: session failed: unknown exception");
+        }
+    });
+}
+
+}  // namespace araldo::detail

@@ -1,0 +1,58 @@
+#include "app.hpp"
+#include "cli.hpp"
+#include "logging.hpp"
+
+#include <araldo/error.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#ifndef ARALDO_VERSION
+#define ARALDO_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+    using namespace araldo::detail;
+    auto parsed = parse_cli(argc, argv);
+    if (!parsed.error.empty()) {
+        std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text();
+        return 2;
+    }
+    const auto& cli = parsed.options;
+    if (cli.help) {
+        std::cout << usage_text();
+        return 0;
+    }
+    if (cli.version) {
+        std::cout << "araldo " ARALDO_VERSION "\n";
+        return 0;
+    }
+    try {
+        init_logging(cli.log_level.value_or("info"));
+        app relay(cli);
+        if (cli.list_plugins && !cli.config_given) {
+            relay.load_plugins_only();
+            std::cout << relay.plugin_listing();
+            return 0;
+        }
+        relay.load();
+        if (cli.list_plugins) {
+            std::cout << relay.plugin_listing();
+            return 0;
+        }
+        if (cli.check) {
+            std::cout << relay.summary();
+            return 0;
+        }
+        return relay.run();
+    } catch (const araldo::config_error& e) {
+        std::cerr << "araldo: " << e.what() << "\n";
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "araldo: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "araldo: fatal: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,38 @@
+// The metrics registry and its Prometheus text rendering (/metrics).
+#pragma once
+
+#include <araldo/metrics.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace araldo::detail {
+
+class metrics final : public metrics_registry {
+public:
+    araldo::counter& counter(std::string_view name, metric_labels labels, std::string_view help) override;
+    void gauge(std::string_view name, metric_labels labels, std::string_view help,
+               std::function<double()> read) override;
+
+    // Prometheus text exposition format 0.0.4.
+    std::string render() const;
+
+private:
+    struct series {
+        metric_labels labels;
+        std::unique_ptr<araldo::counter> value;  // counters
+        std::function<double()> read;            // gauges
+    };
+    struct family {
+        std::string help;
+        bool is_counter = true;
+        std::vector<series> members;
+    };
+    family& family_for(std::string_view name, std::string_view help, bool is_counter);
+
+    std::map<std::string, family, std::less<>> families_;
+};
+
+}  // namespace araldo::detail

@@ -1,0 +1,149 @@
+#include "plugin_loader.hpp"
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <dlfcn.h>
+#include <filesystem>
+
+namespace araldo::detail {
+
+namespace fs = std::filesystem;
+
+struct plugin_loader::registered {
+    std::string id;
+    bool endpoint = false;
+    const endpoint_factory* ep = nullptr;
+    const marshaller_factory* ma = nullptr;
+    const plugin_descriptor* plugin = nullptr;
+    std::string file;
+};
+
+struct plugin_loader::libraries {
+    std::vector<boost::dll::shared_library*> loaded;  // deliberately never freed
+};
+
+plugin_loader::plugin_loader() : libs_(std::make_unique<libraries>()) {}
+plugin_loader::~plugin_loader() = default;
+
+std::string describe(const abi_tag& tag) {
+    return "araldo-abi " + std::to_string(tag.araldo_abi) + ", boost " + std::to_string(tag.boost_version) +
+           ", gxx-abi " + std::to_string(tag.gxx_abi);
+}
+
+void plugin_loader::scan(const std::string& dir, bool optional) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        if (optional) return;
+        throw config_error({dir, 0, 0}, "plugin folder does not exist",
+                           "check global.plugin-dirs and --plugin-dir");
+    }
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        if (e.is_regular_file() && e.path().extension() == ".so") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) load(f.string());
+}
+
+void plugin_loader::load(const std::string& file) {
+    auto canonical = fs::weakly_canonical(file).string();
+    for (const auto& e : entries_) {
+        if (e.file == canonical) return;  // the same file reached through two folders
+    }
+    auto lib = std::make_unique<boost::dll::shared_library>();
+    boost::dll::fs::error_code ec;
+    lib->load(canonical, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+    if (ec) {
+        // dlerror() says which symbol or dependency is missing; ec does not.
+        const char* why = ::dlerror();
+        throw config_error({canonical, 0, 0}, "cannot load plugin: " + (why ? std::string(why) : ec.message()));
+    }
+    if (!lib->has(ARALDO_PLUGIN_ABI_SYMBOL) || !lib->has(ARALDO_PLUGIN_DESCRIPTOR_SYMBOL)) {
+        throw config_error({canonical, 0, 0}, "not an araldo plugin: it does not export " ARALDO_PLUGIN_ABI_SYMBOL
+                                              " and " ARALDO_PLUGIN_DESCRIPTOR_SYMBOL,
+                           "remove it from the plugin folder, or build it with ARALDO_PLUGIN()");
+    }
+    auto tag_fn = lib->get<const abi_tag*() noexcept>(ARALDO_PLUGIN_ABI_SYMBOL);
+    const abi_tag* tag = tag_fn();
+    if (!tag || !(*tag == current_abi_tag)) {
+        throw config_error({canonical, 0, 0},
+                           "plugin ABI mismatch: got " + (tag ? describe(*tag) : std::string("no tag")) +
+                               ", expected " + describe(current_abi_tag),
+                           "rebuild the plugin against this araldo's SDK");
+    }
+    auto descriptor_fn = lib->get<const plugin_descriptor*() noexcept>(ARALDO_PLUGIN_DESCRIPTOR_SYMBOL);
+    const plugin_descriptor* d = descriptor_fn();
+    if (!d) throw config_error({canonical, 0, 0}, "plugin failed to describe itself (its descriptor threw)");
+    auto add = [&](registered r) {
+        auto dup = std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.id == r.id; });
+        if (dup != entries_.end()) {
+            throw config_error({canonical, 0, 0}, "duplicate plugin id '" + r.id + "', also provided by " + dup->file,
+                               "remove one of the two files from the plugin folders");
+        }
+        entries_.push_back(std::move(r));
+    };
+    for (const auto& f : d->endpoints) add({f.id, true, &f, nullptr, d, canonical});
+    for (const auto& f : d->marshallers) add({f.id, false, nullptr, &f, d, canonical});
+    libs_->loaded.push_back(lib.release());
+}
+
+const endpoint_factory* plugin_loader::find_endpoint(std::string_view id) const {
+    for (const auto& e : entries_) {
+        if (e.endpoint && e.id == id) return e.ep;
+    }
+    return nullptr;
+}
+
+const marshaller_factory* plugin_loader::find_marshaller(std::string_view id) const {
+    for (const auto& e : entries_) {
+        if (!e.endpoint && e.id == id) return e.ma;
+    }
+    return nullptr;
+}
+
+std::vector<std::string> plugin_loader::endpoint_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& e : entries_) {
+        if (e.endpoint) ids.push_back(e.id);
+    }
+    return ids;
+}
+
+std::vector<std::string> plugin_loader::marshaller_ids() const {
+    std::vector<std::string> ids;
+    for (const auto& e : entries_) {
+        if (!e.endpoint) ids.push_back(e.id);
+    }
+    return ids;
+}
+
+std::vector<plugin_row> plugin_loader::rows() const {
+    std::vector<plugin_row> out;
+    for (const auto& e : entries_) {
+        out.push_back({e.id, e.endpoint ? "endpoint" : "marshaller", e.plugin->name, e.plugin->version, e.file});
+    }
+    return out;
+}
+
+std::string plugin_loader::file_of(std::string_view id) const {
+    for (const auto& e : entries_) {
+        if (e.id == id) return e.file;
+    }
+    return {};
+}
+
+std::vector<std::string> default_plugin_dirs() {
+    std::vector<std::string> dirs;
+    boost::dll::fs::error_code ec;
+    fs::path exe_dir = boost::dll::program_location(ec).parent_path();
+    if (ec) return dirs;
+    for (const auto& candidate : {exe_dir / "plugins", exe_dir / ".." / "lib" / "araldo" / "plugins"}) {
+        std::error_code fec;
+        if (fs::is_directory(candidate, fec)) dirs.push_back(fs::weakly_canonical(candidate).string());
+    }
+    return dirs;
+}
+
+}  // namespace araldo::detail

@@ -1,0 +1,58 @@
+// Finds plugin .so files in the configured folders, checks each one's ABI tag
+// before anything else, and registers its factories by id.
+//
+// Libraries are never unloaded: objects made by a plugin may outlive any scope
+// the loader could close, and dlclose would turn that into a crash.
+#pragma once
+
+#include <araldo/plugin.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace araldo::detail {
+
+struct plugin_row {
+    std::string id;
+    std::string kind;  // "endpoint" or "marshaller"
+    std::string plugin;
+    std::string version;
+    std::string file;
+};
+
+class plugin_loader {
+public:
+    plugin_loader();
+    ~plugin_loader();
+
+    // Loads every *.so in `dir` (sorted by name). Throws config_error naming
+    // the file: not a plugin, wrong ABI tag, no descriptor, duplicate id.
+    // A folder that does not exist is an error unless `optional`.
+    void scan(const std::string& dir, bool optional = false);
+    // Loads one file.
+    void load(const std::string& file);
+
+    const endpoint_factory* find_endpoint(std::string_view id) const;
+    const marshaller_factory* find_marshaller(std::string_view id) const;
+    std::vector<std::string> endpoint_ids() const;
+    std::vector<std::string> marshaller_ids() const;
+    std::vector<plugin_row> rows() const;
+    // File that provides `id`, for messages.
+    std::string file_of(std::string_view id) const;
+
+private:
+    struct registered;
+    std::vector<registered> entries_;
+    struct libraries;
+    std::unique_ptr<libraries> libs_;
+};
+
+// The folders scanned when nothing else is said: <exe>/plugins (a build tree)
+// and <exe>/../lib/araldo/plugins (an install), whichever exist.
+std::vector<std::string> default_plugin_dirs();
+
+// "a.b.c (boost 108100, gxx-abi 1017)" for messages.
+std::string describe(const abi_tag& tag);
+
+}  // namespace araldo::detail

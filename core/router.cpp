@@ -1,0 +1,61 @@
+#include "router.hpp"
+
+namespace araldo::detail {
+
+router::router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log)
+    : metrics_(metrics), log_(std::move(log)) {}
+
+void router::install(route_table table, const std::vector<std::string>& names) {
+    table_ = std::move(table);
+    endpoints_.clear();
+    for (const auto& name : names) {
+        per_endpoint e;
+        e.name = name;
+        e.in = &metrics_.counter("araldo_messages_in_total", {{"endpoint", name}},
+                                 "messages received by an endpoint and handed to the router");
+        e.out = &metrics_.counter("araldo_messages_out_total", {{"endpoint", name}},
+                                  "messages accepted by an endpoint for delivery");
+        endpoints_.push_back(std::move(e));
+    }
+}
+
+void router::route(std::size_t source, const message_ptr& msg) {
+    per_endpoint& src = endpoints_[source];
+    src.in->inc();
+    const bool trace = log_->should_log(spdlog::level::debug);
+    if (trace) log_->debug("EMIT {} {} {}", msg->id(), src.name, msg->payload().size());
+    for (const auto& t : table_.by_source[source]) {
+        if (!t.type_glob.empty() && !glob_match(t.type_glob, msg->type())) continue;
+        if (trace) log_->debug("ROUTE {} {} -> {}", msg->id(), src.name, t.target_name);
+        delivery_result r = t.target->deliver(msg);
+        per_endpoint& dst = endpoints_[t.target_index];
+        if (r.accepted) {
+            t.delivered->inc();
+            dst.out->inc();
+        } else {
+            count_drop(dst, r.reason, *msg);
+        }
+    }
+}
+
+void router::count_drop(per_endpoint& target, std::string_view reason, const message& msg) {
+    if (reason.empty()) reason = "unspecified";
+    araldo::counter* c = nullptr;
+    for (auto& [r, counter] : target.dropped) {
+        if (r == reason) c = counter;
+    }
+    if (!c) {
+        c = &metrics_.counter("araldo_messages_dropped_total",
+                              {{"endpoint", target.name}, {"reason", std::string(reason)}},
+                              "messages an endpoint refused, by reason");
+        target.dropped.emplace_back(reason, c);
+    }
+    c->inc();
+    // One line per drop would flood the log under overload: every 1st, 10th, 100th...
+    auto n = c->value();
+    if ((n & (n - 1)) == 0 || n % 1000 == 0) {
+        log_->warn("DROP {} -> {}: {} ({} so far)", msg.id(), target.name, reason, n);
+    }
+}
+
+}  // namespace araldo::detail

@@ -1,0 +1,112 @@
+// The plain HTTP types plugins see: lookups on a request, canned responses.
+#include <araldo/http.hpp>
+
+#include <cstdio>
+
+namespace araldo {
+
+http_registry::~http_registry() = default;
+
+namespace {
+
+char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Form-style decoding ('+' is a space). A '%' not followed by two hex digits is
+// kept as it is: a sloppy client should still get its parameter.
+std::string decode_query_part(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        if (c == '+') {
+            out += ' ';
+        } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 &&
+                   hex_value(in[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string json_escape(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() + 8);
+    for (const char c : in) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string_view> http_request::header(std::string_view name) const {
+    for (const auto& [key, value] : headers)
+        if (iequals(key, name)) return std::string_view{value};
+    return std::nullopt;
+}
+
+std::optional<std::string> http_request::query_param(std::string_view name) const {
+    std::string_view rest = query;
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        const auto eq = pair.find('=');
+        if (decode_query_part(pair.substr(0, eq)) != name) continue;
+        if (eq == std::string_view::npos) return std::string{};
+        return decode_query_part(pair.substr(eq + 1));
+    }
+    return std::nullopt;
+}
+
+http_response http_response::json(unsigned status, std::string body) {
+    return http_response{status, "application/json", {}, std::move(body)};
+}
+
+http_response http_response::text(unsigned status, std::string body) {
+    return http_response{status, "text/plain; charset=utf-8", {}, std::move(body)};
+}
+
+http_response http_response::error(unsigned status, std::string_view reason) {
+    std::string body = "{\"error\":\"";
+    body += json_escape(reason);
+    body += "\",\"status\":";
+    body += std::to_string(status);
+    body += '}';
+    return json(status, std::move(body));
+}
+
+}  // namespace araldo

@@ -1,0 +1,70 @@
+// What a factory receives: everything an endpoint needs from the core.
+//
+// Ownership: the core owns the context and keeps it alive as long as the
+// endpoint made from it; endpoints keep a reference.
+#pragma once
+
+#include <araldo/export.hpp>
+#include <araldo/http.hpp>
+#include <araldo/marshaller.hpp>
+#include <araldo/message.hpp>
+#include <araldo/metrics.hpp>
+#include <araldo/options.hpp>
+#include <araldo/units.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace araldo {
+
+// The global: section, after substitution and environment overrides.
+struct global_settings {
+    std::string config_file;
+    std::string bind = "127.0.0.1";
+    std::uint16_t server_port = 54321;
+    std::string log_level = "info";
+    std::vector<std::string> plugin_dirs;
+    araldo::duration shutdown_timeout = std::chrono::seconds(5);
+    std::string data_dir;    // where endpoints persist state; empty: ./data
+    std::string static_dir;  // files served at "/"; empty: none
+    std::string admin_token;
+};
+
+// The outcome of handing inbound bytes to the router.
+struct ingest_result {
+    message_ptr msg;    // null when the marshaller rejected the bytes
+    std::string error;  // the marshaller's reason, for the sender
+    explicit operator bool() const noexcept { return msg != nullptr; }
+};
+
+class ARALDO_EXPORT endpoint_context {
+public:
+    virtual ~endpoint_context();
+
+    virtual const std::string& name() const = 0;
+    virtual const options& opts() const = 0;
+    virtual const global_settings& global() const = 0;
+    virtual asio::any_io_executor executor() const = 0;
+    // The logger named "endpoint/<name>".
+    virtual spdlog::logger& log() const = 0;
+    // The marshaller named by the endpoint's `marshalling` option (pass-through without one).
+    virtual const marshaller& marshalling() const = 0;
+    virtual http_registry& http() = 0;
+    virtual metrics_registry& metrics() = 0;
+
+    // Ingress: unmarshal the bytes with marshalling(), then route them with
+    // this endpoint as source. Rejections are counted and logged here.
+    virtual ingest_result ingest(std::string payload, bool binary, attributes attrs = {}) = 0;
+
+    // Ingress of an already-built message (source is forced to name()).
+    virtual message_ptr emit(message::fields f) = 0;
+};
+
+}  // namespace araldo

@@ -1,0 +1,84 @@
+// Paths on the core's HTTP listener, in plain types: plugins that serve HTTP
+// never include Beast. The listener reads a request (within its limits), finds
+// the route and awaits the handler; an upgrade route takes the connection over.
+#pragma once
+
+#include <araldo/export.hpp>
+#include <araldo/options.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace araldo {
+
+namespace asio = boost::asio;
+
+struct ARALDO_EXPORT http_request {
+    std::string method;          // "GET", "POST", ...
+    std::string target;          // as sent: "/emit/x?type=y"
+    std::string path;            // percent-decoded, without the query
+    std::string query;           // raw, without '?'
+    string_pairs headers;        // names in lower case
+    std::string body;
+    std::string remote_address;  // "127.0.0.1:53412"
+
+    // First header with this (case-insensitive) name.
+    std::optional<std::string_view> header(std::string_view name) const;
+    // First query parameter with this name, percent-decoded.
+    std::optional<std::string> query_param(std::string_view name) const;
+};
+
+struct ARALDO_EXPORT http_response {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    string_pairs headers;
+    std::string body;
+
+    static http_response json(unsigned status, std::string body);
+    static http_response text(unsigned status, std::string body);
+    // {"error": "<reason>", "status": <status>}; every 4xx/5xx araldo sends looks like this.
+    static http_response error(unsigned status, std::string_view reason);
+};
+
+using http_handler = std::function<asio::awaitable<http_response>(http_request)>;
+
+struct http_route {
+    std::string path;                  // exact match, or a prefix when `prefix` is set
+    bool prefix = false;               // "/emit" then matches "/emit" and "/emit/..."
+    std::vector<std::string> methods;  // allowed methods; others get 405. Empty: any.
+    std::uint64_t max_body = 1024 * 1024;  // larger Content-Length: 413 before reading
+    http_handler handler;
+};
+
+// A connection handed over after an upgrade request (WebSocket). `buffered`
+// holds bytes the client sent after the request that the listener already read.
+struct http_upgrade {
+    asio::ip::tcp::socket socket;
+    http_request request;
+    std::string buffered;
+};
+
+struct upgrade_route {
+    std::string path;
+    // Runs before the upgrade: a response refuses it (401, 403, 503...), nullopt accepts.
+    std::function<std::optional<http_response>(const http_request&)> check;
+    // Takes ownership of the connection; called on the core thread.
+    std::function<void(http_upgrade)> accept;
+};
+
+class ARALDO_EXPORT http_registry {
+public:
+    virtual ~http_registry();
+    // A path registered twice (of the same kind) throws std::invalid_argument.
+    virtual void add(http_route route) = 0;
+    virtual void add(upgrade_route route) = 0;
+};
+
+}  // namespace araldo

@@ -1,0 +1,87 @@
+// The message: an immutable value created once at ingress and shared by
+// pointer through the whole fan-out. Nothing downstream copies the payload.
+#pragma once
+
+#include <araldo/export.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace araldo {
+
+class marshaller;
+
+// A small ordered string map. Messages carry a handful of attributes, so a
+// vector beats a tree or hash map in both memory and lookup time.
+class ARALDO_EXPORT attributes {
+public:
+    using entry = std::pair<std::string, std::string>;
+
+    // Replaces an existing value with the same key.
+    void set(std::string key, std::string value);
+    std::optional<std::string_view> get(std::string_view key) const;
+    bool contains(std::string_view key) const { return get(key).has_value(); }
+
+    auto begin() const { return entries_.begin(); }
+    auto end() const { return entries_.end(); }
+    std::size_t size() const { return entries_.size(); }
+    bool empty() const { return entries_.empty(); }
+
+private:
+    std::vector<entry> entries_;
+};
+
+class ARALDO_EXPORT message {
+public:
+    using clock = std::chrono::system_clock;
+
+    struct fields {
+        std::string id;              // empty: a new id is generated
+        std::string source;          // name of the endpoint that received it
+        std::string payload;         // the bytes as received
+        bool binary = false;         // a binary frame rather than text
+        araldo::attributes attributes;
+        const marshaller* format = nullptr;  // the marshaller that accepted the bytes
+        clock::time_point time{};    // default: now
+    };
+
+    explicit message(fields f);
+
+    const std::string& id() const noexcept { return id_; }
+    const std::string& source() const noexcept { return source_; }
+    clock::time_point time() const noexcept { return time_; }
+    std::string_view payload() const noexcept { return payload_; }
+    bool binary() const noexcept { return binary_; }
+    const araldo::attributes& attributes() const noexcept { return attributes_; }
+
+    // The marshaller that decoded the payload at ingress (nullptr: none).
+    // Egress through the same marshaller sends payload() as is.
+    const marshaller* format() const noexcept { return format_; }
+
+    // The "type" attribute, empty when there is none (route filters match on it).
+    std::string_view type() const noexcept;
+
+private:
+    std::string id_;
+    std::string source_;
+    clock::time_point time_;
+    std::string payload_;
+    bool binary_;
+    araldo::attributes attributes_;
+    const marshaller* format_;
+};
+
+using message_ptr = std::shared_ptr<const message>;
+
+ARALDO_EXPORT message_ptr make_message(message::fields f);
+
+// A new unique id: 26 characters, Crockford base32, sortable by creation time
+// (48 bits of milliseconds, 80 bits of randomness), as ULIDs are.
+ARALDO_EXPORT std::string new_message_id();
+
+}  // namespace araldo

@@ -1,0 +1,78 @@
+// The plugin descriptor and the macro that exports it.
+//
+// A plugin .so exports two extern "C" functions: the ABI tag, checked by the
+// loader before anything else, and the descriptor listing its factories. No
+// exception crosses either. Plugins are never unloaded.
+#pragma once
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+#include <araldo/export.hpp>
+#include <araldo/marshaller.hpp>
+#include <araldo/options.hpp>
+
+#include <boost/version.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+// Bump whenever a header in include/araldo/ changes incompatibly.
+#define ARALDO_ABI_VERSION 1
+
+namespace araldo {
+
+struct abi_tag {
+    std::uint32_t araldo_abi;
+    std::uint32_t boost_version;
+    std::uint32_t gxx_abi;
+
+    friend bool operator==(const abi_tag&, const abi_tag&) = default;
+};
+
+inline constexpr abi_tag current_abi_tag{ARALDO_ABI_VERSION, BOOST_VERSION, __GXX_ABI_VERSION};
+
+struct endpoint_factory {
+    std::string id;  // "endpoint-websocket"
+    std::string description;
+    option_table options;
+    // Called after the options validated; may throw (config_error via options::fail).
+    std::function<std::unique_ptr<endpoint>(endpoint_context&)> create;
+};
+
+struct marshaller_factory {
+    std::string id;  // "marshal-json"
+    std::string description;
+    option_table options;
+    std::function<std::unique_ptr<marshaller>(const araldo::options&)> create;
+};
+
+struct plugin_descriptor {
+    std::string name;
+    std::string version;
+    std::vector<endpoint_factory> endpoints;
+    std::vector<marshaller_factory> marshallers;
+};
+
+}  // namespace araldo
+
+#define ARALDO_PLUGIN_ABI_SYMBOL "araldo_plugin_abi_tag"
+#define ARALDO_PLUGIN_DESCRIPTOR_SYMBOL "araldo_plugin_descriptor"
+
+// Use once per plugin, with a function returning araldo::plugin_descriptor.
+#define ARALDO_PLUGIN(make_descriptor)                                                   \
+    extern "C" ARALDO_EXPORT const ::araldo::abi_tag* araldo_plugin_abi_tag() noexcept { \
+        static constexpr ::araldo::abi_tag tag = ::araldo::current_abi_tag;              \
+        return &tag;                                                                     \
+    }                                                                                    \
+    extern "C" ARALDO_EXPORT const ::araldo::plugin_descriptor*                          \
+    araldo_plugin_descriptor() noexcept {                                                \
+        try {                                                                            \
+            static const ::araldo::plugin_descriptor descriptor = make_descriptor();     \
+            return &descriptor;                                                          \
+        } catch (...) {                                                                  \
+            return nullptr;                                                              \
+        }                                                                                \
+    }

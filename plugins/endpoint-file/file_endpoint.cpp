@@ -1,0 +1,220 @@
+#include "file_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+#include <utility>
+
+namespace araldo::plugins::endpoint_file {
+
+namespace {
+
+constexpr std::size_t read_chunk = 64 * 1024;
+// Messages per gather write: 2 buffers each, bounded so one write's vector stays small.
+constexpr std::size_t max_batch = 512;
+// Lines ingested between two yields to the event loop, so a fast input leaves
+// the writers (this endpoint's own included) room to drain their queues.
+constexpr unsigned lines_per_yield = 256;
+// Per-line input warnings before they are only counted (in the summary at EOF).
+constexpr unsigned warning_budget = 20;
+
+const char newline = '\n';
+
+}  // namespace
+
+file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settings,
+                             std::unique_ptr<file_channel> input, std::unique_ptr<file_channel> output)
+    : ctx_(ctx),
+      settings_(std::move(settings)),
+      in_(std::move(input)),
+      out_(std::move(output)),
+      wake_(ctx.executor()),
+      warnings_left_(warning_budget),
+      lines_in_(ctx.metrics().counter("araldo_file_lines_in_total", {{"endpoint", ctx.name()}},
+                                      "input lines ingested as messages")),
+      lines_out_(ctx.metrics().counter("araldo_file_lines_out_total", {{"endpoint", ctx.name()}},
+                                       "messages written to the output")),
+      lines_lost_(ctx.metrics().counter("araldo_file_lines_lost_total", {{"endpoint", ctx.name()}},
+                                        "accepted messages lost because the output failed")) {
+    // The core never destroys an endpoint before the process ends: `this` stays valid.
+    ctx.metrics().gauge("araldo_endpoint_queue_depth", {{"endpoint", ctx.name()}},
+                        "messages waiting in the endpoint's outbound queue",
+                        [this] { return static_cast<double>(queue_.size()); });
+}
+
+asio::awaitable<void> file_endpoint::run() {
+    using namespace asio::experimental::awaitable_operators;
+    if (in_) {
+        // Both end normally: input at EOF or stop(), output after stop() has flushed.
+        co_await (read_loop() && write_loop());
+    } else {
+        co_await write_loop();
+    }
+}
+
+delivery_result file_endpoint::deliver(const message_ptr& msg) {
+    if (stopping_) return delivery_result::dropped("stopped");
+    if (!out_) {
+        if (!warned_no_output_) {
+            warned_no_output_ = true;
+            ctx_.log().warn("a route delivers to this endpoint, which has no output: dropping");
+        }
+        return delivery_result::dropped("no_output");
+    }
+    if (!output_problem_.empty()) return delivery_result::dropped("output_error");
+    if (queue_.size() >= settings_.queue_size) return delivery_result::dropped("queue_full");
+    try {
+        queue_.push_back(ctx_.marshalling().marshal(msg));
+    } catch (const std::exception&) {
+        return delivery_result::dropped("marshal_error");
+    }
+    if (writer_idle_) {
+        writer_idle_ = false;
+        wake_.cancel();
+    }
+    return delivery_result::ok();
+}
+
+void file_endpoint::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    if (in_) in_->cancel();
+    wake_.cancel();  // write_loop flushes what is queued, then returns
+}
+
+std::vector<std::string> file_endpoint::health() const {
+    std::vector<std::string> problems;
+    if (!input_problem_.empty()) problems.push_back(input_problem_);
+    if (!output_problem_.empty()) problems.push_back(output_problem_);
+    return problems;
+}
+
+asio::awaitable<void> file_endpoint::read_loop() {
+    std::vector<char> buf(read_chunk);
+    line_splitter lines(settings_.max_line);
+    unsigned since_yield = 0;
+    while (!stopping_) {
+        auto [ec, n] = co_await in_->read_some(asio::buffer(buf));
+        if (ec == asio::error::eof) {
+            if (auto last = lines.finish()) take_line(*last);
+            input_closed(lines.lines());
+            co_return;
+        }
+        if (ec == asio::error::operation_aborted) break;
+        if (ec) {
+            input_problem_ = "reading " + in_->describe() + " failed: " + ec.message();
+            ctx_.log().error("{} after {} lines", input_problem_, lines.lines());
+            co_return;
+        }
+        lines.feed(std::string_view(buf.data(), n));
+        while (auto line = lines.next()) {
+            take_line(*line);
+            // The splitter's pending chunk views `buf`, which only this loop
+            // touches: it is still intact after the yield.
+            if (++since_yield == lines_per_yield) {
+                since_yield = 0;
+                co_await asio::post(ctx_.executor(), asio::use_awaitable);
+                if (stopping_) break;
+            }
+        }
+    }
+    ctx_.log().debug("input stopped after {} lines", lines.lines());
+}
+
+void file_endpoint::take_line(const line_event& line) {
+    if (line.too_long) {
+        ++too_long_;
+        if (may_warn()) {
+            ctx_.log().warn("{} line {}: {} bytes, longer than max-line ({}): skipped", in_->describe(),
+                            line.number, line.length, settings_.max_line);
+        }
+        return;
+    }
+    std::string_view text = line.text;
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (text.empty()) return;
+    ingest_result r = ctx_.ingest(std::string(text), false);
+    if (r) {
+        ++ingested_;
+        lines_in_.inc();
+        return;
+    }
+    ++rejected_;  // ingest() counted it; the line number is what helps fix the file
+    if (may_warn()) ctx_.log().warn("{} line {} rejected: {}", in_->describe(), line.number, r.error);
+}
+
+bool file_endpoint::may_warn() {
+    if (warnings_left_ == 0) return false;
+    if (--warnings_left_ == 0) {
+        ctx_.log().warn("{}: further problem lines are counted, not logged", in_->describe());
+        return false;
+    }
+    return true;
+}
+
+void file_endpoint::input_closed(std::uint64_t lines) {
+    ctx_.log().info("input closed after {} lines ({} ingested, {} rejected, {} too long)", lines,
+                    ingested_, rejected_, too_long_);
+}
+
+asio::awaitable<void> file_endpoint::write_loop() {
+    std::vector<araldo::encoded> batch;  // keeps the bytes alive during the write
+    std::vector<asio::const_buffer> buffers;
+    for (;;) {
+        if (queue_.empty()) {
+            if (stopping_) co_return;
+            writer_idle_ = true;
+            wake_.expires_at(asio::steady_timer::time_point::max());
+            co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // deliver() or stop()
+            writer_idle_ = false;
+            continue;
+        }
+        while (!queue_.empty() && batch.size() < max_batch) {
+            batch.push_back(std::move(queue_.front()));
+            queue_.pop_front();
+            buffers.push_back(asio::buffer(batch.back().bytes));
+            buffers.push_back(asio::buffer(&newline, 1));
+        }
+        error_code ec = co_await out_->write_all(buffers);
+        if (ec) {
+            output_failed(ec, batch.size());
+        } else {
+            lines_out_.inc(batch.size());
+        }
+        batch.clear();
+        buffers.clear();
+    }
+}
+
+// The output is gone (a closed pipe, a full disk): nothing more can be written,
+// so what is queued is lost, counted and logged, and later deliveries are refused.
+void file_endpoint::output_failed(const error_code& ec, std::size_t lost) {
+    lost += queue_.size();
+    queue_.clear();
+    lines_lost_.inc(lost);
+    output_problem_ = "writing " + out_->describe() + " failed: " + ec.message();
+    ctx_.log().error("{}; {} messages lost, further messages are dropped", output_problem_, lost);
+}
+
+std::unique_ptr<araldo::endpoint> make_file_endpoint(araldo::endpoint_context& ctx) {
+    const araldo::options& opts = ctx.opts();
+    file_settings s = read_file_settings(opts);
+    auto open = [&](const std::string& option, const std::string& path, file_direction dir) {
+        try {
+            return std::make_unique<file_channel>(ctx.executor(), path, dir);
+        } catch (const std::system_error& e) {
+            std::string what = path != "-" ? path : dir == file_direction::read ? "stdin" : "stdout";
+            opts.fail(option, "cannot open " + what + ": " + e.code().message());
+        }
+    };
+    std::unique_ptr<file_channel> input, output;
+    if (s.input) input = open("input", *s.input, file_direction::read);
+    if (s.output) output = open("output", *s.output, file_direction::write);
+    return std::make_unique<file_endpoint>(ctx, std::move(s), std::move(input), std::move(output));
+}
+
+}  // namespace araldo::plugins::endpoint_file

@@ -1,0 +1,80 @@
+// endpoint-file: messages as lines, for piping and tests. Routed messages are
+// appended to `output`, one per line; each line of `input` is ingested as one
+// message.
+//
+// Two coroutines: read_loop (input → ctx.ingest) and write_loop, the only
+// writer of the output, which drains a bounded queue filled by deliver().
+#pragma once
+
+#include "file_channel.hpp"
+#include "file_lines.hpp"
+#include "file_options.hpp"
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+#include <araldo/marshaller.hpp>
+#include <araldo/metrics.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace araldo::plugins::endpoint_file {
+
+inline constexpr std::string_view plugin_id = "endpoint-file";
+
+// Owned by the core; keeps a reference to its context, which outlives it.
+class file_endpoint final : public araldo::endpoint {
+public:
+    file_endpoint(araldo::endpoint_context& ctx, file_settings settings,
+                  std::unique_ptr<file_channel> input, std::unique_ptr<file_channel> output);
+
+    asio::awaitable<void> run() override;
+    delivery_result deliver(const message_ptr& msg) override;
+    void stop() override;
+    std::vector<std::string> health() const override;
+
+private:
+    asio::awaitable<void> read_loop();
+    asio::awaitable<void> write_loop();
+    void take_line(const line_event& line);
+    void input_closed(std::uint64_t lines);
+    void output_failed(const error_code& ec, std::size_t lost);
+    bool may_warn();
+
+    araldo::endpoint_context& ctx_;
+    file_settings settings_;
+    std::unique_ptr<file_channel> in_;   // null without `input`
+    std::unique_ptr<file_channel> out_;  // null without `output`
+
+    std::deque<araldo::encoded> queue_;  // marshalled, waiting for write_loop
+    asio::steady_timer wake_;            // parks write_loop while the queue is empty
+    bool writer_idle_ = false;
+    bool stopping_ = false;
+
+    std::string input_problem_;   // for health(); empty while fine
+    std::string output_problem_;
+    bool warned_no_output_ = false;
+
+    // Input statistics, for the summary at end of input.
+    std::uint64_t ingested_ = 0;
+    std::uint64_t rejected_ = 0;
+    std::uint64_t too_long_ = 0;
+    unsigned warnings_left_;  // per-line warnings logged before they are only counted
+
+    araldo::counter& lines_in_;
+    araldo::counter& lines_out_;
+    araldo::counter& lines_lost_;
+};
+
+// The factory: reads the options, opens input and output (a failure is a
+// config error pointing at the option), builds the endpoint.
+std::unique_ptr<araldo::endpoint> make_file_endpoint(araldo::endpoint_context& ctx);
+
+}  // namespace araldo::plugins::endpoint_file

@@ -1,0 +1,45 @@
+#include "file_options.hpp"
+
+#include <limits>
+#include <string>
+
+namespace araldo::plugins::endpoint_file {
+
+option_table file_options() {
+    using araldo::option_spec;
+    using araldo::option_type;
+    return {
+        option_spec{"output", option_type::string, std::nullopt,
+                    "where routed messages are appended, one per line: a path, or - for stdout",
+                    false},
+        option_spec{"input", option_type::string, std::nullopt,
+                    "where messages are read from, one per line: a path, or - for stdin", false},
+        option_spec{"queue-size", option_type::integer, "10000",
+                    "outbound messages waiting to be written; when full, new ones are dropped",
+                    false},
+        option_spec{"max-line", option_type::size, "1MiB",
+                    "longest input line accepted; longer lines are skipped with a warning", false},
+    };
+}
+
+file_settings read_file_settings(const araldo::options& opts) {
+    file_settings s;
+    if (opts.has("output")) s.output = opts.string("output");
+    if (opts.has("input")) s.input = opts.string("input");
+    if (!s.output && !s.input) {
+        opts.fail("output", "endpoint-file needs input, output or both",
+                  "output: - writes to stdout, input: - reads stdin");
+    }
+    if (s.output && s.output->empty()) opts.fail("output", "cannot be empty", "use - for stdout");
+    if (s.input && s.input->empty()) opts.fail("input", "cannot be empty", "use - for stdin");
+    std::int64_t queue = opts.integer("queue-size");
+    if (queue < 1) opts.fail("queue-size", "must be at least 1, got " + std::to_string(queue));
+    s.queue_size = static_cast<std::size_t>(queue);
+    std::uint64_t max_line = opts.size("max-line");
+    if (max_line < 1) opts.fail("max-line", "must be at least 1 byte");
+    if (max_line > std::numeric_limits<std::size_t>::max()) max_line = std::numeric_limits<std::size_t>::max();
+    s.max_line = static_cast<std::size_t>(max_line);
+    return s;
+}
+
+}  // namespace araldo::plugins::endpoint_file

@@ -1,0 +1,118 @@
+#include "mock_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace araldo::plugins::endpoint_mock {
+
+namespace {
+
+constexpr std::size_t preview_limit = 200;
+
+// The payload as one safe log line: at most 200 bytes (never cutting a UTF-8
+// sequence of a text payload), control characters escaped so a payload cannot
+// forge log lines, and every non-ASCII byte of a binary payload escaped.
+std::string preview(const message& msg) {
+    std::string_view p = msg.payload();
+    bool cut = p.size() > preview_limit;
+    if (cut) {
+        std::size_t end = preview_limit;
+        // Step back over continuation bytes (10xxxxxx) to a sequence start.
+        while (!msg.binary() && end > 0 && (static_cast<std::uint8_t>(p[end]) & 0xC0) == 0x80) --end;
+        p = p.substr(0, end);
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(p.size() + 3);
+    for (char c : p) {
+        auto u = static_cast<std::uint8_t>(c);
+        if (u < 0x20 || u == 0x7F || (msg.binary() && u >= 0x80)) {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    if (cut) out += "...";
+    return out;
+}
+
+}  // namespace
+
+mock_endpoint::mock_endpoint(araldo::endpoint_context& ctx, mock_settings settings)
+    : ctx_(ctx), settings_(std::move(settings)), wake_(ctx.executor()) {
+    metric_labels labels{{"endpoint", ctx_.name()}};
+    // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
+    ctx_.metrics().gauge("araldo_mock_received", std::move(labels),
+                         "messages delivered to a mock endpoint since it started",
+                         [this] { return static_cast<double>(total_); });
+}
+
+asio::awaitable<void> mock_endpoint::run_loop() {
+    co_await inject_all();
+    while (!stopping_) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled by stop()
+    }
+}
+
+asio::awaitable<void> mock_endpoint::inject_all() {
+    for (std::size_t i = 0; i < settings_.inject.size() && !stopping_; ++i) {
+        if (i > 0) {
+            co_await pause_between_injections();
+            if (stopping_) break;
+        }
+        araldo::attributes attrs;
+        if (settings_.channel) attrs.set("mock.channel", *settings_.channel);
+        // Rejections are counted and logged by ingest(); the next payload still goes.
+        ctx_.ingest(settings_.inject[i], false, std::move(attrs));
+    }
+    if (!settings_.inject.empty()) {
+        ctx_.log().debug("injection finished");
+    }
+}
+
+asio::awaitable<void> mock_endpoint::pause_between_injections() {
+    if (settings_.inject_interval.count() <= 0) {
+        // Back to back, but let deliveries and other endpoints run in between.
+        co_await asio::post(ctx_.executor(), asio::use_awaitable);
+        co_return;
+    }
+    wake_.expires_after(settings_.inject_interval);
+    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled by stop()
+}
+
+delivery_result mock_endpoint::record(const message_ptr& msg) {
+    if (stopping_) return delivery_result::dropped("stopped");
+    ++total_;
+    try {
+        if (settings_.record_limit > 0) {
+            if (received_.size() >= settings_.record_limit) received_.pop_front();
+            received_.push_back(msg);
+        }
+        ctx_.log().info("MOCK {} received {} {} bytes: {}", ctx_.name(), msg->id(),
+                        msg->payload().size(), preview(*msg));
+    } catch (const std::exception&) {
+        // Out of memory while recording: the message was still delivered, and
+        // deliver() must not throw.
+    }
+    return delivery_result::ok();
+}
+
+void mock_endpoint::request_stop() {
+    stopping_ = true;
+    wake_.cancel();
+}
+
+std::unique_ptr<araldo::endpoint> make_mock_endpoint(araldo::endpoint_context& ctx) {
+    return std::make_unique<mock_endpoint>(ctx, read_mock_settings(ctx.opts()));
+}
+
+}  // namespace araldo::plugins::endpoint_mock

@@ -1,0 +1,37 @@
+#include "mock_options.hpp"
+
+#include <string>
+
+namespace araldo::plugins::endpoint_mock {
+
+option_table mock_options() {
+    using araldo::option_spec;
+    using araldo::option_type;
+    return {
+        option_spec{"channel", option_type::string, std::nullopt,
+                    "set as attribute mock.channel on injected messages", false},
+        option_spec{"inject", option_type::string_list, "[]",
+                    "payloads ingested through this endpoint when it starts, in order", false},
+        option_spec{"inject-interval", option_type::duration, "0ms",
+                    "delay between injected messages; 0ms: back to back", false},
+        option_spec{"record-limit", option_type::integer, "10000",
+                    "how many received messages are kept for inspection; the oldest are dropped first",
+                    false},
+    };
+}
+
+mock_settings read_mock_settings(const araldo::options& opts) {
+    mock_settings s;
+    if (opts.has("channel")) s.channel = opts.string("channel");
+    s.inject = opts.string_list("inject");
+    s.inject_interval = opts.duration("inject-interval");
+    if (s.inject_interval.count() < 0) opts.fail("inject-interval", "cannot be negative");
+    std::int64_t limit = opts.integer("record-limit");
+    if (limit < 0) {
+        opts.fail("record-limit", "cannot be negative, got " + std::to_string(limit));
+    }
+    s.record_limit = static_cast<std::size_t>(limit);
+    return s;
+}
+
+}  // namespace araldo::plugins::endpoint_mock

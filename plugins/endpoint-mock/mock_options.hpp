@@ -1,0 +1,25 @@
+// endpoint-mock's option table and the settings read from it.
+#pragma once
+
+#include <araldo/options.hpp>
+#include <araldo/units.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace araldo::plugins::endpoint_mock {
+
+struct mock_settings {
+    std::optional<std::string> channel;  // set as attribute "mock.channel" on injected messages
+    std::vector<std::string> inject;     // payloads ingested when run() starts, in order
+    araldo::duration inject_interval{0};
+    std::size_t record_limit = 10000;  // received messages kept; the oldest go first
+};
+
+option_table mock_options();
+// Reads validated options; a negative duration or record-limit is a config error.
+mock_settings read_mock_settings(const araldo::options& opts);
+
+}  // namespace araldo::plugins::endpoint_mock

@@ -1,0 +1,67 @@
+#include "json_marshaller.hpp"
+
+#include "json_quote.hpp"
+#include "json_scan.hpp"
+
+#include <araldo/message.hpp>
+
+#include <exception>
+#include <string>
+
+namespace araldo::plugins::marshal_json {
+
+namespace {
+
+// Boost.JSON's parser recurses once per nesting level: the cap keeps hostile
+// input (and a typo in the config) far from the end of the stack.
+constexpr std::int64_t depth_ceiling = 10000;
+
+}  // namespace
+
+unmarshal_result json_marshaller::unmarshal(std::string_view bytes, bool binary,
+                                            araldo::attributes& attrs) const {
+    if (binary) return unmarshal_result::failure("binary frames are not JSON");
+    try {
+        scan_result r = scan_json(bytes, max_depth_, true);
+        if (!r.ok) {
+            return unmarshal_result::failure("invalid JSON at offset " + std::to_string(r.offset) +
+                                             ": " + r.error);
+        }
+        if (r.type) attrs.set("type", std::move(*r.type));
+        return unmarshal_result::success();
+    } catch (const std::exception& e) {
+        // Only allocation can fail here; the contract is to report, not throw.
+        return unmarshal_result::failure(std::string("cannot validate JSON: ") + e.what());
+    }
+}
+
+encoded json_marshaller::marshal(const message_ptr& msg) const {
+    // Accepted by a marshal-json (this instance or another): valid by construction.
+    const marshaller* from = msg->format();
+    if (from != nullptr && from->id() == plugin_id) return pass_through(msg);
+    // JSON that came in through another marshaller (raw, a binary frame) is
+    // sent unchanged too, as a text frame: it is valid UTF-8 JSON text.
+    if (scan_json(msg->payload(), max_depth_, false).ok) return {msg, msg->payload(), false};
+    auto text = std::make_shared<const std::string>(json_quote(msg->payload()));
+    std::string_view bytes = *text;
+    return {std::move(text), bytes, false};
+}
+
+option_table json_options() {
+    return {
+        araldo::option_spec{"max-depth", option_type::integer, "64",
+                            "deepest nesting of arrays and objects accepted (1..10000); "
+                            "deeper input is rejected",
+                            false},
+    };
+}
+
+std::unique_ptr<araldo::marshaller> make_json_marshaller(const araldo::options& opts) {
+    std::int64_t depth = opts.integer("max-depth");
+    if (depth < 1 || depth > depth_ceiling) {
+        opts.fail("max-depth", "must be between 1 and 10000, got " + std::to_string(depth));
+    }
+    return std::make_unique<json_marshaller>(static_cast<std::size_t>(depth));
+}
+
+}  // namespace araldo::plugins::marshal_json

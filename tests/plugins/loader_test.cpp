@@ -1,0 +1,77 @@
+#include "plugin_loader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+using araldo::config_error;
+using araldo::detail::plugin_loader;
+
+namespace {
+
+std::string fixture(const std::string& dir, const std::string& name) {
+    return std::string(ARALDO_FIXTURE_DIR) + "/" + dir + "/araldo-" + name + ".so";
+}
+
+std::string load_error(const std::string& file) {
+    plugin_loader loader;
+    try {
+        loader.load(file);
+    } catch (const config_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("the in-tree plugins load and register their ids", "[plugin]") {
+    plugin_loader loader;
+    loader.scan(ARALDO_PLUGIN_DIR);
+    CHECK(loader.find_marshaller("marshal-json"));
+    CHECK(loader.find_marshaller("marshal-raw"));
+    CHECK(loader.find_endpoint("endpoint-mock"));
+    CHECK(loader.find_endpoint("endpoint-file"));
+    CHECK_FALSE(loader.find_endpoint("marshal-json"));
+    auto rows = loader.rows();
+    REQUIRE(rows.size() >= 4);
+    for (const auto& r : rows) {
+        CHECK(std::filesystem::exists(r.file));
+        CHECK_FALSE(r.version.empty());
+    }
+    // Scanning the same folder twice loads nothing twice.
+    loader.scan(ARALDO_PLUGIN_DIR);
+    CHECK(loader.rows().size() == rows.size());
+}
+
+TEST_CASE("a plugin with another ABI tag is refused before it runs", "[plugin]") {
+    std::string what = load_error(fixture("bad-abi", "bad-abi"));
+    CHECK_THAT(what, Catch::Contains("araldo-bad-abi.so"));
+    CHECK_THAT(what, Catch::Contains("plugin ABI mismatch: got araldo-abi 999"));
+    CHECK_THAT(what, Catch::Contains("expected araldo-abi " + std::to_string(ARALDO_ABI_VERSION)));
+}
+
+TEST_CASE("files that are not plugins are refused with a reason", "[plugin]") {
+    CHECK_THAT(load_error(fixture("not-a-plugin", "not-a-plugin")), Catch::Contains("not an araldo plugin"));
+    CHECK_THAT(load_error(fixture("null-descriptor", "null-descriptor")),
+               Catch::Contains("plugin failed to describe itself"));
+}
+
+TEST_CASE("two plugins providing one id are refused, naming both files", "[plugin]") {
+    plugin_loader loader;
+    try {
+        loader.scan(std::string(ARALDO_FIXTURE_DIR) + "/duplicate");
+        FAIL("expected a duplicate id error");
+    } catch (const config_error& e) {
+        std::string what = e.what();
+        CHECK_THAT(what, Catch::Contains("duplicate plugin id 'fixture-dup'"));
+        CHECK_THAT(what, Catch::Contains("araldo-dup-a.so"));
+        CHECK_THAT(what, Catch::Contains("araldo-dup-b.so"));
+    }
+}
+
+TEST_CASE("a folder that does not exist is an error unless optional", "[plugin]") {
+    plugin_loader loader;
+    CHECK_THROWS_AS(loader.scan("/nonexistent/araldo-plugins"), config_error);
+    CHECK_NOTHROW(loader.scan("/nonexistent/araldo-plugins", true));
+}

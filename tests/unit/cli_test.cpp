@@ -1,0 +1,34 @@
+#include "cli.hpp"
+
+#include <catch2/catch.hpp>
+
+using araldo::detail::parse_cli;
+
+namespace {
+araldo::detail::cli_parse parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "araldo");
+    return parse_cli(static_cast<int>(args.size()), args.data());
+}
+}  // namespace
+
+TEST_CASE("command line options", "[cli]") {
+    auto p = parse({"-c", "x.yaml", "--plugin-dir", "/a", "--plugin-dir=/b", "--check", "--log-level", "debug"});
+    REQUIRE(p.error.empty());
+    CHECK(p.options.config == "x.yaml");
+    CHECK(p.options.config_given);
+    CHECK(p.options.plugin_dirs == std::vector<std::string>{"/a", "/b"});
+    CHECK(p.options.check);
+    CHECK(p.options.log_level == "debug");
+
+    auto d = parse({});
+    CHECK(d.error.empty());
+    CHECK(d.options.config == "araldo.yaml");
+    CHECK_FALSE(d.options.config_given);
+
+    CHECK(parse({"--list-plugins"}).options.list_plugins);
+    CHECK(parse({"--version"}).options.version);
+    CHECK(parse({"-h"}).options.help);
+    CHECK(parse({"--frobnicate"}).error == "unknown argument '--frobnicate'");
+    CHECK(parse({"-c"}).error == "-c needs a value");
+    CHECK(parse({"--check=yes"}).error == "--check takes no value");
+}

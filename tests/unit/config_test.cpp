@@ -1,0 +1,209 @@
+#include "config/config.hpp"
+#include "config/yaml_source.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace araldo::detail;
+
+namespace {
+
+env_lookup env_of(std::map<std::string, std::string> vars) {
+    return [vars](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+config parse(const std::string& text, std::map<std::string, std::string> vars = {}) {
+    return parse_config(parse_yaml(text, "t.yaml"), "t.yaml", env_of(std::move(vars)));
+}
+
+// The error's first line, "t.yaml:L:C: reason".
+std::string error_of(const std::string& text, std::map<std::string, std::string> vars = {}) {
+    try {
+        parse(text, std::move(vars));
+    } catch (const araldo::config_error& e) {
+        std::string what = e.what();
+        return what.substr(0, what.find('\n'));
+    }
+    return "no error";
+}
+
+std::string hint_of(const std::string& text) {
+    try {
+        parse(text);
+    } catch (const araldo::config_error& e) {
+        return e.hint();
+    }
+    return "no error";
+}
+
+const char* original = R"(global:
+    server-port: 54321
+    log-level: debug
+plugins:
+  araldo.marshalling:
+   - name: marshal-json
+     id: marshal-json
+  araldo.endpoints.endpoint:
+    - name: mock_1
+      id: endpoint-mock
+      channel: channel_1
+routes:
+  mock_1:
+    - mock_1
+)";
+
+}  // namespace
+
+TEST_CASE("the original araldo schema loads unchanged", "[config]") {
+    config c = parse(original);
+    CHECK(c.global.server_port == 54321);
+    CHECK(c.global.log_level == "debug");
+    CHECK(c.global.bind == "127.0.0.1");
+    CHECK(c.global.shutdown_timeout == std::chrono::seconds(5));
+    REQUIRE(c.marshallers.size() == 1);
+    CHECK(c.marshallers[0].name == "marshal-json");
+    REQUIRE(c.endpoints.size() == 1);
+    CHECK(c.endpoints[0].id == "endpoint-mock");
+    CHECK(c.endpoints[0].node["channel"].Scalar() == "channel_1");
+    REQUIRE(c.routes.size() == 1);
+    CHECK(c.routes[0].source == "mock_1");
+    REQUIRE(c.routes[0].targets.size() == 1);
+    CHECK(c.routes[0].targets[0].name == "mock_1");
+}
+
+TEST_CASE("both route forms, with type filters", "[config][route]") {
+    config c = parse(R"(plugins:
+  araldo.endpoints.endpoint:
+    - {name: chat, id: endpoint-mock}
+    - {name: events, id: endpoint-mock}
+    - {name: audit, id: endpoint-mock}
+routes:
+  chat: [chat, audit]
+  events:
+    - chat
+    - { to: audit, type: "comment-*" }
+  audit: chat
+)");
+    REQUIRE(c.routes.size() == 3);
+    CHECK(c.routes[0].targets.size() == 2);
+    CHECK(c.routes[1].targets[1].name == "audit");
+    CHECK(c.routes[1].targets[1].type_glob == "comment-*");
+    CHECK(c.routes[1].targets[1].mark.line == 10);
+    CHECK(c.routes[2].targets[0].name == "chat");
+}
+
+TEST_CASE("global settings: defaults, substitution and environment overrides", "[config][env]") {
+    const char* text = R"(global:
+  server-port: ${PORT:-8080}
+  data-dir: ${DATA}
+  shutdown-timeout: 250ms
+  plugin-dirs: [/opt/a, /opt/b]
+)";
+    config c = parse(text, {{"DATA", "/var/lib/araldo"}});
+    CHECK(c.global.server_port == 8080);
+    CHECK(c.global.data_dir == "/var/lib/araldo");
+    CHECK(c.global.shutdown_timeout == std::chrono::milliseconds(250));
+    CHECK(c.global.plugin_dirs == std::vector<std::string>{"/opt/a", "/opt/b"});
+
+    config o = parse(text, {{"DATA", "/d"}, {"ARALDO_SERVER_PORT", "9999"}, {"ARALDO_LOG_LEVEL", "warn"},
+                            {"ARALDO_BIND", "::1"}});
+    CHECK(o.global.server_port == 9999);
+    CHECK(o.global.log_level == "warn");
+    CHECK(o.global.bind == "::1");
+
+    CHECK_THROWS_WITH(parse(text, {{"DATA", "/d"}, {"ARALDO_SERVER_PORT", "many"}}),
+                      Catch::Contains("environment ARALDO_SERVER_PORT") && Catch::Contains("expected integer"));
+    CHECK(error_of(text) == "t.yaml:3:13: environment variable DATA is not set");
+}
+
+TEST_CASE("every config error names file, line and column", "[config]") {
+    CHECK(error_of("globl:\n  server-port: 1\n") == "t.yaml:1:1: unknown key 'globl' in the top level");
+    CHECK(hint_of("globl:\n  server-port: 1\n") == "did you mean 'global'?");
+    CHECK(error_of("global:\n  server-prot: 1\n") == "t.yaml:2:3: unknown key 'server-prot' in global");
+    CHECK(hint_of("global:\n  server-prot: 1\n") == "did you mean 'server-port'?");
+    CHECK(error_of("global:\n  server-port: lots\n") ==
+          "t.yaml:2:16: server-port: expected integer, got \"lots\"");
+    CHECK(error_of("global:\n  server-port: 70000\n") == "t.yaml:2:16: server-port: must be between 0 and 65535");
+    CHECK(error_of("global:\n  shutdown-timeout: 5\n") == "t.yaml:2:21: shutdown-timeout: \"5\" is not a duration");
+    CHECK(error_of("global:\n  log-level: loud\n") == "t.yaml:2:14: log-level: unknown level 'loud'");
+    CHECK(error_of("global:\n  bind: [a, b]\n") == "t.yaml:2:9: bind: expected string, got a list");
+    CHECK(error_of("global:\n  bind: a\n  bind: b\n") == "t.yaml:3:3: duplicate key 'bind' in global");
+}
+
+TEST_CASE("plugin entries: names, ids and references are checked", "[config]") {
+    CHECK(error_of(R"(plugins:
+  araldo.endpoints.endpoint:
+    - {name: a, id: endpoint-mock}
+    - {name: a, id: endpoint-mock}
+)") == "t.yaml:4:14: duplicate name 'a'");
+    CHECK(error_of(R"(plugins:
+  araldo.endpoints.endpoint:
+    - id: endpoint-mock
+)") == "t.yaml:3:7: araldo.endpoints.endpoint entry has no 'name'");
+    CHECK(error_of(R"(plugins:
+  araldo.endpoints.endpoint:
+    - name: a
+      id: endpoint-mock
+      marshalling: jsno
+  araldo.marshalling:
+    - {name: json, id: marshal-json}
+)") == "t.yaml:5:20: endpoint 'a' uses undefined marshaller 'jsno'");
+    CHECK(error_of("plugins:\n  araldo.endpoint:\n    - {name: a, id: b}\n") ==
+          "t.yaml:2:3: unknown key 'araldo.endpoint' in plugins");
+    CHECK(error_of("plugins:\n  araldo.endpoints.endpoint: {name: a}\n") ==
+          "t.yaml:2:30: araldo.endpoints.endpoint: expected a list of plugin entries");
+}
+
+TEST_CASE("routes must name defined endpoints", "[config][route]") {
+    const std::string endpoints = "plugins:\n  araldo.endpoints.endpoint:\n    - {name: chat, id: endpoint-mock}\n";
+    CHECK(error_of(endpoints + "routes:\n  chat: [caht]\n") ==
+          "t.yaml:5:10: route target 'caht' is not a defined endpoint");
+    CHECK(hint_of(endpoints + "routes:\n  chat: [caht]\n") == "did you mean 'chat'?");
+    CHECK(error_of(endpoints + "routes:\n  nope: [chat]\n") ==
+          "t.yaml:5:3: route source 'nope' is not a defined endpoint");
+    CHECK(error_of(endpoints + "routes:\n  chat:\n    - {to: chat, tpye: x}\n") ==
+          "t.yaml:6:18: unknown key 'tpye' in route target");
+    CHECK(error_of(endpoints + "routes:\n  chat:\n    - {type: x}\n") == "t.yaml:6:7: route target has no 'to'");
+    CHECK(error_of(endpoints + "routes:\n  chat: [chat]\n  chat: [chat]\n") ==
+          "t.yaml:6:3: duplicate route for 'chat'");
+    CHECK(error_of(endpoints + "routes: [chat]\n") ==
+          "t.yaml:4:9: routes: expected a mapping of source to targets");
+}
+
+TEST_CASE("hostile YAML gets an error, not a crash", "[config]") {
+    SECTION("syntax errors carry the position") {
+        CHECK(error_of("global:\n  bind: [unclosed\n").starts_with("t.yaml:"));
+        CHECK(error_of("global:\n  bind: [unclosed\n").find("invalid YAML") != std::string::npos);
+    }
+    SECTION("deep nesting") {
+        std::string deep(100000, '[');
+        CHECK(error_of(deep).find("invalid YAML") != std::string::npos);
+        std::string nested = "global:\n  bind: " + std::string(100, '[') + std::string(100, ']') + "\n";
+        CHECK(error_of(nested).find("nesting deeper than 64") != std::string::npos);
+    }
+    SECTION("alias bomb") {
+        std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+        char prev = 'a';
+        for (char c = 'b'; c <= 'j'; ++c, ++prev) {
+            bomb += std::string(1, c) + ": &" + c + " [";
+            for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + prev;
+            bomb += "]\n";
+        }
+        CHECK(error_of(bomb).find("document too large") != std::string::npos);
+    }
+    SECTION("huge scalar") {
+        std::string huge = "global:\n  bind: " + std::string(5 * 1024 * 1024, 'x') + "\n";
+        CHECK(error_of(huge).find("larger than") != std::string::npos);
+        std::string big_value = "global:\n  bind: " + std::string(1024 * 1024 + 10, 'x') + "\n";
+        CHECK(error_of(big_value).find("value longer than") != std::string::npos);
+    }
+    SECTION("not a mapping") {
+        CHECK(error_of("- just\n- a list\n") == "t.yaml:1:1: expected a mapping at the top level");
+        CHECK(error_of("") == "t.yaml:1:1: the config is empty");
+    }
+}

@@ -1,0 +1,505 @@
+// The core's HTTP listener on a real loopback socket, driven by a raw TCP
+// client in the same single-threaded io_context. Every scenario ends by
+// stopping the listener and requiring that run() runs out of work.
+#include "http/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <chrono>
+#include <sstream>
+
+namespace {
+
+using namespace std::chrono_literals;
+using araldo::http_request;
+using araldo::http_response;
+using araldo::detail::http_listener;
+using araldo::detail::listener_limits;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using response = http::response<http::string_body>;
+
+// A listener on 127.0.0.1:0 with its accept loop, and a place for the client.
+struct server {
+    asio::io_context ioc{1};
+    std::ostringstream log_text;
+    std::shared_ptr<spdlog::logger> log =
+        std::make_shared<spdlog::logger>("http-test", std::make_shared<spdlog::sinks::ostream_sink_st>(log_text));
+    http_listener listener;
+    bool accept_loop_returned = false;
+
+    explicit server(listener_limits limits = {}) : listener{ioc.get_executor(), log, limits} {
+        listener.bind("127.0.0.1", 0);
+    }
+
+    // Runs `client` (a coroutine function taking the port), then stops the
+    // listener; run() must then run out of work on its own.
+    template <class Client>
+    void run(Client client) {
+        asio::co_spawn(ioc, listener.accept_loop(), [this](std::exception_ptr e) {
+            accept_loop_returned = true;
+            if (e) FAIL("accept_loop threw");
+        });
+        std::exception_ptr failure;
+        asio::co_spawn(ioc, client(listener.port()), [&](std::exception_ptr e) {
+            failure = e;
+            listener.stop();
+        });
+        ioc.run_for(10s);
+        if (failure) std::rethrow_exception(failure);
+        REQUIRE(ioc.stopped());
+        REQUIRE(accept_loop_returned);
+        REQUIRE(listener.open_connections() == 0);
+    }
+};
+
+asio::awaitable<tcp::socket> connect(std::uint16_t port) {
+    tcp::socket socket{co_await asio::this_coro::executor};
+    co_await socket.async_connect(tcp::endpoint{asio::ip::address_v4::loopback(), port}, asio::use_awaitable);
+    co_return socket;
+}
+
+asio::awaitable<void> send(tcp::socket& socket, std::string bytes) {
+    co_await asio::async_write(socket, asio::buffer(bytes), asio::use_awaitable);
+}
+
+asio::awaitable<response> receive(tcp::socket& socket, beast::flat_buffer& buffer, bool head = false) {
+    http::response_parser<http::string_body> parser;
+    parser.skip(head);
+    co_await http::async_read(socket, buffer, parser, asio::use_awaitable);
+    co_return parser.release();
+}
+
+// One request on a fresh connection.
+asio::awaitable<response> exchange(std::uint16_t port, std::string bytes) {
+    auto socket = co_await connect(port);
+    co_await send(socket, std::move(bytes));
+    beast::flat_buffer buffer;
+    co_return co_await receive(socket, buffer);
+}
+
+// True when the server closed the connection (after whatever it sent).
+asio::awaitable<bool> closed_by_server(tcp::socket& socket) {
+    char byte;
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+    co_return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+std::string get(const std::string& target, const std::string& extra = "") {
+    return "GET " + target + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
+}
+
+// Echoes what the handler saw, one field per line.
+araldo::http_route echo_route(std::string path, bool prefix = false) {
+    araldo::http_route route;
+    route.path = std::move(path);
+    route.prefix = prefix;
+    route.handler = [](http_request r) -> asio::awaitable<http_response> {
+        co_return http_response::text(200, r.method + "|" + r.path + "|" + r.query + "|" +
+                                               std::string{r.header("X-Custom").value_or("")} + "|" + r.body);
+    };
+    return route;
+}
+
+}  // namespace
+
+TEST_CASE("http_request and http_response helpers", "[http]") {
+    http_request r;
+    r.headers = {{"content-type", "text/plain"}, {"x-custom", "one"}, {"x-custom", "two"}};
+    r.query = "a=1&b=hello+world&c=%41%42&flag&bad=%zz&x%20y=sp&a=2";
+    CHECK(r.header("Content-Type") == "text/plain");
+    CHECK(r.header("X-CUSTOM") == "one");
+    CHECK_FALSE(r.header("missing"));
+    CHECK(r.query_param("a") == "1");
+    CHECK(r.query_param("b") == "hello world");
+    CHECK(r.query_param("c") == "AB");
+    CHECK(r.query_param("flag") == "");
+    CHECK(r.query_param("bad") == "%zz");
+    CHECK(r.query_param("x y") == "sp");
+    CHECK_FALSE(r.query_param("z"));
+
+    const auto e = http_response::error(400, "say \"hi\"\n\\ \x01");
+    CHECK(e.status == 400);
+    CHECK(e.content_type == "application/json");
+    CHECK(e.body == R"({"error":"say \"hi\"\n\\ \u0001","status":400})");
+    CHECK(http_response::json(201, "{}").content_type == "application/json");
+    CHECK(http_response::text(200, "x").content_type == "text/plain; charset=utf-8");
+}
+
+TEST_CASE("registering a path twice as the same kind throws", "[http]") {
+    asio::io_context ioc{1};
+    http_listener listener{ioc.get_executor(), std::make_shared<spdlog::logger>("null")};
+    listener.add(echo_route("/x"));
+    REQUIRE_THROWS_WITH(listener.add(echo_route("/x")), "path /x is already registered");
+    araldo::upgrade_route ws{"/x", nullptr, [](araldo::http_upgrade) {}};
+    listener.add(ws);  // an upgrade route may share an http route's path
+    REQUIRE_THROWS_WITH(listener.add(ws), "path /x is already registered");
+    REQUIRE_THROWS_AS(listener.add(echo_route("relative")), std::invalid_argument);
+}
+
+TEST_CASE("bind reports a port in use", "[http]") {
+    server s;
+    asio::io_context ioc{1};
+    http_listener other{ioc.get_executor(), s.log};
+    REQUIRE_THROWS_AS(other.bind("127.0.0.1", s.listener.port()), boost::system::system_error);
+    REQUIRE_THROWS_AS(other.bind("not an address", 0), boost::system::system_error);
+}
+
+TEST_CASE("stop() with no connections lets run() return", "[http]") {
+    server s;
+    s.run([](std::uint16_t) -> asio::awaitable<void> { co_return; });
+}
+
+TEST_CASE("GET on a registered route returns the handler's response", "[http]") {
+    server s;
+    s.listener.add(echo_route("/hello world"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, get("/hello%20world?q=1+2", "X-Custom: yes\r\n"));
+        CHECK(res.result_int() == 200);
+        CHECK(res.body() == "GET|/hello world|q=1+2|yes|");
+        CHECK(res[http::field::server] == "araldo");
+        CHECK(res[http::field::content_type] == "text/plain; charset=utf-8");
+    });
+}
+
+TEST_CASE("the handler sees the client's address and a POST body", "[http]") {
+    server s;
+    std::string remote;
+    araldo::http_route route;
+    route.path = "/who";
+    route.handler = [&](http_request r) -> asio::awaitable<http_response> {
+        remote = r.remote_address;
+        co_return http_response::json(201, r.body);
+    };
+    s.listener.add(std::move(route));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, "POST /who HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
+        CHECK(res.result_int() == 201);
+        CHECK(res.body() == "{\"a\":1}");
+    });
+    CHECK(remote.starts_with("127.0.0.1:"));
+}
+
+TEST_CASE("an unknown path gets 404 with a JSON error", "[http]") {
+    server s;
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, get("/nope"));
+        CHECK(res.result_int() == 404);
+        CHECK(res[http::field::content_type] == "application/json");
+        CHECK(res.body() == R"({"error":"no route for /nope","status":404})");
+    });
+}
+
+TEST_CASE("a method not in the route's list gets 405 with Allow", "[http]") {
+    server s;
+    auto route = echo_route("/m");
+    route.methods = {"GET", "POST"};
+    s.listener.add(std::move(route));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, "DELETE /m HTTP/1.1\r\nHost: t\r\n\r\n");
+        CHECK(res.result_int() == 405);
+        CHECK(res[http::field::allow] == "GET, POST");
+        CHECK(res.body().find("\"status\":405") != std::string::npos);
+    });
+}
+
+TEST_CASE("a Content-Length over max_body gets 413 without calling the handler", "[http]") {
+    server s;
+    bool called = false;
+    araldo::http_route route;
+    route.path = "/small";
+    route.max_body = 10;
+    route.handler = [&](http_request) -> asio::awaitable<http_response> {
+        called = true;
+        co_return http_response::text(200, "");
+    };
+    s.listener.add(std::move(route));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        // The body is never sent: the reply must come from the header alone.
+        co_await send(socket, "POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n");
+        beast::flat_buffer buffer;
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.result_int() == 413);
+        CHECK_FALSE(res.keep_alive());
+        CHECK(co_await closed_by_server(socket));
+    });
+    CHECK_FALSE(called);
+}
+
+TEST_CASE("a chunked body over max_body gets 413", "[http]") {
+    server s;
+    auto route = echo_route("/small");
+    route.max_body = 10;
+    s.listener.add(std::move(route));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port,
+                                     "POST /small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "14\r\n01234567890123456789\r\n0\r\n\r\n");
+        CHECK(res.result_int() == 413);
+    });
+}
+
+TEST_CASE("a chunked body within max_body reaches the handler", "[http]") {
+    server s;
+    s.listener.add(echo_route("/c"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port,
+                                     "PUT /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+        CHECK(res.body() == "PUT|/c|||abcde");
+    });
+}
+
+TEST_CASE("POST without a length gets 411", "[http]") {
+    server s;
+    s.listener.add(echo_route("/p"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, "POST /p HTTP/1.1\r\nHost: t\r\n\r\n");
+        CHECK(res.result_int() == 411);
+    });
+}
+
+TEST_CASE("Expect: 100-continue gets an interim response before the body", "[http]") {
+    server s;
+    s.listener.add(echo_route("/p"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+        std::string interim;
+        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n", asio::use_awaitable);
+        CHECK(interim.substr(0, n) == "HTTP/1.1 100 Continue\r\n\r\n");
+        co_await send(socket, "hi");
+        beast::flat_buffer buffer;
+        buffer.commit(asio::buffer_copy(buffer.prepare(interim.size() - n), asio::buffer(interim.substr(n))));
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.body() == "POST|/p|||hi");
+    });
+}
+
+TEST_CASE("a prefix route matches its path and sub-paths; the longest route wins", "[http]") {
+    server s;
+    s.listener.add(echo_route("/emit", true));
+    araldo::http_route special;
+    special.path = "/emit/special";
+    special.handler = [](http_request) -> asio::awaitable<http_response> { co_return http_response::text(200, "special"); };
+    s.listener.add(std::move(special));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        CHECK((co_await exchange(port, get("/emit"))).body() == "GET|/emit|||");
+        CHECK((co_await exchange(port, get("/emit/abc?t=x"))).body() == "GET|/emit/abc|t=x||");
+        CHECK((co_await exchange(port, get("/emit/special"))).body() == "special");
+        CHECK((co_await exchange(port, get("/emitx"))).result_int() == 404);
+    });
+}
+
+TEST_CASE("a header over max_header_bytes gets 431", "[http]") {
+    listener_limits limits;
+    limits.max_header_bytes = 512;
+    server s{limits};
+    s.listener.add(echo_route("/"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/", "X-Big: " + std::string(1000, 'a') + "\r\n"));
+        beast::flat_buffer buffer;
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.result_int() == 431);
+        CHECK(res.body() == R"({"error":"request header too large","status":431})");
+        CHECK(co_await closed_by_server(socket));
+    });
+}
+
+TEST_CASE("malformed requests get 400 and the connection closes", "[http]") {
+    server s;
+    s.listener.add(echo_route("/", true));
+    const auto request = GENERATE(as<std::string>{}, "G(ET / HTTP/1.1\r\nHost: t\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n",
+                                  "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, request);
+        beast::flat_buffer buffer;
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.result_int() == 400);
+        CHECK(res.body().find("\"status\":400") != std::string::npos);
+        CHECK(co_await closed_by_server(socket));
+    });
+}
+
+TEST_CASE("a handler that throws gets 500, and it is logged", "[http]") {
+    server s;
+    araldo::http_route route;
+    route.path = "/boom";
+    route.handler = [](http_request) -> asio::awaitable<http_response> {
+        throw std::runtime_error("kaboom");
+        co_return http_response::text(200, "");
+    };
+    s.listener.add(std::move(route));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, get("/boom"));
+        CHECK(res.result_int() == 500);
+        CHECK(res.body() == R"({"error":"internal error","status":500})");
+    });
+    CHECK(s.log_text.str().find("handler for /boom failed: kaboom") != std::string::npos);
+}
+
+TEST_CASE("keep-alive: several requests on one connection, pipelined too", "[http]") {
+    server s;
+    s.listener.add(echo_route("/k", true));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        beast::flat_buffer buffer;
+        co_await send(socket, get("/k/1"));
+        CHECK((co_await receive(socket, buffer)).body() == "GET|/k/1|||");
+        CHECK(s.listener.open_connections() == 1);
+        co_await send(socket, get("/k/2"));
+        CHECK((co_await receive(socket, buffer)).body() == "GET|/k/2|||");
+        co_await send(socket, get("/k/3") + get("/k/4"));
+        CHECK((co_await receive(socket, buffer)).body() == "GET|/k/3|||");
+        CHECK((co_await receive(socket, buffer)).body() == "GET|/k/4|||");
+        co_await send(socket, get("/k/5", "Connection: close\r\n"));
+        auto last = co_await receive(socket, buffer);
+        CHECK_FALSE(last.keep_alive());
+        CHECK(co_await closed_by_server(socket));
+    });
+}
+
+TEST_CASE("HEAD gets the headers and the length, without the body", "[http]") {
+    server s;
+    s.listener.add(echo_route("/h"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        beast::flat_buffer buffer;
+        co_await send(socket, "HEAD /h HTTP/1.1\r\nHost: t\r\n\r\n");
+        auto res = co_await receive(socket, buffer, true);
+        CHECK(res[http::field::content_length] == "10");  // "HEAD|/h|||"
+        CHECK(res.body().empty());
+        co_await send(socket, get("/h"));  // the connection is still in sync
+        CHECK((co_await receive(socket, buffer)).body() == "GET|/h|||");
+    });
+}
+
+TEST_CASE("an idle connection is closed after idle_timeout", "[http]") {
+    listener_limits limits;
+    limits.idle_timeout = 100ms;
+    server s{limits};
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        const auto start = std::chrono::steady_clock::now();
+        CHECK(co_await closed_by_server(socket));
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+    });
+}
+
+TEST_CASE("stop() closes idle keep-alive connections", "[http]") {
+    server s;
+    s.listener.add(echo_route("/"));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        beast::flat_buffer buffer;
+        co_await send(socket, get("/"));
+        CHECK((co_await receive(socket, buffer)).keep_alive());
+        s.listener.stop();
+        CHECK(co_await closed_by_server(socket));
+    });
+}
+
+TEST_CASE("stop() lets a request in progress finish, then closes", "[http]") {
+    server s;
+    araldo::http_route route;
+    route.path = "/slow";
+    route.handler = [&](http_request) -> asio::awaitable<http_response> {
+        s.listener.stop();
+        asio::steady_timer timer{co_await asio::this_coro::executor, 20ms};
+        co_await timer.async_wait(asio::use_awaitable);
+        co_return http_response::text(200, "done");
+    };
+    s.listener.add(std::move(route));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        beast::flat_buffer buffer;
+        co_await send(socket, get("/slow"));
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.body() == "done");
+        CHECK_FALSE(res.keep_alive());
+        CHECK(co_await closed_by_server(socket));
+    });
+}
+
+namespace {
+
+std::string upgrade_request(const std::string& path) {
+    return "GET " + path +
+           " HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("an upgrade route's check() can refuse with its own response", "[http]") {
+    server s;
+    araldo::upgrade_route ws;
+    ws.path = "/ws";
+    ws.check = [](const http_request& r) -> std::optional<http_response> {
+        if (r.query_param("token") == "good") return std::nullopt;
+        return http_response::error(401, "token required");
+    };
+    bool accepted = false;
+    ws.accept = [&](araldo::http_upgrade) { accepted = true; };
+    s.listener.add(std::move(ws));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, upgrade_request("/ws?token=bad"));
+        beast::flat_buffer buffer;
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.result_int() == 401);
+        CHECK(res.body() == R"({"error":"token required","status":401})");
+        CHECK(co_await closed_by_server(socket));
+    });
+    CHECK_FALSE(accepted);
+}
+
+TEST_CASE("an accepted upgrade hands over the socket and the bytes read past the request", "[http]") {
+    server s;
+    std::optional<http_request> seen;
+    std::uint64_t connections_at_accept = 99;
+    araldo::upgrade_route ws;
+    ws.path = "/ws";
+    ws.accept = [&](araldo::http_upgrade up) {
+        seen = up.request;
+        connections_at_accept = s.listener.open_connections();
+        // Prove the socket works: answer on it, then close it.
+        auto reply = std::make_shared<std::string>("taken:" + up.buffered);
+        auto socket = std::make_shared<tcp::socket>(std::move(up.socket));
+        asio::async_write(*socket, asio::buffer(*reply), [socket, reply](auto, auto) {});
+    };
+    s.listener.add(std::move(ws));
+    s.listener.add(echo_route("/ws"));  // a plain GET on the same path is HTTP
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        CHECK((co_await exchange(port, get("/ws"))).body() == "GET|/ws|||");
+        auto socket = co_await connect(port);
+        co_await send(socket, upgrade_request("/ws?room=1") + "EARLY");
+        std::string got;
+        auto [ec, n] = co_await asio::async_read(socket, asio::dynamic_buffer(got), asio::as_tuple(asio::use_awaitable));
+        CHECK(ec == asio::error::eof);
+        CHECK(got == "taken:EARLY");
+    });
+    REQUIRE(seen);
+    CHECK(seen->path == "/ws");
+    CHECK(seen->query == "room=1");
+    CHECK(seen->header("sec-websocket-key") == "dGhlIHNhbXBsZSBub25jZQ==");
+    CHECK(connections_at_accept == 0);
+}

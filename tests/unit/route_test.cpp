@@ -1,0 +1,99 @@
+#include "metrics.hpp"
+#include "route_table.hpp"
+#include "router.hpp"
+
+#include <araldo/endpoint.hpp>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <catch2/catch.hpp>
+
+using namespace araldo;
+using namespace araldo::detail;
+
+namespace {
+
+// Records deliveries; refuses once `capacity` is reached, as a full queue would.
+class recording_endpoint final : public endpoint {
+public:
+    explicit recording_endpoint(std::size_t capacity = 1000) : capacity_(capacity) {}
+    asio::awaitable<void> run() override { co_return; }
+    delivery_result deliver(const message_ptr& m) override {
+        if (got.size() >= capacity_) return delivery_result::dropped("queue_full");
+        got.push_back(m);
+        return delivery_result::ok();
+    }
+    void stop() override {}
+    std::vector<message_ptr> got;
+
+private:
+    std::size_t capacity_;
+};
+
+message_ptr typed(std::string type) {
+    message::fields f;
+    f.payload = "{}";
+    if (!type.empty()) f.attributes.set("type", std::move(type));
+    return make_message(std::move(f));
+}
+
+std::shared_ptr<spdlog::logger> quiet() {
+    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_st>());
+}
+
+}  // namespace
+
+TEST_CASE("type filters are shell globs", "[route]") {
+    CHECK(glob_match("comment-*", "comment-added"));
+    CHECK(glob_match("comment-*", "comment-"));
+    CHECK_FALSE(glob_match("comment-*", "comments"));
+    CHECK(glob_match("*", ""));
+    CHECK(glob_match("a?c", "abc"));
+    CHECK_FALSE(glob_match("a?c", "ac"));
+    CHECK(glob_match("*.created", "user.created"));
+    CHECK(glob_match("a*b*c", "a-xx-b-yy-c"));
+    CHECK_FALSE(glob_match("a*b*c", "a-xx-c-yy-b"));
+    CHECK_FALSE(glob_match("", "x"));
+    CHECK(glob_match("exact", "exact"));
+}
+
+TEST_CASE("the router fans out to every target, honouring filters", "[route]") {
+    recording_endpoint chat, audit, events;
+    std::vector<endpoint_slot> slots{{"chat", &chat}, {"audit", &audit}, {"events", &events}};
+    std::vector<route_entry> routes{
+        {"events", {}, {{"chat", "", {}}, {"audit", "comment-*", {}}}},
+        {"chat", {}, {{"chat", "", {}}}},
+    };
+    metrics m;
+    router r(m, quiet());
+    r.install(compile_routes(routes, slots, m), {"chat", "audit", "events"});
+
+    r.route(2, typed("comment-added"));
+    r.route(2, typed("like"));
+    r.route(2, typed(""));
+    r.route(0, typed("hello"));
+    CHECK(chat.got.size() == 4);
+    REQUIRE(audit.got.size() == 1);
+    CHECK(audit.got[0]->type() == "comment-added");
+    CHECK(events.got.empty());
+    // The same message object reaches every target: fan-out copies nothing.
+    CHECK(chat.got[0].get() == audit.got[0].get());
+
+    std::string text = m.render();
+    CHECK_THAT(text, Catch::Contains("araldo_messages_in_total{endpoint=\"events\"} 3"));
+    CHECK_THAT(text, Catch::Contains("araldo_messages_out_total{endpoint=\"chat\"} 4"));
+    CHECK_THAT(text, Catch::Contains("araldo_route_messages_total{source=\"events\",target=\"audit\"} 1"));
+}
+
+TEST_CASE("drops are counted per endpoint and reason", "[route]") {
+    recording_endpoint src, small(2);
+    std::vector<endpoint_slot> slots{{"src", &src}, {"small", &small}};
+    std::vector<route_entry> routes{{"src", {}, {{"small", "", {}}}}};
+    metrics m;
+    router r(m, quiet());
+    r.install(compile_routes(routes, slots, m), {"src", "small"});
+    for (int i = 0; i < 5; ++i) r.route(0, typed("x"));
+    CHECK(small.got.size() == 2);
+    CHECK_THAT(m.render(), Catch::Contains("araldo_messages_dropped_total{endpoint=\"small\",reason=\"queue_full\"} 3"));
+}
