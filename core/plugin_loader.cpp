@@ -20,11 +20,16 @@ struct plugin_loader::registered {
     std::string file;
 };
 
-struct plugin_loader::libraries {
-    std::vector<boost::dll::shared_library*> loaded;  // deliberately never freed
-};
+namespace {
+// Loaded libraries stay reachable from here until the process ends: never
+// unloaded, and not reported as leaks either.
+std::vector<boost::dll::shared_library*>& loaded_libraries() {
+    static auto* all = new std::vector<boost::dll::shared_library*>();
+    return *all;
+}
+}  // namespace
 
-plugin_loader::plugin_loader() : libs_(std::make_unique<libraries>()) {}
+plugin_loader::plugin_loader() = default;
 plugin_loader::~plugin_loader() = default;
 
 std::string describe(const abi_tag& tag) {
@@ -86,7 +91,7 @@ void plugin_loader::load(const std::string& file) {
     };
     for (const auto& f : d->endpoints) add({f.id, true, &f, nullptr, d, canonical});
     for (const auto& f : d->marshallers) add({f.id, false, nullptr, &f, d, canonical});
-    libs_->loaded.push_back(lib.release());
+    loaded_libraries().push_back(lib.release());
 }
 
 const endpoint_factory* plugin_loader::find_endpoint(std::string_view id) const {

@@ -25,6 +25,8 @@ class plugin_loader {
 public:
     plugin_loader();
     ~plugin_loader();
+    plugin_loader(const plugin_loader&) = delete;
+    plugin_loader& operator=(const plugin_loader&) = delete;
 
     // Loads every *.so in `dir` (sorted by name). Throws config_error naming
     // the file: not a plugin, wrong ABI tag, no descriptor, duplicate id.
@@ -44,8 +46,6 @@ public:
 private:
     struct registered;
     std::vector<registered> entries_;
-    struct libraries;
-    std::unique_ptr<libraries> libs_;
 };
 
 // The folders scanned when nothing else is said: <exe>/plugins (a build tree)

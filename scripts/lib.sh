@@ -1,0 +1,32 @@
+# Shared by scripts/run and scripts/test: install what is missing, idempotently.
+
+# Debian 12 packages the build needs (see ../shared/FACTS.md for why these names).
+ARALDO_BUILD_PACKAGES=(
+  g++ cmake make pkg-config ccache
+  libboost1.81-dev libboost-system1.81-dev libboost-filesystem1.81-dev
+  libboost-url1.81-dev libboost-json1.81-dev
+  libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev
+)
+ARALDO_TEST_PACKAGES=(catch2 redis-server)
+
+# Installs the named packages that are not installed yet; does nothing when all are.
+ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}" >&2
+    local sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+# Keeps ccache inside the workspace-independent default, sized for a few builds.
+setup_ccache() {
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+  ccache --max-size=5G >/dev/null 2>&1 || true
+}

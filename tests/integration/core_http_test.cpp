@@ -1,0 +1,78 @@
+// What the core serves on its listener: health, metrics, JSON errors.
+#include "support/http_client.hpp"
+#include "support/relay.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace araldo::test;
+
+namespace {
+
+const char* healthy = R"(global:
+  server-port: 0
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: src, id: endpoint-mock, inject: ["one", "two", "three"]}
+    - {name: dst, id: endpoint-mock}
+routes:
+  src: [dst]
+)";
+
+}  // namespace
+
+TEST_CASE("/_health/ and /_health/?full on a healthy relay", "[integration][http]") {
+    relay r(healthy);
+    auto plain = http_get(r.port(), "/_health/");
+    CHECK(plain.status == 200);
+    CHECK(plain.body == "ok\n");
+    CHECK(http_get(r.port(), "/_health").status == 200);
+    auto full = http_get(r.port(), "/_health/?full");
+    CHECK(full.status == 200);
+    CHECK(full.header("content-type") == "application/json");
+    CHECK(full.body == R"({"problems":[]})");
+}
+
+TEST_CASE("/_health/?full lists each endpoint's problems with a 500", "[integration][http]") {
+    relay r(R"(global:
+  server-port: 0
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: sick, id: endpoint-mock, problems: ["upstream unreachable since 12:00"]}
+    - {name: fine, id: endpoint-mock}
+)");
+    auto full = http_get(r.port(), "/_health/?full");
+    CHECK(full.status == 500);
+    CHECK(full.body == R"({"problems":["sick: upstream unreachable since 12:00"]})");
+    CHECK(http_get(r.port(), "/_health/").status == 500);
+}
+
+TEST_CASE("/metrics counts messages per endpoint in Prometheus text", "[integration][http]") {
+    relay r(healthy);
+    REQUIRE(wait_until([&] {
+        return http_get(r.port(), "/metrics").body.find("araldo_messages_out_total{endpoint=\"dst\"} 3") !=
+               std::string::npos;
+    }));
+    auto m = http_get(r.port(), "/metrics");
+    CHECK(m.status == 200);
+    CHECK_THAT(m.header("content-type"), Catch::StartsWith("text/plain; version=0.0.4"));
+    CHECK_THAT(m.body, Catch::Contains("# TYPE araldo_messages_in_total counter"));
+    CHECK_THAT(m.body, Catch::Contains("araldo_messages_in_total{endpoint=\"src\"} 3"));
+    CHECK_THAT(m.body, Catch::Contains("araldo_route_messages_total{source=\"src\",target=\"dst\"} 3"));
+    CHECK_THAT(m.body, Catch::Contains("araldo_uptime_seconds "));
+    CHECK_THAT(m.body, Catch::Contains("araldo_http_connections 1"));
+    CHECK_THAT(m.body, Catch::Contains("araldo_endpoint_up{endpoint=\"dst\"} 1"));
+}
+
+TEST_CASE("unknown paths and wrong methods get JSON errors", "[integration][http]") {
+    relay r(healthy);
+    auto missing = http_get(r.port(), "/nope");
+    CHECK(missing.status == 404);
+    CHECK(missing.header("content-type") == "application/json");
+    CHECK_THAT(missing.body, Catch::Contains("\"status\":404"));
+    auto wrong = http_request(r.port(), "DELETE", "/metrics");
+    CHECK(wrong.status == 405);
+    CHECK_THAT(wrong.header("allow"), Catch::Contains("GET"));
+    CHECK_THAT(wrong.body, Catch::Contains("\"status\":405"));
+    auto garbage = raw_exchange(r.port(), "NOT HTTP AT ALL\r\n\r\n");
+    CHECK_THAT(garbage, Catch::StartsWith("HTTP/1.1 400"));
+}
