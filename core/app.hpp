@@ -33,6 +33,10 @@ public:
 
     std::string summary() const;           // for --check
     std::string plugin_listing() const;    // for --list-plugins
+    std::string options_reference() const;  // for --print-options
+
+    // Runs a plugin-provided subcommand (cli.command); returns its exit code.
+    int run_command();
 
     // Binds and serves until a signal; returns the process exit code.
     int run();

@@ -4,8 +4,10 @@
 #include "config/nearest.hpp"
 #include "config/option_validator.hpp"
 #include "logging.hpp"
+#include "options_reference.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
 
 namespace araldo::detail {
@@ -126,6 +128,23 @@ std::string app::summary() const {
     }
     return out.str();
 }
+
+int app::run_command() {
+    config_ = load_config(cli_.config, process_environment());
+    set_log_level(cli_.log_level.value_or("warn"));
+    scan_plugins(config_.global.plugin_dirs);
+    const command* c = loader_.find_command(cli_.command);
+    if (!c) {
+        std::vector<std::string> names;
+        for (const command* x : loader_.commands()) names.push_back(x->name);
+        throw std::invalid_argument("unknown command '" + cli_.command + "'" +
+                                    (names.empty() ? std::string{} : "; available: " + join(names)));
+    }
+    command_context ctx{config_.global, cli_.command_args, std::cout, std::cerr};
+    return c->run(ctx);
+}
+
+std::string app::options_reference() const { return detail::options_reference(loader_); }
 
 std::string app::plugin_listing() const {
     auto rows = loader_.rows();

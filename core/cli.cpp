@@ -6,6 +6,7 @@ namespace araldo::detail {
 
 std::string usage_text() {
     return R"(usage: araldo [options]
+       araldo <command> [args] [-c FILE]   (commands come from plugins; see --help below)
 
 Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
 as configured in a YAML file.
@@ -14,6 +15,8 @@ options:
   -c, --config FILE     configuration file (default: ./araldo.yaml)
       --check           validate the config and plugins, print a summary, exit
       --list-plugins    list the plugins found and exit
+      --print-options   print every option of the core and the plugins found
+                        (Markdown, as in docs/configuration.md) and exit
       --plugin-dir DIR  also load plugins from DIR (repeatable)
       --log-level LEVEL trace, debug, info, warn, error, critical or off
       --version         print the version and exit
@@ -61,15 +64,22 @@ cli_parse parse_cli(int argc, const char* const* argv) {
             o.check = true;
         } else if (arg == "--list-plugins") {
             o.list_plugins = true;
+        } else if (arg == "--print-options") {
+            o.print_options = true;
         } else if (arg == "--version") {
             o.version = true;
         } else if (arg == "-h" || arg == "--help") {
             o.help = true;
+        } else if (!o.command.empty()) {
+            o.command_args.emplace_back(argv[i]);  // the command parses its own
+            continue;
+        } else if (!arg.starts_with("-") && i == 1) {
+            o.command = std::string(arg);
         } else {
             out.error = "unknown argument '" + std::string(arg) + "'";
             return out;
         }
-        if (has_inline && (arg == "--check" || arg == "--list-plugins" || arg == "--version" || arg == "--help")) {
+        if (has_inline && (arg == "--check" || arg == "--list-plugins" || arg == "--print-options" || arg == "--version" || arg == "--help")) {
             out.error = std::string(arg) + " takes no value";
             return out;
         }

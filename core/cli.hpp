@@ -14,8 +14,12 @@ struct cli_options {
     std::optional<std::string> log_level;
     bool check = false;
     bool list_plugins = false;
+    bool print_options = false;
     bool help = false;
     bool version = false;
+    // `araldo <command> [args]`: a plugin-provided subcommand (e.g. deadletters).
+    std::string command;
+    std::vector<std::string> command_args;
 };
 
 struct cli_parse {

@@ -30,14 +30,15 @@ int main(int argc, char** argv) {
     try {
         init_logging(cli.log_level.value_or("info"));
         app relay(cli);
-        if (cli.list_plugins && !cli.config_given) {
+        if (!cli.command.empty()) return relay.run_command();
+        if ((cli.list_plugins || cli.print_options) && !cli.config_given) {
             relay.load_plugins_only();
-            std::cout << relay.plugin_listing();
+            std::cout << (cli.list_plugins ? relay.plugin_listing() : relay.options_reference());
             return 0;
         }
         relay.load();
-        if (cli.list_plugins) {
-            std::cout << relay.plugin_listing();
+        if (cli.list_plugins || cli.print_options) {
+            std::cout << (cli.list_plugins ? relay.plugin_listing() : relay.options_reference());
             return 0;
         }
         if (cli.check) {

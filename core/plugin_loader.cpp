@@ -20,6 +20,8 @@ struct plugin_loader::registered {
     std::string file;
 };
 
+
+
 namespace {
 // Loaded libraries stay reachable from here until the process ends: never
 // unloaded, and not reported as leaks either.
@@ -91,8 +93,24 @@ void plugin_loader::load(const std::string& file) {
     };
     for (const auto& f : d->endpoints) add({f.id, true, &f, nullptr, d, canonical});
     for (const auto& f : d->marshallers) add({f.id, false, nullptr, &f, d, canonical});
+    for (const auto& c : d->commands) {
+        if (const command* other = find_command(c.name)) {
+            throw config_error({canonical, 0, 0}, "duplicate command '" + c.name + "'",
+                               "another plugin already provides it: " + std::string(other->usage));
+        }
+        commands_.push_back(&c);
+    }
     loaded_libraries().push_back(lib.release());
 }
+
+const command* plugin_loader::find_command(std::string_view name) const {
+    for (const command* c : commands_) {
+        if (c->name == name) return c;
+    }
+    return nullptr;
+}
+
+std::vector<const command*> plugin_loader::commands() const { return commands_; }
 
 const endpoint_factory* plugin_loader::find_endpoint(std::string_view id) const {
     for (const auto& e : entries_) {

@@ -37,6 +37,8 @@ public:
 
     const endpoint_factory* find_endpoint(std::string_view id) const;
     const marshaller_factory* find_marshaller(std::string_view id) const;
+    const command* find_command(std::string_view name) const;
+    std::vector<const command*> commands() const;
     std::vector<std::string> endpoint_ids() const;
     std::vector<std::string> marshaller_ids() const;
     std::vector<plugin_row> rows() const;
@@ -46,6 +48,7 @@ public:
 private:
     struct registered;
     std::vector<registered> entries_;
+    std::vector<const command*> commands_;
 };
 
 // The folders scanned when nothing else is said: <exe>/plugins (a build tree)

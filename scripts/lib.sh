@@ -28,5 +28,7 @@ ensure_packages() {
 # Keeps ccache inside the workspace-independent default, sized for a few builds.
 setup_ccache() {
   export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+  # Share objects between build trees (build-test, build-release, ...).
+  export CCACHE_NOHASHDIR=true CCACHE_BASEDIR="$root"
   ccache --max-size=5G >/dev/null 2>&1 || true
 }

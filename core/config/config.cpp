@@ -4,6 +4,8 @@
 #include "config/option_validator.hpp"
 #include "config/yaml_source.hpp"
 
+#include <araldo/message.hpp>
+
 #include <algorithm>
 #include <map>
 
@@ -80,6 +82,7 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     g.data_dir = opts.string("data-dir");
     g.static_dir = opts.string("static-dir");
     g.admin_token = opts.string("admin-token");
+    g.node_id = new_message_id();
     return g;
 }
 

@@ -36,7 +36,6 @@ constexpr std::size_t idle_read_size = 4096;
 constexpr std::chrono::milliseconds linger_timeout{1000};
 constexpr std::size_t linger_max_bytes = 1024 * 1024;
 
-
 // Registers a session for open_connections() and stop(); unregisters when the
 // session ends or hands its socket to an upgrade route.
 class session_registration {

@@ -35,6 +35,9 @@ struct global_settings {
     std::string data_dir;    // where endpoints persist state; empty: ./data
     std::string static_dir;  // files served at "/"; empty: none
     std::string admin_token;
+    // Unique per process start (26 characters): tells this relay's own
+    // messages apart from another node's on a shared bus.
+    std::string node_id;
 };
 
 // The outcome of handing inbound bytes to the router.

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,11 +50,28 @@ struct marshaller_factory {
     std::function<std::unique_ptr<marshaller>(const araldo::options&)> create;
 };
 
+// A subcommand of the araldo executable provided by a plugin, e.g.
+// `araldo deadletters list -c araldo.yaml`. Runs instead of the relay, with
+// the validated global settings; returns the process exit code.
+struct command_context {
+    const global_settings& global;
+    std::vector<std::string> args;  // after the command name, without -c FILE
+    std::ostream& out;
+    std::ostream& err;
+};
+
+struct command {
+    std::string name;  // "deadletters"
+    std::string usage;  // one line per form, shown by --help
+    std::function<int(command_context&)> run;
+};
+
 struct plugin_descriptor {
     std::string name;
     std::string version;
     std::vector<endpoint_factory> endpoints;
     std::vector<marshaller_factory> marshallers;
+    std::vector<command> commands{};
 };
 
 }  // namespace araldo

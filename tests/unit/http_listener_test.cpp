@@ -418,6 +418,21 @@ TEST_CASE("an idle connection is closed after idle_timeout", "[http]") {
     });
 }
 
+TEST_CASE("a request not complete within request_timeout is dropped", "[http]") {
+    listener_limits limits;
+    limits.request_timeout = 100ms;
+    server s{limits};
+    s.listener.add(echo_route("/"));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, "GET / HTTP/1.1\r\nHost: t\r\n");  // never finished
+        const auto start = std::chrono::steady_clock::now();
+        const bool closed = co_await closed_by_server(socket);
+        CHECK(closed);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+    });
+}
+
 TEST_CASE("stop() closes idle keep-alive connections", "[http]") {
     server s;
     s.listener.add(echo_route("/"));
