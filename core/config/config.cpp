@@ -22,7 +22,8 @@ const option_table& global_option_table() {
         {"shutdown-timeout", option_type::duration, "5s",
          "how long a SIGINT/SIGTERM waits for endpoints to drain before exiting"},
         {"data-dir", option_type::string, "./data", "where endpoints persist state (dead letters, spools)"},
-        {"static-dir", option_type::string, "", "files served at / (the web client); empty: none"},
+        {"static-dir", option_type::string, "",
+         "files served at / (the web client and demo page); empty: the installed web/ folder; none: serve nothing"},
         {"admin-token", option_type::string, "", "bearer token for the admin API; empty: admin API disabled"},
     };
     return table;

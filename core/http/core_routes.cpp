@@ -1,5 +1,6 @@
 // What the core itself serves on the listener: /_health/ and /metrics.
 #include "app.hpp"
+#include "http/static_files.hpp"
 
 #include <boost/json.hpp>
 
@@ -57,6 +58,15 @@ void app::register_core_routes() {
         co_return r;
     };
     listener_->add(std::move(metrics));
+
+    if (std::string dir = resolve_static_dir(config_.global.static_dir); !dir.empty()) {
+        try {
+            listener_->add(static_files_route(dir));
+        } catch (const std::exception& e) {
+            throw config_error({config_.file, 0, 0}, "static-dir " + dir + ": " + e.what());
+        }
+        log_->debug("serving files from {}", dir);
+    }
 }
 
 }  // namespace araldo::detail

@@ -131,3 +131,20 @@ TEST_CASE("the default araldo.yaml validates", "[cli][config]") {
     CHECK(r.code == 0);
     CHECK_THAT(r.out, Catch::Contains("araldo.yaml: ok"));
 }
+
+TEST_CASE("docs/configuration.md carries the current option reference", "[cli][docs]") {
+    temp_dir dir;
+    auto r = run_araldo(dir, {"--print-options"});
+    REQUIRE(r.code == 0);
+    std::string doc = read_file(std::string(ARALDO_SOURCE_DIR) + "/docs/configuration.md");
+    std::string begin = "<!-- BEGIN GENERATED OPTIONS -->\n", end = "<!-- END GENERATED OPTIONS -->";
+    auto from = doc.find(begin), to = doc.find(end);
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    INFO("run scripts/gen-docs to regenerate the reference");
+    auto trimmed = [](std::string s) {
+        while (!s.empty() && s.back() == '\n') s.pop_back();
+        return s;
+    };
+    CHECK(trimmed(doc.substr(from + begin.size(), to - from - begin.size())) == trimmed(r.out));
+}

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 using namespace araldo::test;
 
 namespace {
@@ -75,4 +77,41 @@ TEST_CASE("unknown paths and wrong methods get JSON errors", "[integration][http
     CHECK_THAT(wrong.body, Catch::Contains("\"status\":405"));
     auto garbage = raw_exchange(r.port(), "NOT HTTP AT ALL\r\n\r\n");
     CHECK_THAT(garbage, Catch::StartsWith("HTTP/1.1 400"));
+}
+
+TEST_CASE("static files: content types, index.html, no path traversal", "[integration][http][static]") {
+    temp_dir site;
+    site.write("index.html", "<!doctype html><title>araldo</title>");
+    site.write("app.js", "console.log('hi')");
+    site.write(".secret", "hidden");
+    temp_dir outside;
+    outside.write("passwd", "root:x:0:0");
+    REQUIRE(::symlink((outside / "passwd").c_str(), (site / "escape.txt").c_str()) == 0);
+
+    relay r("global:\n  server-port: 0\n  static-dir: " + site.path() + "\n");
+    auto index = http_get(r.port(), "/");
+    CHECK(index.status == 200);
+    CHECK(index.header("content-type") == "text/html; charset=utf-8");
+    CHECK(index.body == "<!doctype html><title>araldo</title>");
+    CHECK(http_get(r.port(), "/index.html").body == index.body);
+    auto js = http_get(r.port(), "/app.js");
+    CHECK(js.header("content-type") == "text/javascript; charset=utf-8");
+    CHECK(js.body == "console.log('hi')");
+    CHECK(http_get(r.port(), "/nope.css").status == 404);
+    CHECK(http_get(r.port(), "/.secret").status == 404);
+    CHECK(http_get(r.port(), "/escape.txt").status == 404);
+    for (const char* target : {"/../" , "/%2e%2e/", "/a/../../", "/..%2f..%2f"}) {
+        INFO(target);
+        auto reply = raw_exchange(r.port(), std::string("GET ") + target + (outside / "passwd").substr(1) +
+                                                " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        CHECK_THAT(reply, !Catch::Contains("root:x"));
+    }
+    // The health and metrics routes still win over the catch-all "/".
+    CHECK(http_get(r.port(), "/_health/").body == "ok\n");
+    CHECK(http_request(r.port(), "POST", "/index.html", "x").status == 405);
+}
+
+TEST_CASE("static-dir: none serves nothing", "[integration][http][static]") {
+    relay r("global:\n  server-port: 0\n  static-dir: none\n");
+    CHECK(http_get(r.port(), "/").status == 404);
 }
