@@ -61,6 +61,10 @@ asio::awaitable<void> mock_endpoint::run_loop() {
         wake_.expires_at(asio::steady_timer::time_point::max());
         co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled by stop()
     }
+    if (settings_.stop_delay.count() > 0) {
+        asio::steady_timer drain(ctx_.executor(), settings_.stop_delay);
+        co_await drain.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
 }
 
 asio::awaitable<void> mock_endpoint::inject_all() {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mock_options.hpp"
 
@@ -40,6 +41,7 @@ public:
     // Records the message and logs it; dropped("stopped") after stop().
     delivery_result deliver(const message_ptr& msg) override { return record(msg); }
     void stop() override { request_stop(); }
+    std::vector<std::string> health() const override { return settings_.problems; }
 
     // The last `record-limit` messages delivered, oldest first.
     const std::deque<message_ptr>& received() const noexcept { return received_; }

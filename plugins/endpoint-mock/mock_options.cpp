@@ -17,6 +17,10 @@ option_table mock_options() {
         option_spec{"record-limit", option_type::integer, "10000",
                     "how many received messages are kept for inspection; the oldest are dropped first",
                     false},
+        option_spec{"problems", option_type::string_list, "[]",
+                    "reported by health(), so tests can see /_health/?full fail", false},
+        option_spec{"stop-delay", option_type::duration, "0ms",
+                    "run() returns this long after stop(), to test slow drains and shutdown-timeout", false},
     };
 }
 
@@ -31,6 +35,9 @@ mock_settings read_mock_settings(const araldo::options& opts) {
         opts.fail("record-limit", "cannot be negative, got " + std::to_string(limit));
     }
     s.record_limit = static_cast<std::size_t>(limit);
+    s.problems = opts.string_list("problems");
+    s.stop_delay = opts.duration("stop-delay");
+    if (s.stop_delay.count() < 0) opts.fail("stop-delay", "cannot be negative");
     return s;
 }
 
