@@ -162,7 +162,8 @@ std::vector<std::string> default_plugin_dirs() {
     boost::dll::fs::error_code ec;
     fs::path exe_dir = boost::dll::program_location(ec).parent_path();
     if (ec) return dirs;
-    for (const auto& candidate : {exe_dir / "plugins", exe_dir / ".." / "lib" / "araldo" / "plugins"}) {
+    // <build>/plugins beside a build tree's binary; <prefix>/<libdir>/araldo/plugins when installed.
+    for (const auto& candidate : {exe_dir / "plugins", exe_dir / ".." / ARALDO_INSTALL_PLUGINDIR}) {
         std::error_code fec;
         if (fs::is_directory(candidate, fec)) dirs.push_back(fs::weakly_canonical(candidate).string());
     }

@@ -52,7 +52,8 @@ private:
 };
 
 // The folders scanned when nothing else is said: <exe>/plugins (a build tree)
-// and <exe>/../lib/araldo/plugins (an install), whichever exist.
+// and <exe>/../<libdir>/araldo/plugins (an install), whichever exist, so a
+// relocated install still finds its own plugins.
 std::vector<std::string> default_plugin_dirs();
 
 // "a.b.c (boost 108100, gxx-abi 1017)" for messages.

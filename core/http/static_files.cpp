@@ -17,7 +17,7 @@ std::string resolve_static_dir(const std::string& configured) {
     boost::dll::fs::error_code dll_ec;
     fs::path exe_dir = boost::dll::program_location(dll_ec).parent_path();
     if (!dll_ec) {
-        fs::path installed = exe_dir / ".." / "share" / "araldo" / "web";
+        fs::path installed = exe_dir / ".." / ARALDO_INSTALL_WEBDIR;
         if (fs::is_directory(installed, ec)) return fs::weakly_canonical(installed).string();
     }
 #ifdef ARALDO_SOURCE_WEB_DIR
