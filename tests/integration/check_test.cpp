@@ -90,6 +90,16 @@ TEST_CASE("plugins that must be refused stop start-up with exit 2", "[cli][plugi
     CHECK(dup.code == 2);
     CHECK_THAT(dup.err, Catch::Contains("duplicate plugin id 'fixture-dup'"));
 
+    auto null_descriptor = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", fixtures + "/null-descriptor"});
+    CHECK(null_descriptor.code == 2);
+    CHECK_THAT(null_descriptor.err, Catch::Contains("plugin failed to describe itself"));
+
+    temp_dir garbage_dir;
+    garbage_dir.write("araldo-garbage.so", "this is not an ELF file");
+    auto garbage = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", garbage_dir.path()});
+    CHECK(garbage.code == 2);
+    CHECK_THAT(garbage.err, Catch::Contains("araldo-garbage.so: cannot load plugin"));
+
     auto missing_dir = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", dir / "no-such-dir"});
     CHECK(missing_dir.code == 2);
     CHECK_THAT(missing_dir.err, Catch::Contains("plugin folder does not exist"));
