@@ -13,6 +13,11 @@ namespace araldo::detail {
 
 int app::run() {
     const auto& g = config_.global;
+    // Before anything can announce readiness: a signal that arrives between
+    // "listening" and the handler's installation would kill the process.
+    signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
+    deadline_ = std::make_unique<asio::steady_timer>(io_);
+    wait_for_signal();
     try {
         listener_->bind(g.bind, g.server_port);
     } catch (const std::exception& e) {
@@ -34,9 +39,6 @@ int app::run() {
         endpoint_host* h = host.get();
         asio::co_spawn(io_, h->get()->run(), [this, h](std::exception_ptr e) { on_endpoint_done(*h, e); });
     }
-    signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
-    deadline_ = std::make_unique<asio::steady_timer>(io_);
-    wait_for_signal();
     io_.run();
     log_->info("stopped");
     spdlog::apply_all([](const auto& l) { l->flush(); });

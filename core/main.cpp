@@ -4,6 +4,7 @@
 
 #include <araldo/error.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +14,9 @@
 
 int main(int argc, char** argv) {
     using namespace araldo::detail;
+    // A reader that goes away (araldo ... | head) must be a write error the
+    // endpoint handles, not the death of the relay.
+    std::signal(SIGPIPE, SIG_IGN);
     auto parsed = parse_cli(argc, argv);
     if (!parsed.error.empty()) {
         std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text();

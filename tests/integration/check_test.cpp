@@ -28,7 +28,7 @@ routes:
 
 }  // namespace
 
-TEST_CASE("--check validates a good config and prints a summary", "[cli][config]") {
+TEST_CASE("check mode validates a good config and prints a summary", "[cli][config]") {
     temp_dir dir;
     auto r = run_araldo(dir, {"--check", "-c", dir.write("good.yaml", good)});
     CHECK(r.code == 0);
@@ -110,7 +110,7 @@ TEST_CASE("plugins that must be refused stop start-up with exit 2", "[cli][plugi
     CHECK_THAT(thrown.err, Catch::Contains("t.yaml:3:7: endpoint 't' (endpoint-throwing) failed to start: refusing to start on purpose"));
 }
 
-TEST_CASE("--list-plugins, --version, --help and bad arguments", "[cli]") {
+TEST_CASE("the informational flags and bad arguments", "[cli]") {
     temp_dir dir;
     auto list = run_araldo(dir, {"--list-plugins"});
     CHECK(list.code == 0);

@@ -60,7 +60,7 @@ TEST_CASE("stdin lines pass through marshal-json to file outputs, line for line"
     CHECK_THAT(r.process().err(), Catch::Contains("rejected by marshal-json"));
 }
 
-TEST_CASE("an input file is read to its end; raw payloads are written as they came", "[integration][file]") {
+TEST_CASE("an input file is read to its end and raw payloads are written as they came", "[integration][file]") {
     temp_dir in;
     std::string lines;
     for (int i = 0; i < 5000; ++i) lines += "line " + std::to_string(i) + " \xE2\x9C\x93\r\n";
