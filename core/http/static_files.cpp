@@ -76,11 +76,17 @@ http_route static_files_route(std::string root_dir) {
     http_route route;
     route.path = "/";
     route.prefix = true;
-    route.methods = {"GET", "HEAD"};
-    route.max_body = 0;
+    // Any method reaches the handler: a path that is not a file is 404 whatever
+    // the method, as it would be without static files.
+    route.max_body = 64 * 1024;
     route.handler = [root](http_request req) -> asio::awaitable<http_response> {
         fs::path file = locate(root, req.path);
-        if (file.empty()) co_return http_response::error(404, "no such file: " + req.path);
+        if (file.empty()) co_return http_response::error(404, "no route for " + req.path);
+        if (req.method != "GET" && req.method != "HEAD") {
+            auto r = http_response::error(405, "method " + req.method + " not allowed on " + req.path);
+            r.headers.emplace_back("Allow", "GET, HEAD");
+            co_return r;
+        }
         std::error_code ec;
         if (fs::file_size(file, ec) > 16 * 1024 * 1024 || ec) {
             co_return http_response::error(404, "no such file: " + req.path);

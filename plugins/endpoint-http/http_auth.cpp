@@ -1,0 +1,75 @@
+#include "http_auth.hpp"
+
+#include "base64.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+namespace araldo::plugins::endpoint_http {
+
+namespace {
+
+std::array<unsigned char, 32> sha256(std::string_view s) {
+    std::array<unsigned char, 32> out{};
+    SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+credential_check::credential_check(const std::vector<std::string>& tokens, const std::vector<std::string>& basic) {
+    for (const auto& t : tokens) tokens_.push_back(sha256(t));
+    for (const auto& b : basic) basic_.push_back(sha256(b));
+}
+
+bool credential_check::any_matches(const std::vector<digest>& accepted, std::string_view given) {
+    const digest d = sha256(given);
+    bool found = false;
+    // Every entry is compared: no early exit tells which one matched.
+    for (const auto& a : accepted) found |= CRYPTO_memcmp(a.data(), d.data(), d.size()) == 0;
+    return found;
+}
+
+std::string credential_check::check(std::optional<std::string_view> authorization) const {
+    if (!required()) return {};
+    if (!authorization) return "credentials required";
+    const std::string_view value = trim(*authorization);
+    const auto space = value.find(' ');
+    const std::string_view scheme = value.substr(0, space);
+    const std::string_view rest = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
+    if (iequals(scheme, "Bearer")) {
+        if (tokens_.empty()) return "bearer tokens are not accepted here";
+        return any_matches(tokens_, rest) ? std::string{} : "invalid bearer token";
+    }
+    if (iequals(scheme, "Basic")) {
+        if (basic_.empty()) return "basic authentication is not accepted here";
+        const auto pair = base64_decode(rest);
+        if (!pair) return "malformed basic credentials";
+        return any_matches(basic_, *pair) ? std::string{} : "invalid user or password";
+    }
+    return "unsupported authorization scheme";
+}
+
+std::vector<std::string> credential_check::challenges() const {
+    std::vector<std::string> out;
+    if (!tokens_.empty()) out.emplace_back("Bearer realm=\"araldo\"");
+    if (!basic_.empty()) out.emplace_back("Basic realm=\"araldo\", charset=\"UTF-8\"");
+    return out;
+}
+
+}  // namespace araldo::plugins::endpoint_http

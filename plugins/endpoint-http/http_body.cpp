@@ -1,0 +1,82 @@
+#include "http_body.hpp"
+
+namespace araldo::plugins::endpoint_http {
+
+namespace {
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string lower_trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    std::string out{s};
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+body_outcome failure(unsigned status, std::string reason) { return {{}, status, std::move(reason)}; }
+
+}  // namespace
+
+body_kind classify(std::optional<std::string_view> content_type) {
+    if (!content_type) return body_kind::unsupported;
+    const std::string media = lower_trimmed(content_type->substr(0, content_type->find(';')));
+    if (media == "application/json") return body_kind::json;
+    if (media.starts_with("application/") && media.ends_with("+json")) return body_kind::json;
+    if (media == "application/x-www-form-urlencoded") return body_kind::form;
+    return body_kind::unsupported;
+}
+
+std::optional<std::string> form_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
+        if (c == '+') {
+            out += ' ';
+        } else if (c != '%') {
+            out += c;
+        } else if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
+            i += 2;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+body_outcome form_field(std::string_view form, std::string_view name) {
+    while (!form.empty()) {
+        const auto amp = form.find('&');
+        const std::string_view pair = form.substr(0, amp);
+        form = amp == std::string_view::npos ? std::string_view{} : form.substr(amp + 1);
+        const auto eq = pair.find('=');
+        const auto key = form_decode(pair.substr(0, eq));
+        if (!key) return failure(400, "malformed form body: bad %-escape");
+        if (*key != name) continue;
+        auto value = form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        if (!value) return failure(400, "malformed form body: bad %-escape in " + std::string(name));
+        return {std::move(*value), 0, {}};
+    }
+    return failure(400, "form body has no " + std::string(name) + " field");
+}
+
+body_outcome extract_payload(std::optional<std::string_view> content_type, std::string body) {
+    switch (classify(content_type)) {
+        case body_kind::json: return {std::move(body), 0, {}};
+        case body_kind::form: return form_field(body, "payload");
+        case body_kind::unsupported: break;
+    }
+    const std::string accepted = "application/json or application/x-www-form-urlencoded";
+    if (!content_type) return failure(415, "Content-Type required: " + accepted);
+    return failure(415, "unsupported Content-Type " + std::string(content_type->substr(0, 100)) + ": use " + accepted);
+}
+
+}  // namespace araldo::plugins::endpoint_http

@@ -1,0 +1,198 @@
+#include "http_endpoint.hpp"
+
+#include "http_body.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace araldo::plugins::endpoint_http {
+
+namespace {
+
+// The statuses this endpoint answers itself; the listener's own refusals
+// (404, 405, 411, 413) never reach it.
+constexpr unsigned answered[] = {202, 400, 401, 415, 503};
+
+// A webhook-id becomes the message id, which is logged and echoed in JSON:
+// printable ASCII without quotes, backslashes or spaces, and not too long.
+bool acceptable_id(std::string_view id) {
+    if (id.empty() || id.size() > 256) return false;
+    for (char c : id)
+        if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\\') return false;
+    return true;
+}
+
+std::vector<std::string> one_method() {
+    std::vector<std::string> m;
+    m.emplace_back("POST");
+    return m;
+}
+
+}  // namespace
+
+http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settings)
+    : ctx_(ctx),
+      settings_(std::move(settings)),
+      credentials_(settings_.tokens, settings_.basic),
+      verifier_(settings_.signing_keys, settings_.signature_tolerance),
+      stopped_(ctx.executor()),
+      invalid_(ctx.metrics().counter("araldo_messages_invalid_total", {{"endpoint", ctx.name()}},
+                                     "inbound messages rejected by the endpoint's marshaller")) {
+    for (unsigned status : answered) {
+        metric_labels labels{{"endpoint", ctx.name()}, {"status", std::to_string(status)}};
+        by_status_.emplace_back(status, &ctx.metrics().counter("araldo_http_requests_total", std::move(labels),
+                                                               "requests answered by an endpoint-http, by status"));
+    }
+    warn_if_exposed();
+}
+
+void http_endpoint::register_route() {
+    http_route route;
+    route.path = settings_.path;
+    route.prefix = true;
+    route.methods = one_method();
+    route.max_body = settings_.max_body;
+    // The core keeps the endpoint alive as long as the listener, so `this` stays valid.
+    route.handler = [this](http_request req) { return handle(std::move(req)); };
+    ctx_.http().add(std::move(route));
+}
+
+void http_endpoint::warn_if_exposed() const {
+    if (credentials_.required() || verifier_.enabled()) return;
+    const std::string& bind = ctx_.global().bind;
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(bind, ec);
+    if (bind == "localhost" || (!ec && address.is_loopback())) return;
+    ctx_.log().warn("{} accepts messages from anyone who can reach {}: configure auth or verify-signature",
+                    settings_.path, bind);
+}
+
+asio::awaitable<void> http_endpoint::run() {
+    ctx_.log().info("accepting POST on {} (and {}/<type>)", settings_.path, settings_.path == "/" ? "" : settings_.path);
+    while (!stopping_) {
+        stopped_.expires_at(asio::steady_timer::time_point::max());
+        co_await stopped_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+delivery_result http_endpoint::deliver(const message_ptr&) {
+    if (!warned_deliver_) {
+        warned_deliver_ = true;
+        ctx_.log().warn("a route delivers to this endpoint, which only receives: dropping (reason ingress_only)");
+    }
+    return delivery_result::dropped("ingress_only");
+}
+
+void http_endpoint::stop() {
+    stopping_ = true;
+    stopped_.cancel();
+}
+
+asio::awaitable<http_response> http_endpoint::handle(http_request req) {
+    http_response r = serve(req);
+    count(r.status);
+    co_return r;
+}
+
+http_response http_endpoint::serve(http_request& req) {
+    if (stopping_) return refused(req, 503, "shutting down");
+    if (auto denied = authenticate(req)) return std::move(*denied);
+    std::string id;
+    if (verifier_.enabled()) {
+        id = req.header("webhook-id").value_or("");
+        if (!acceptable_id(id)) return refused(req, 400, "webhook-id must be 1 to 256 printable characters");
+    }
+    // The signature has been checked: the body is not needed as it came any more.
+    auto body = extract_payload(req.header("content-type"), std::move(req.body));
+    if (!body) return refused(req, body.status, body.reason);
+    attributes attrs;
+    const unmarshal_result valid = ctx_.marshalling().unmarshal(body.payload, false, attrs);
+    if (!valid.ok) {
+        invalid_.inc();
+        // As the core does for ingest(): the 1st, 2nd, 4th... and every 1000th.
+        const auto n = invalid_.value();
+        if ((n & (n - 1)) == 0 || n % 1000 == 0)
+            ctx_.log().warn("INVALID {} bytes from {} rejected by {}: {} ({} so far)", body.payload.size(),
+                            req.remote_address, ctx_.marshalling().id(), valid.error, n);
+        return refused(req, 400, valid.error);
+    }
+    // Set after unmarshalling: what the sender put in the URL overrides what the marshaller lifted.
+    if (auto type = type_of(req)) attrs.set("type", std::move(*type));
+    attrs.set("http.path", req.path);
+    attrs.set("http.remote", req.remote_address);
+    message::fields f;
+    f.id = std::move(id);  // empty: the core makes a new one
+    f.payload = std::move(body.payload);
+    f.attributes = std::move(attrs);
+    f.format = &ctx_.marshalling();
+    message_ptr msg = ctx_.emit(std::move(f));
+    ctx_.log().debug("{} {} from {}: 202 id={} type={}", req.method, req.target, req.remote_address, msg->id(),
+                     msg->type());
+    return accepted(msg);
+}
+
+std::optional<http_response> http_endpoint::authenticate(const http_request& req) {
+    std::string reason = credentials_.check(req.header("authorization"));
+    if (reason.empty()) {
+        const webhook_headers h{req.header("webhook-id"), req.header("webhook-timestamp"), req.header("webhook-signature")};
+        reason = verifier_.verify(h, req.body, std::chrono::system_clock::now());
+    }
+    if (reason.empty()) return std::nullopt;
+    ++unauthorized_;
+    if ((unauthorized_ & (unauthorized_ - 1)) == 0 || unauthorized_ % 1000 == 0)
+        ctx_.log().warn("401 for {} from {}: {} ({} so far)", req.target, req.remote_address, reason, unauthorized_);
+    http_response r = refused(req, 401, reason);
+    for (auto& challenge : credentials_.challenges()) r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+    return r;
+}
+
+std::optional<std::string> http_endpoint::type_of(const http_request& req) const {
+    if (auto q = req.query_param("type"); q && !q->empty()) return q;
+    const std::string_view base = settings_.path == "/" ? std::string_view{} : std::string_view{settings_.path};
+    std::string_view rest = std::string_view{req.path}.substr(std::min(base.size(), req.path.size()));
+    if (rest.starts_with('/')) rest.remove_prefix(1);
+    if (rest.empty()) return std::nullopt;
+    return std::string{rest};
+}
+
+http_response http_endpoint::accepted(const message_ptr& msg) {
+    return http_response::json(202, "{\"id\":\"" + msg->id() + "\",\"message\":\"ok\"}");
+}
+
+http_response http_endpoint::refused(const http_request& req, unsigned status, std::string_view reason) {
+    ctx_.log().debug("{} {} from {}: {} {}", req.method, req.target, req.remote_address, status, reason);
+    return http_response::error(status, reason);
+}
+
+void http_endpoint::count(unsigned status) {
+    for (auto& [s, c] : by_status_) {
+        if (s == status) {
+            c->inc();
+            return;
+        }
+    }
+    metric_labels labels{{"endpoint", ctx_.name()}, {"status", std::to_string(status)}};
+    auto& c = ctx_.metrics().counter("araldo_http_requests_total", std::move(labels),
+                                     "requests answered by an endpoint-http, by status");
+    by_status_.emplace_back(status, &c);
+    c.inc();
+}
+
+std::unique_ptr<araldo::endpoint> make_http_endpoint(araldo::endpoint_context& ctx) {
+    const araldo::options& opts = ctx.opts();
+    auto ep = std::make_unique<http_endpoint>(ctx, read_http_settings(opts));
+    try {
+        ep->register_route();
+    } catch (const std::invalid_argument& e) {
+        opts.fail("path", std::string("cannot register on the listener: ") + e.what(),
+                  "each endpoint-http needs a path of its own");
+    }
+    return ep;
+}
+
+}  // namespace araldo::plugins::endpoint_http

@@ -1,0 +1,72 @@
+// endpoint-http: an ingress-only endpoint. POSTs on `path` (and
+// `path/<type>`) of the core listener become messages; the reply carries the
+// message id. The listener has already answered 404/405/411/413 by the time
+// a request reaches the handler, and read the body within max-body-size.
+#pragma once
+
+#include "http_auth.hpp"
+#include "http_options.hpp"
+#include "webhook_signature.hpp"
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+#include <araldo/http.hpp>
+#include <araldo/metrics.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace araldo::plugins::endpoint_http {
+
+inline constexpr std::string_view plugin_id = "endpoint-http";
+
+// Owned by the core; keeps a reference to its context, which outlives it.
+class http_endpoint final : public araldo::endpoint {
+public:
+    http_endpoint(araldo::endpoint_context& ctx, http_settings settings);
+
+    // Adds the route to the core listener; std::invalid_argument when the path is taken.
+    void register_route();
+
+    asio::awaitable<void> run() override;
+    // Ingress only: every delivery is refused with "ingress_only".
+    delivery_result deliver(const message_ptr& msg) override;
+    void stop() override;
+
+private:
+    asio::awaitable<http_response> handle(http_request req);
+    // Consumes the request's body.
+    http_response serve(http_request& req);
+    // 401 with the challenges of the configured schemes, or empty when the request is allowed in.
+    std::optional<http_response> authenticate(const http_request& req);
+    std::optional<std::string> type_of(const http_request& req) const;
+    http_response accepted(const message_ptr& msg);
+    http_response refused(const http_request& req, unsigned status, std::string_view reason);
+    void count(unsigned status);
+    void warn_if_exposed() const;
+
+    araldo::endpoint_context& ctx_;
+    http_settings settings_;
+    credential_check credentials_;
+    webhook_verifier verifier_;
+    asio::steady_timer stopped_;  // run() waits on it until stop()
+    bool stopping_ = false;
+    bool warned_deliver_ = false;
+
+    std::vector<std::pair<unsigned, araldo::counter*>> by_status_;  // araldo_http_requests_total
+    araldo::counter& invalid_;    // the core's araldo_messages_invalid_total for this endpoint
+    std::uint64_t unauthorized_ = 0;  // 401s so far, to rate-limit their warnings
+};
+
+// The factory: reads the options, builds the endpoint and registers its route.
+std::unique_ptr<araldo::endpoint> make_http_endpoint(araldo::endpoint_context& ctx);
+
+}  // namespace araldo::plugins::endpoint_http

@@ -1,0 +1,90 @@
+#include "http_options.hpp"
+
+#include "base64.hpp"
+
+#include <string>
+
+namespace araldo::plugins::endpoint_http {
+
+namespace {
+
+void check_path(const araldo::options& opts, const std::string& path) {
+    if (path.empty() || path.front() != '/') opts.fail("path", "must start with /, got \"" + path + "\"", "e.g. /emit");
+    if (path.size() > 1 && path.back() == '/') opts.fail("path", "must not end with /", "write " + path.substr(0, path.size() - 1));
+    if (path.find_first_of("?#% ") != std::string::npos) opts.fail("path", "must be a plain path, without ?, #, % or spaces");
+    if (path.starts_with("/_")) opts.fail("path", "paths starting with /_ are the core's (/_health, /_admin)", "e.g. /emit");
+}
+
+void read_auth(const araldo::options& opts, http_settings& s) {
+    if (!opts.given("auth")) return;
+    const araldo::options& auth = opts.object("auth");
+    if (auth.has("tokens")) s.tokens = auth.string_list("tokens");
+    if (auth.has("basic")) s.basic = auth.string_list("basic");
+    for (const auto& t : s.tokens) {
+        if (t.empty()) auth.fail("tokens", "a token cannot be empty", "check the ${VAR} it comes from");
+        if (t.find_first_of(" \t\r\n") != std::string::npos) auth.fail("tokens", "a token cannot contain whitespace");
+    }
+    for (const auto& b : s.basic) {
+        const auto colon = b.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == b.size())
+            auth.fail("basic", "expected user:password", "as in http://sender:secret@host/emit");
+    }
+    if (!s.auth_required())
+        opts.fail("auth", "needs tokens, basic or both", "remove auth to leave the endpoint open");
+}
+
+void read_secrets(const araldo::options& opts, http_settings& s) {
+    if (!opts.has("verify-signature")) return;
+    for (const auto& secret : opts.string_list("verify-signature")) {
+        std::string_view text = secret;
+        if (text.starts_with("whsec_")) text.remove_prefix(6);
+        auto key = base64_decode(text);
+        if (!key || key->empty())
+            opts.fail("verify-signature", "a secret must be whsec_ followed by base64",
+                      "the sender's secret, e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        s.signing_keys.push_back(std::move(*key));
+    }
+    if (s.signing_keys.empty()) opts.fail("verify-signature", "needs at least one secret");
+}
+
+}  // namespace
+
+option_table http_options() {
+    using araldo::option_spec;
+    using araldo::option_type;
+    option_table auth_fields{
+        option_spec{"tokens", option_type::string_list, std::nullopt,
+                    "bearer tokens accepted in the Authorization header (Bearer scheme)", false},
+        option_spec{"basic", option_type::string_list, std::nullopt,
+                    "user:password pairs accepted with HTTP Basic authentication", false},
+    };
+    return {
+        option_spec{"path", option_type::string, "/emit",
+                    "where requests are accepted on the core listener; a suffix (/emit/comment-added) sets the type", false},
+        option_spec{"max-body-size", option_type::size, "1MiB",
+                    "largest request body; larger ones get 413 without being read", false},
+        option_spec{"auth", option_type::object, std::nullopt,
+                    "credentials a request must carry (any one of them); without auth the endpoint is open",
+                    false, std::move(auth_fields)},
+        option_spec{"verify-signature", option_type::string_list, std::nullopt,
+                    "Standard Webhooks secrets (whsec_ then base64); when set, every request must carry a valid signature",
+                    false},
+        option_spec{"signature-tolerance", option_type::duration, "5m",
+                    "how far webhook-timestamp may be from the relay's clock, either way", false},
+    };
+}
+
+http_settings read_http_settings(const araldo::options& opts) {
+    http_settings s;
+    s.path = opts.string("path");
+    check_path(opts, s.path);
+    s.max_body = opts.size("max-body-size");
+    if (s.max_body < 1) opts.fail("max-body-size", "must be at least 1 byte");
+    read_auth(opts, s);
+    read_secrets(opts, s);
+    s.signature_tolerance = opts.duration("signature-tolerance");
+    if (s.signature_tolerance.count() <= 0) opts.fail("signature-tolerance", "must be positive", "the default is 5m");
+    return s;
+}
+
+}  // namespace araldo::plugins::endpoint_http

@@ -1,0 +1,30 @@
+// endpoint-http's option table and the settings read from it.
+#pragma once
+
+#include <araldo/options.hpp>
+#include <araldo/units.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace araldo::plugins::endpoint_http {
+
+struct http_settings {
+    std::string path = "/emit";             // registered as a prefix: "/emit" and "/emit/<type>"
+    std::uint64_t max_body = 1024 * 1024;   // larger bodies: 413 from the listener
+    std::vector<std::string> tokens;        // accepted bearer tokens
+    std::vector<std::string> basic;         // accepted "user:password" pairs
+    std::vector<std::string> signing_keys;  // decoded Standard Webhooks secrets
+    araldo::duration signature_tolerance = std::chrono::minutes(5);
+
+    bool auth_required() const { return !tokens.empty() || !basic.empty(); }
+};
+
+option_table http_options();
+// Reads validated options. Throws config_error (through opts.fail) for a
+// path the listener cannot take, an empty auth section, or a secret that is
+// not base64.
+http_settings read_http_settings(const araldo::options& opts);
+
+}  // namespace araldo::plugins::endpoint_http

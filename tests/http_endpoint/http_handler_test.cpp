@@ -1,0 +1,174 @@
+// endpoint-http's handler in process, against a fake context: what the
+// message it emits carries (id, attributes, format), which the binary's
+// outputs cannot show.
+#include "http_endpoint.hpp"
+#include "webhook_signature.hpp"
+
+#include <araldo/context.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+
+using namespace araldo;
+using namespace araldo::plugins::endpoint_http;
+
+namespace {
+
+// Lifts "type" from a body that starts with "type=", refuses "bad".
+class fake_marshaller final : public marshaller {
+public:
+    std::string_view id() const noexcept override { return "fake"; }
+    unmarshal_result unmarshal(std::string_view bytes, bool, attributes& attrs) const override {
+        if (bytes == "bad") return unmarshal_result::failure("bad input");
+        if (bytes.starts_with("type=")) attrs.set("type", std::string(bytes.substr(5)));
+        return unmarshal_result::success();
+    }
+    encoded marshal(const message_ptr& msg) const override { return pass_through(msg); }
+};
+
+class fake_registry final : public http_registry, public metrics_registry {
+public:
+    void add(http_route route) override { routes.push_back(std::move(route)); }
+    void add(upgrade_route) override {}
+    araldo::counter& counter(std::string_view name, metric_labels labels, std::string_view) override {
+        std::string key{name};
+        for (const auto& [k, v] : labels) key += "," + k + "=" + v;
+        return counters[key];
+    }
+    void gauge(std::string_view, metric_labels, std::string_view, std::function<double()>) override {}
+
+    std::vector<http_route> routes;
+    std::map<std::string, araldo::counter> counters;
+};
+
+class fake_context final : public endpoint_context {
+public:
+    explicit fake_context(options o) : opts_(std::move(o)), log_("test", std::make_shared<spdlog::sinks::null_sink_mt>()) {}
+    const std::string& name() const override { return name_; }
+    const options& opts() const override { return opts_; }
+    const global_settings& global() const override { return global_; }
+    asio::any_io_executor executor() const override { return io.get_executor(); }
+    spdlog::logger& log() const override { return log_; }
+    const marshaller& marshalling() const override { return marshaller_; }
+    http_registry& http() override { return registry; }
+    metrics_registry& metrics() override { return registry; }
+    ingest_result ingest(std::string, bool, attributes) override { throw std::logic_error("not used"); }
+    message_ptr emit(message::fields f) override {
+        f.source = name_;
+        emitted.push_back(make_message(std::move(f)));
+        return emitted.back();
+    }
+
+    mutable asio::io_context io;
+    fake_registry registry;
+    std::vector<message_ptr> emitted;
+
+private:
+    std::string name_ = "emit";
+    options opts_;
+    global_settings global_;
+    mutable spdlog::logger log_;
+    fake_marshaller marshaller_;
+};
+
+options endpoint_options(std::vector<std::string> secrets = {}) {
+    options o;
+    o.set("path", std::string("/emit"), {}, false);
+    o.set("max-body-size", std::uint64_t{4096}, {}, true);
+    o.set("auth", std::make_shared<const options>(), {}, false);
+    if (!secrets.empty()) o.set("verify-signature", std::move(secrets), {}, true);
+    o.set("signature-tolerance", araldo::duration{std::chrono::minutes(5)}, {}, false);
+    return o;
+}
+
+http_request post(std::string target, std::string body, string_pairs headers = {}) {
+    http_request r;
+    r.method = "POST";
+    r.target = target;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) r.query = target.substr(q + 1);
+    r.headers = std::move(headers);
+    r.headers.emplace_back("content-type", "application/json");
+    r.body = std::move(body);
+    r.remote_address = "127.0.0.1:40000";
+    return r;
+}
+
+http_response call(fake_context& ctx, http_request req) {
+    auto future = asio::co_spawn(ctx.io, ctx.registry.routes.at(0).handler(std::move(req)), asio::use_future);
+    ctx.io.restart();
+    ctx.io.run();
+    return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("the handler registers one POST prefix route and emits messages with http attributes",
+          "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options());
+    auto ep = make_http_endpoint(ctx);
+    REQUIRE(ctx.registry.routes.size() == 1);
+    const http_route& route = ctx.registry.routes[0];
+    CHECK(route.path == "/emit");
+    CHECK(route.prefix);
+    CHECK(route.methods == std::vector<std::string>{"POST"});
+    CHECK(route.max_body == 4096);
+
+    auto r = call(ctx, post("/emit/from-path?x=1", "type=from-body"));
+    CHECK(r.status == 202);
+    REQUIRE(ctx.emitted.size() == 1);
+    const message& m = *ctx.emitted[0];
+    CHECK(r.body == "{\"id\":\"" + m.id() + "\",\"message\":\"ok\"}");
+    CHECK(m.payload() == "type=from-body");
+    CHECK_FALSE(m.binary());
+    CHECK(m.type() == "from-path");
+    CHECK(m.attributes().get("http.path") == "/emit/from-path");
+    CHECK(m.attributes().get("http.remote") == "127.0.0.1:40000");
+    CHECK(m.format() == &ctx.marshalling());
+
+    CHECK(call(ctx, post("/emit", "type=from-body")).status == 202);
+    CHECK(ctx.emitted.back()->type() == "from-body");
+    CHECK(call(ctx, post("/emit/", "plain")).status == 202);
+    CHECK_FALSE(ctx.emitted.back()->attributes().contains("type"));
+
+    auto bad = call(ctx, post("/emit", "bad"));
+    CHECK(bad.status == 400);
+    CHECK(bad.body == R"({"error":"bad input","status":400})");
+    CHECK(ctx.emitted.size() == 3);
+    CHECK(ctx.registry.counters["araldo_messages_invalid_total,endpoint=emit"].value() == 1);
+    CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=202"].value() == 3);
+    CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=400"].value() == 1);
+
+    CHECK(ep->deliver(ctx.emitted[0]).reason == "ingress_only");
+    ep->stop();
+    CHECK(call(ctx, post("/emit", "x")).status == 503);
+}
+
+TEST_CASE("a verified webhook-id becomes the message id", "[http_endpoint][unit]") {
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    fake_context ctx(endpoint_options({"whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}));
+    auto ep = make_http_endpoint(ctx);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    const std::string ts = std::to_string(now.count());
+    auto headers = [&](const std::string& id) {
+        return string_pairs{{"webhook-id", id}, {"webhook-timestamp", ts},
+                            {"webhook-signature", webhook_verifier::sign(key, id, ts, "{}")}};
+    };
+    auto ok = call(ctx, post("/emit", "{}", headers("msg_abc")));
+    CHECK(ok.status == 202);
+    REQUIRE(ctx.emitted.size() == 1);
+    CHECK(ctx.emitted[0]->id() == "msg_abc");
+    CHECK(ok.body == R"({"id":"msg_abc","message":"ok"})");
+    // Signed, but not an id this relay will log and echo.
+    auto quoted = call(ctx, post("/emit", "{}", headers("msg\"x")));
+    CHECK(quoted.status == 400);
+    CHECK(ctx.emitted.size() == 1);
+}
