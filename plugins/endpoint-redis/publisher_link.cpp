@@ -1,0 +1,133 @@
+// The publisher connection: a writer that sends everything queued as one
+// pipelined write of PUBLISH commands, and a reader that matches the replies
+// in order. Messages wait in the queue while the connection is down.
+#include "redis_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace araldo::plugins::endpoint_redis {
+
+namespace {
+
+// Bytes of commands gathered into one write; more waits for the next one.
+constexpr std::size_t max_write = 256 * 1024;
+
+}  // namespace
+
+asio::awaitable<void> redis_endpoint::publish_loop() {
+    for (;;) {
+        std::string reason = co_await publisher_session();
+        pub_stream_.close();
+        if (in_flight_ > 0) {
+            // Redis may or may not have published them: at-most-once, so they are not resent.
+            publish_lost_.inc(in_flight_);
+            ctx_.log().warn("{} PUBLISH command(s) unconfirmed when the connection ended: counted as lost", in_flight_);
+            in_flight_ = 0;
+        }
+        if (stopping_) break;
+        went_down(pub_, std::move(reason));
+        co_await backoff(pub_);
+    }
+    if (!queue_.empty()) drop_queue("stopped while disconnected from Redis");
+    ctx_.log().debug("publisher stopped");
+}
+
+// One connection, from connect to failure (or to a drained stop). Returns why it ended.
+asio::awaitable<std::string> redis_endpoint::publisher_session() {
+    using namespace asio::experimental::awaitable_operators;
+    resp_reader reader;
+    const std::string no_commands;  // PUBLISHes wait for AUTH/SELECT to succeed
+    std::string failed = co_await open_connection(pub_stream_, reader, no_commands);
+    if (!failed.empty()) co_return failed;
+    came_up(pub_, queue_.empty() ? std::string() : fmt::format(", {} queued message(s) to publish", queue_.size()));
+    pub_session_end_.clear();
+    co_await (write_loop() && reply_loop(reader));
+    co_return pub_session_end_;
+}
+
+// The only writer of the publisher connection.
+asio::awaitable<void> redis_endpoint::write_loop() {
+    std::string out;
+    while (pub_session_end_.empty()) {
+        if (queue_.empty()) {
+            if (publisher_drained()) {
+                end_publisher_session("stopping");
+                break;
+            }
+            writer_idle_ = true;
+            wake_.expires_at(asio::steady_timer::time_point::max());
+            co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // deliver(), stop() or session end
+            writer_idle_ = false;
+            continue;
+        }
+        out.clear();
+        const auto now = echo_filter::clock::now();
+        std::size_t n = 0;
+        while (!queue_.empty() && out.size() < max_write) {
+            std::string_view bytes = queue_.front().bytes;
+            append_publish(out, *settings_.publish, bytes);
+            echo_.published(bytes, now);  // before the write: the echo cannot come back sooner
+            queue_.pop_front();
+            ++n;
+        }
+        in_flight_ += n;
+        if (error_code ec = co_await pub_stream_.write(asio::buffer(out))) {
+            end_publisher_session("write failed: " + ec.message());
+        }
+    }
+}
+
+asio::awaitable<void> redis_endpoint::reply_loop(resp_reader& reader) {
+    std::vector<char> buf;
+    while (pub_session_end_.empty()) {
+        try {
+            while (auto reply = reader.next()) take_publish_reply(*reply);
+        } catch (const resp_protocol_error& e) {
+            end_publisher_session(std::string("protocol error: ") + e.what());
+        }
+        if (!pub_session_end_.empty()) break;
+        if (publisher_drained()) {
+            end_publisher_session("stopping");
+            break;
+        }
+        std::string failed = co_await read_more(pub_stream_, reader, buf);
+        if (!failed.empty()) end_publisher_session(std::move(failed));
+    }
+}
+
+void redis_endpoint::take_publish_reply(const resp_value& reply) {
+    if (in_flight_ == 0) {
+        end_publisher_session("a reply with no command in flight");
+        return;
+    }
+    --in_flight_;
+    if (reply.type == resp_type::integer) {  // the number of subscribers that received it
+        published_.inc();
+        return;
+    }
+    publish_errors_.inc();
+    auto n = publish_errors_.value();
+    if ((n & (n - 1)) == 0 || n % 1000 == 0) {
+        ctx_.log().warn("PUBLISH to '{}' failed: {} ({} so far)", *settings_.publish,
+                        reply.is_error() ? reply.str : std::string("unexpected reply"), n);
+    }
+}
+
+// Ends the session (the first reason wins): closes the connection so the
+// reader returns, and wakes the writer.
+void redis_endpoint::end_publisher_session(std::string reason) {
+    if (pub_session_end_.empty()) pub_session_end_ = std::move(reason);
+    pub_stream_.close();
+    wake_.cancel();
+}
+
+void redis_endpoint::drop_queue(std::string_view why) {
+    publish_lost_.inc(queue_.size());
+    ctx_.log().warn("{} queued message(s) lost: {}", queue_.size(), why);
+    queue_.clear();
+}
+
+}  // namespace araldo::plugins::endpoint_redis

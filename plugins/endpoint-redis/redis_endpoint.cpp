@@ -1,0 +1,223 @@
+#include "redis_endpoint.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/chrono.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace araldo::plugins::endpoint_redis {
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::chrono::seconds connect_timeout{5};
+// How long a published payload is remembered, waiting for its echo; and how many at most.
+constexpr std::chrono::seconds echo_window{10};
+constexpr std::size_t echo_capacity = 100000;
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)), ms);
+}
+
+araldo::counter& count(araldo::endpoint_context& ctx, std::string_view name, std::string_view help) {
+    return ctx.metrics().counter(name, {{"endpoint", ctx.name()}}, help);
+}
+
+}  // namespace
+
+redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings settings)
+    : ctx_(ctx),
+      settings_(std::move(settings)),
+      where_(settings_.address.display()),
+      fsm_(settings_.subscribe, settings_.psubscribe),
+      echo_(settings_.publish ? copies_received(*settings_.publish, settings_.subscribe, settings_.psubscribe) : 0,
+            echo_window, echo_capacity),
+      sub_stream_(ctx.executor()),
+      pub_stream_(ctx.executor()),
+      stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
+      random_(std::random_device{}()),
+      wake_(ctx.executor()),
+      received_(count(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
+      published_(count(ctx, "araldo_redis_published_total", "PUBLISH commands Redis confirmed")),
+      publish_errors_(count(ctx, "araldo_redis_publish_errors_total", "PUBLISH commands Redis answered with an error")),
+      publish_lost_(count(ctx, "araldo_redis_publish_lost_total",
+                          "outbound messages lost: unconfirmed when the connection dropped, or queued at stop")),
+      echo_suppressed_(count(ctx, "araldo_redis_echo_suppressed_total",
+                             "inbound copies of this endpoint's own PUBLISHes, dropped")) {
+    const auto now = std::chrono::system_clock::now();
+    sub_.role = "subscriber";
+    sub_.used = !settings_.subscribe.empty() || !settings_.psubscribe.empty();
+    pub_.role = "publisher";
+    pub_.used = settings_.publish.has_value();
+    // The core never destroys an endpoint before the process ends: `this` stays valid.
+    for (link_status* l : {&sub_, &pub_}) {
+        l->since = now;
+        l->connects = &ctx.metrics().counter("araldo_redis_connects_total", {{"endpoint", ctx.name()}, {"connection", l->role}},
+                                             "connections established (and set up) to Redis");
+        if (!l->used) continue;
+        ctx.metrics().gauge("araldo_redis_connected", {{"endpoint", ctx.name()}, {"connection", l->role}},
+                            "1 while the connection is up (and, for the subscriber, subscribed)",
+                            [l] { return l->up ? 1.0 : 0.0; });
+    }
+    ctx.metrics().gauge("araldo_endpoint_queue_depth", {{"endpoint", ctx.name()}},
+                        "messages waiting in the endpoint's outbound queue",
+                        [this] { return static_cast<double>(queue_.size()); });
+    ctx.metrics().gauge("araldo_redis_publish_in_flight", {{"endpoint", ctx.name()}},
+                        "PUBLISH commands written and not answered yet",
+                        [this] { return static_cast<double>(in_flight_); });
+}
+
+asio::awaitable<void> redis_endpoint::run() {
+    using namespace asio::experimental::awaitable_operators;
+    ctx_.log().info("{}: subscribe {} channel(s), {} pattern(s); {}", where_, settings_.subscribe.size(),
+                    settings_.psubscribe.size(),
+                    settings_.publish ? "publish to '" + *settings_.publish + "'"
+                                      : std::string("no publish channel: routed messages are refused"));
+    if (sub_.used && pub_.used) {
+        co_await (subscribe_loop() && publish_loop());
+    } else if (sub_.used) {
+        co_await subscribe_loop();
+    } else {
+        co_await publish_loop();
+    }
+}
+
+delivery_result redis_endpoint::deliver(const message_ptr& msg) {
+    if (stopping_) return delivery_result::dropped("stopped");
+    if (!settings_.publish) {
+        if (!warned_no_publish_) {
+            warned_no_publish_ = true;
+            ctx_.log().warn("a route delivers to this endpoint, which has no publish channel: dropping");
+        }
+        return delivery_result::dropped("no_publish_channel");
+    }
+    if (queue_.size() >= settings_.queue_size) return delivery_result::dropped("queue_full");
+    try {
+        queue_.push_back(ctx_.marshalling().marshal(msg));
+    } catch (const std::exception&) {
+        return delivery_result::dropped("marshal_error");
+    }
+    if (writer_idle_) {
+        writer_idle_ = false;
+        wake_.cancel();
+    }
+    return delivery_result::ok();
+}
+
+void redis_endpoint::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    stop_signal_.cancel();
+    sub_stream_.close();
+    wake_.cancel();  // the publisher flushes what is queued (if connected), then returns
+}
+
+std::vector<std::string> redis_endpoint::health() const {
+    std::vector<std::string> problems;
+    for (const link_status* l : {&sub_, &pub_}) {
+        if (!l->used || l->up) continue;
+        problems.push_back(fmt::format("{} disconnected from {} since {}: {}", l->role, where_, iso_time(l->since),
+                                       l->reason));
+    }
+    return problems;
+}
+
+// Connects, sends AUTH/SELECT/PING followed by `more_commands` in one write, and
+// checks the setup replies. Replies to `more_commands` stay in `reader`.
+// Returns why it failed; empty on success.
+asio::awaitable<std::string> redis_endpoint::open_connection(redis_stream& stream, resp_reader& reader,
+                                                             const std::string& more_commands) {
+    using namespace asio::experimental::awaitable_operators;
+    auto connected = co_await (stream.connect(settings_.address, connect_timeout) || wait_stopped());
+    if (connected.index() == 1 || stopping_) co_return "stopping";
+    if (error_code ec = std::get<0>(connected)) co_return "cannot connect: " + ec.message();
+    connection_setup setup(settings_.address);  // per connection: both links set up at once
+    std::string out = setup.commands() + more_commands;
+    if (error_code ec = co_await stream.write(asio::buffer(out))) co_return "write failed: " + ec.message();
+    std::vector<char> buf(512);  // setup replies are short; the bytes after them stay in `reader`
+    while (!setup.done()) {
+        std::optional<resp_value> reply;
+        try {
+            reply = reader.next();
+        } catch (const resp_protocol_error& e) {
+            co_return std::string("protocol error: ") + e.what();
+        }
+        if (!reply) {
+            std::string failed = co_await read_more(stream, reader, buf);
+            if (!failed.empty()) co_return failed;
+            continue;
+        }
+        if (auto failed = setup.on_reply(*reply)) co_return *failed;
+    }
+    co_return std::string{};
+}
+
+// Reads what is available into the reader. Returns why the connection is unusable; empty on success.
+asio::awaitable<std::string> redis_endpoint::read_more(redis_stream& stream, resp_reader& reader,
+                                                       std::vector<char>& buf) {
+    if (buf.empty()) buf.resize(read_chunk);
+    auto [ec, n] = co_await stream.read_some(asio::buffer(buf));
+    if (ec == asio::error::eof) co_return "connection closed by Redis";
+    if (ec == asio::error::operation_aborted) co_return "connection closed";
+    if (ec) co_return "read failed: " + ec.message();
+    try {
+        reader.feed(std::string_view(buf.data(), n));
+    } catch (const resp_protocol_error& e) {
+        co_return std::string("protocol error: ") + e.what();
+    }
+    co_return std::string{};
+}
+
+// Exponential backoff with full jitter: a random wait up to min * 2^attempt, capped at max.
+asio::awaitable<void> redis_endpoint::backoff(link_status& link) {
+    using namespace asio::experimental::awaitable_operators;
+    const auto& r = settings_.reconnect;
+    auto cap = r.max;
+    if (link.attempt < 30) cap = std::min(r.max, r.min * (std::int64_t{1} << link.attempt));
+    ++link.attempt;
+    auto wait = cap;
+    if (r.jitter) wait = araldo::duration(std::uniform_int_distribution<std::int64_t>(1, cap.count())(random_));
+    asio::steady_timer timer(ctx_.executor(), wait);
+    co_await (timer.async_wait(use_tuple) || wait_stopped());
+}
+
+asio::awaitable<void> redis_endpoint::wait_stopped() {
+    if (stopping_) co_return;
+    co_await stop_signal_.async_wait(use_tuple);
+}
+
+void redis_endpoint::came_up(link_status& link, std::string_view detail) {
+    link.up = true;
+    link.attempt = 0;
+    link.logged.clear();
+    link.connects->inc();
+    ctx_.log().info("{} connected to {}{}", link.role, where_, detail);
+}
+
+void redis_endpoint::went_down(link_status& link, std::string reason) {
+    if (link.up) {
+        link.up = false;
+        link.since = std::chrono::system_clock::now();
+        ctx_.log().warn("{} connection to {} lost: {}; reconnecting", link.role, where_, reason);
+    } else if (reason != link.logged) {
+        // Each new reason once: an operator sees a wrong password without a line per retry.
+        auto level = reason.starts_with("authentication") || reason.starts_with("SELECT") ? spdlog::level::err
+                                                                                           : spdlog::level::warn;
+        ctx_.log().log(level, "{} cannot connect to {}: {}; retrying with backoff", link.role, where_, reason);
+    } else {
+        ctx_.log().debug("{} cannot connect to {}: {}", link.role, where_, reason);
+    }
+    link.logged = reason;
+    link.reason = std::move(reason);
+}
+
+std::unique_ptr<araldo::endpoint> make_redis_endpoint(araldo::endpoint_context& ctx) {
+    return std::make_unique<redis_endpoint>(ctx, read_redis_settings(ctx.opts()));
+}
+
+}  // namespace araldo::plugins::endpoint_redis

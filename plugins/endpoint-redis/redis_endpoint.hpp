@@ -1,0 +1,119 @@
+// endpoint-redis: Redis Pub/Sub in and out.
+//
+// Two connections, each with its own reconnect loop: the subscriber
+// (SUBSCRIBE/PSUBSCRIBE, every message ingested) and the publisher (messages
+// routed here are PUBLISHed, pipelined: one writer batches everything queued
+// into one write, one reader matches the replies in order). The protocol logic
+// lives in resp.hpp and subscriber_fsm.hpp; this class does the I/O, the
+// reconnects and the bookkeeping.
+#pragma once
+
+#include "echo_filter.hpp"
+#include "redis_options.hpp"
+#include "redis_stream.hpp"
+#include "resp.hpp"
+#include "subscriber_fsm.hpp"
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+#include <araldo/marshaller.hpp>
+#include <araldo/metrics.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace araldo::plugins::endpoint_redis {
+
+inline constexpr std::string_view plugin_id = "endpoint-redis";
+
+// One of the two connections: its state for health(), logs and backoff.
+struct link_status {
+    std::string role;  // "subscriber" or "publisher"
+    bool used = false;
+    bool up = false;
+    std::string reason = "not connected yet";
+    std::chrono::system_clock::time_point since;  // when it went down
+    std::string logged;  // the last reason logged at warn/error, to log each new reason once
+    unsigned attempt = 0;  // failures since the last good connection
+    araldo::counter* connects = nullptr;
+};
+
+// Owned by the core; keeps a reference to its context, which outlives it.
+class redis_endpoint final : public araldo::endpoint {
+public:
+    redis_endpoint(araldo::endpoint_context& ctx, redis_settings settings);
+
+    asio::awaitable<void> run() override;
+    delivery_result deliver(const message_ptr& msg) override;
+    void stop() override;
+    std::vector<std::string> health() const override;
+
+private:
+    // Connection plumbing shared by both links (redis_endpoint.cpp).
+    asio::awaitable<std::string> open_connection(redis_stream& stream, resp_reader& reader,
+                                                 const std::string& more_commands);
+    // Reads into `buf` (sized on first use) and feeds the reader.
+    asio::awaitable<std::string> read_more(redis_stream& stream, resp_reader& reader, std::vector<char>& buf);
+    asio::awaitable<void> backoff(link_status& link);
+    asio::awaitable<void> wait_stopped();
+    void came_up(link_status& link, std::string_view detail);
+    void went_down(link_status& link, std::string reason);
+
+    // The subscriber (subscriber_link.cpp).
+    asio::awaitable<void> subscribe_loop();
+    asio::awaitable<std::string> subscriber_session();
+    bool take_replies(resp_reader& reader, std::string& failure);
+    void on_message(subscriber_event& e);
+
+    // The publisher (publisher_link.cpp).
+    asio::awaitable<void> publish_loop();
+    asio::awaitable<std::string> publisher_session();
+    asio::awaitable<void> write_loop();
+    asio::awaitable<void> reply_loop(resp_reader& reader);
+    void take_publish_reply(const resp_value& reply);
+    void end_publisher_session(std::string reason);
+    bool publisher_drained() const { return stopping_ && queue_.empty() && in_flight_ == 0; }
+    void drop_queue(std::string_view why);
+
+    araldo::endpoint_context& ctx_;
+    redis_settings settings_;
+    std::string where_;  // the URL without credentials, for logs and health
+    subscriber_fsm fsm_;
+    echo_filter echo_;
+
+    redis_stream sub_stream_;
+    redis_stream pub_stream_;
+    link_status sub_;
+    link_status pub_;
+    bool stopping_ = false;
+    asio::steady_timer stop_signal_;  // never expires; cancelled by stop() to wake every wait
+    std::minstd_rand random_;
+
+    std::deque<araldo::encoded> queue_;  // marshalled, waiting for the publisher
+    asio::steady_timer wake_;            // parks write_loop while the queue is empty
+    bool writer_idle_ = false;
+    std::size_t in_flight_ = 0;          // PUBLISHes written, replies not read yet
+    std::string pub_session_end_;        // set when a publisher session ends: why
+    bool warned_no_publish_ = false;
+    std::uint64_t publish_errors_logged_ = 0;
+
+    araldo::counter& received_;
+    araldo::counter& published_;
+    araldo::counter& publish_errors_;
+    araldo::counter& publish_lost_;
+    araldo::counter& echo_suppressed_;
+};
+
+// The factory: reads and checks the options, builds the endpoint.
+std::unique_ptr<araldo::endpoint> make_redis_endpoint(araldo::endpoint_context& ctx);
+
+}  // namespace araldo::plugins::endpoint_redis

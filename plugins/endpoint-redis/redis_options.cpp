@@ -1,0 +1,89 @@
+#include "redis_options.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace araldo::plugins::endpoint_redis {
+
+namespace {
+
+std::vector<std::string> unique(std::vector<std::string> v) {
+    std::vector<std::string> out;
+    for (auto& s : v) {
+        if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+    }
+    return out;
+}
+
+backoff_settings read_backoff(const araldo::options& opts) {
+    const araldo::options& r = opts.object("reconnect");
+    backoff_settings b{r.duration("min"), r.duration("max"), r.boolean("jitter")};
+    if (b.min.count() < 1) r.fail("min", "must be at least 1ms");
+    if (b.max < b.min) r.fail("max", "must not be less than reconnect.min (" + format_duration(b.min) + ")");
+    return b;
+}
+
+}  // namespace
+
+option_table redis_options() {
+    using araldo::option_spec;
+    using araldo::option_type;
+    return {
+        option_spec{"url", option_type::string, "redis://127.0.0.1:6379",
+                    "redis://[user:password@]host:port[/db] or unix:///path/to/redis.sock[?db=N]", false},
+        option_spec{"subscribe", option_type::string_list, "[]",
+                    "channels whose messages are ingested (SUBSCRIBE)", false},
+        option_spec{"psubscribe", option_type::string_list, "[]",
+                    "channel patterns whose messages are ingested (PSUBSCRIBE, Redis glob syntax)", false},
+        option_spec{"publish", option_type::string, std::nullopt,
+                    "the channel messages routed to this endpoint are PUBLISHed to; without it deliveries "
+                    "are refused",
+                    false},
+        option_spec{"queue-size", option_type::integer, "10000",
+                    "outbound messages waiting to be published (also while disconnected); when full, new "
+                    "ones are dropped",
+                    false},
+        option_spec{"reconnect", option_type::object, std::nullopt,
+                    "backoff between connection attempts: exponential from min to max", false,
+                    {
+                        option_spec{"min", option_type::duration, "100ms", "delay before the first retry",
+                                    false},
+                        option_spec{"max", option_type::duration, "10s", "longest delay between retries",
+                                    false},
+                        option_spec{"jitter", option_type::boolean, "true",
+                                    "wait a random time up to the delay (full jitter), so nodes do not "
+                                    "reconnect in lockstep",
+                                    false},
+                    }},
+    };
+}
+
+redis_settings read_redis_settings(const araldo::options& opts) {
+    redis_settings s;
+    auto parsed = parse_redis_url(opts.string("url"));
+    if (auto* e = std::get_if<url_error>(&parsed)) opts.fail("url", e->what, e->hint);
+    s.address = std::get<redis_address>(std::move(parsed));
+    s.subscribe = unique(opts.string_list("subscribe"));
+    s.psubscribe = unique(opts.string_list("psubscribe"));
+    for (const auto& c : s.subscribe) {
+        if (c.empty()) opts.fail("subscribe", "a channel name cannot be empty");
+    }
+    for (const auto& p : s.psubscribe) {
+        if (p.empty()) opts.fail("psubscribe", "a pattern cannot be empty");
+    }
+    if (opts.has("publish")) {
+        s.publish = opts.string("publish");
+        if (s.publish->empty()) opts.fail("publish", "a channel name cannot be empty");
+    }
+    if (s.subscribe.empty() && s.psubscribe.empty() && !s.publish) {
+        opts.fail("url", "endpoint-redis needs subscribe, psubscribe or publish",
+                  "subscribe: [events] ingests a channel, publish: events sends routed messages to it");
+    }
+    std::int64_t queue = opts.integer("queue-size");
+    if (queue < 1) opts.fail("queue-size", "must be at least 1, got " + std::to_string(queue));
+    s.queue_size = static_cast<std::size_t>(queue);
+    s.reconnect = read_backoff(opts);
+    return s;
+}
+
+}  // namespace araldo::plugins::endpoint_redis

@@ -1,0 +1,36 @@
+// endpoint-redis's option table and the settings read from it.
+#pragma once
+
+#include "redis_url.hpp"
+
+#include <araldo/options.hpp>
+#include <araldo/units.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace araldo::plugins::endpoint_redis {
+
+struct backoff_settings {
+    araldo::duration min = std::chrono::milliseconds(100);
+    araldo::duration max = std::chrono::seconds(10);
+    bool jitter = true;
+};
+
+struct redis_settings {
+    redis_address address;
+    std::vector<std::string> subscribe;   // channels, without duplicates
+    std::vector<std::string> psubscribe;  // patterns, without duplicates
+    std::optional<std::string> publish;   // the channel outbound messages go to
+    std::size_t queue_size = 10000;
+    backoff_settings reconnect;
+};
+
+option_table redis_options();
+// Reads validated options; throws config_error (through opts.fail) for a bad
+// URL, an endpoint with nothing to do, or inconsistent backoff bounds.
+redis_settings read_redis_settings(const araldo::options& opts);
+
+}  // namespace araldo::plugins::endpoint_redis

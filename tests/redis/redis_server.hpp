@@ -1,0 +1,81 @@
+// A real redis-server for tests, on a free loopback port, started as a child
+// process (so its pid is ours to stop), and a tiny blocking client on hiredis's
+// synchronous API to drive it from the test.
+#pragma once
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct redisContext;
+
+namespace araldo::test {
+
+class redis_server {
+public:
+    // `extra` is appended to redis-server's arguments ("--requirepass", "x").
+    explicit redis_server(std::vector<std::string> extra = {});
+    ~redis_server();
+    redis_server(const redis_server&) = delete;
+    redis_server& operator=(const redis_server&) = delete;
+
+    unsigned short port() const { return port_; }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+    // SIGKILL, waits for the process to end.
+    void kill();
+    // Starts again on the same port, waits until it answers.
+    void start();
+
+private:
+    temp_dir dir_;
+    std::vector<std::string> extra_;
+    unsigned short port_;
+    std::unique_ptr<child_process> proc_;
+};
+
+// A pushed message as a plain subscriber sees it.
+struct redis_push {
+    std::string kind;  // "message" or "pmessage"
+    std::string pattern;
+    std::string channel;
+    std::string payload;
+};
+
+class redis_client {
+public:
+    // Connects (and AUTHs when `password` is given); throws on failure.
+    explicit redis_client(unsigned short port, const std::string& password = {}, const std::string& user = {});
+    ~redis_client();
+    redis_client(const redis_client&) = delete;
+    redis_client& operator=(const redis_client&) = delete;
+
+    // One command. Replies are returned as text: status and bulk strings as
+    // they are, integers in decimal, errors prefixed with "-", arrays as
+    // their elements joined by '\n'.
+    std::string command(const std::vector<std::string>& args);
+    // Every PUBLISH written before the first reply is read; returns the replies.
+    std::vector<std::string> publish_all(const std::string& channel, const std::vector<std::string>& payloads);
+
+    // SUBSCRIBE / PSUBSCRIBE and wait for the confirmations.
+    void subscribe(const std::vector<std::string>& channels, bool patterns = false);
+    // The next message on a subscribed connection; nullopt after `timeout`
+    // (the connection is unusable afterwards).
+    std::optional<redis_push> next_message(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+private:
+    redisContext* ctx_ = nullptr;
+};
+
+// Polls /metrics of a relay for one sample's value; -1 when absent.
+double metric(unsigned short relay_port, const std::string& sample);
+
+// The lines of a file written by endpoint-file (empty when it does not exist).
+std::vector<std::string> file_lines(const std::string& path);
+
+}  // namespace araldo::test
