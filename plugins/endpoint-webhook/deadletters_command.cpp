@@ -1,0 +1,201 @@
+#include "deadletters_command.hpp"
+
+#include "store.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <ctime>
+#include <ostream>
+
+namespace araldo::plugins::endpoint_webhook {
+
+namespace {
+
+constexpr int exit_ok = 0, exit_failure = 1, exit_usage = 2;
+
+const char* usage =
+    "araldo deadletters list [--endpoint NAME] [--json] -c araldo.yaml\n"
+    "araldo deadletters retry (ID... | --all [--endpoint NAME]) [--port P] -c araldo.yaml\n"
+    "araldo deadletters purge --days N [--endpoint NAME] -c araldo.yaml";
+
+struct args {
+    std::string action, endpoint;
+    std::vector<std::string> ids;
+    std::optional<long long> days;
+    std::optional<unsigned> port;
+    bool json = false, all = false;
+};
+
+std::optional<long long> number(const std::string& s) {
+    long long v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || v < 0) return std::nullopt;
+    return v;
+}
+
+// nullopt (after printing why) when the arguments do not parse.
+std::optional<args> parse(const std::vector<std::string>& in, std::ostream& err) {
+    args a;
+    if (in.empty()) return std::nullopt;
+    a.action = in[0];
+    for (std::size_t i = 1; i < in.size(); ++i) {
+        const std::string& s = in[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 < in.size()) return in[++i];
+            err << "araldo deadletters: " << s << " needs a value\n";
+            return std::nullopt;
+        };
+        if (s == "--json") {
+            a.json = true;
+        } else if (s == "--all") {
+            a.all = true;
+        } else if (s == "--endpoint") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            a.endpoint = *v;
+        } else if (s == "--days" || s == "--port") {
+            auto v = value();
+            auto n = v ? number(*v) : std::nullopt;
+            if (!n || (s == "--port" && *n > 65535)) {
+                if (v) err << "araldo deadletters: " << s << " needs a non-negative number, got '" << *v << "'\n";
+                return std::nullopt;
+            }
+            if (s == "--days") a.days = *n; else a.port = static_cast<unsigned>(*n);
+        } else if (!s.starts_with("-") && a.action == "retry") {
+            a.ids.push_back(s);
+        } else {
+            err << "araldo deadletters: unexpected argument '" << s << "'\n";
+            return std::nullopt;
+        }
+    }
+    return a;
+}
+
+std::string utc(std::int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+int list(const args& a, command_context& ctx) {
+    auto letters = list_dead_letters(ctx.global.data_dir, a.endpoint);
+    if (a.json) {
+        boost::json::array arr;
+        for (auto& f : letters) arr.push_back(boost::json::parse(to_json(f.d)));
+        ctx.out << boost::json::serialize(arr) << "\n";
+        return exit_ok;
+    }
+    for (auto& f : letters) {
+        ctx.out << utc(f.d.dead_at_ms) << "  " << f.d.endpoint << "  " << f.d.id << "  attempts=" << f.d.attempts
+                << "  " << f.d.last_error << "\n";
+    }
+    ctx.out << letters.size() << " dead letters\n";
+    return exit_ok;
+}
+
+int purge(const args& a, command_context& ctx) {
+    if (!a.days) {
+        ctx.err << "araldo deadletters purge: --days N is required (0 removes them all)\n";
+        return exit_usage;
+    }
+    std::int64_t cutoff = unix_ms_now() - *a.days * 86'400'000LL;
+    std::size_t removed = 0, failed = 0;
+    for (auto& f : list_dead_letters(ctx.global.data_dir, a.endpoint)) {
+        if (*a.days > 0 && f.d.dead_at_ms >= cutoff) continue;
+        std::error_code ec;
+        if (fs::remove(f.path, ec)) {
+            ++removed;
+        } else {
+            ++failed;
+            ctx.err << "cannot remove " << f.path.string() << ": " << ec.message() << "\n";
+        }
+    }
+    ctx.out << "purged " << removed << " dead letters older than " << *a.days << " days\n";
+    return failed ? exit_failure : exit_ok;
+}
+
+// One request to the running relay's admin API: {status, body}; status 0 when unreachable.
+std::pair<int, std::string> admin_post(const command_context& ctx, unsigned port, const std::string& target) {
+    namespace asio = boost::asio;
+    std::string host = ctx.global.bind;
+    if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+    if (host == "::") host = "::1";
+    try {
+        asio::io_context io;
+        asio::ip::tcp::resolver resolver(io);
+        asio::ip::tcp::socket socket(io);
+        asio::connect(socket, resolver.resolve(host, std::to_string(port)));
+        std::string req = "POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " +
+                          ctx.global.admin_token + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        asio::write(socket, asio::buffer(req));
+        std::string reply;
+        boost::system::error_code ec;
+        asio::read(socket, asio::dynamic_buffer(reply), ec);
+        auto sp = reply.find(' ');
+        int status = sp == std::string::npos ? 0 : std::atoi(reply.c_str() + sp + 1);
+        auto body = reply.find("\r\n\r\n");
+        return {status, body == std::string::npos ? std::string{} : reply.substr(body + 4)};
+    } catch (const std::exception& e) {
+        return {0, std::string("cannot reach the relay at ") + host + ":" + std::to_string(port) + ": " + e.what()};
+    }
+}
+
+int retry(const args& a, command_context& ctx) {
+    if (a.ids.empty() == !a.all) {
+        ctx.err << "araldo deadletters retry: give dead letter ids, or --all\n" << usage << "\n";
+        return exit_usage;
+    }
+    if (ctx.global.admin_token.empty()) {
+        ctx.err << "araldo deadletters retry: global.admin-token is empty, so the relay's admin API is disabled\n";
+        return exit_failure;
+    }
+    unsigned port = a.port.value_or(ctx.global.server_port);
+    std::vector<std::string> targets;
+    if (a.all) targets.push_back("/_admin/deadletters/retry" + (a.endpoint.empty() ? "" : "?endpoint=" + a.endpoint));
+    for (const auto& id : a.ids) targets.push_back("/_admin/deadletters/" + id + "/retry");
+    int code = exit_ok;
+    for (const auto& t : targets) {
+        auto [status, body] = admin_post(ctx, port, t);
+        (status >= 200 && status < 300 ? ctx.out : ctx.err) << (status ? std::to_string(status) + " " : "") << body
+                                                            << (body.ends_with('\n') ? "" : "\n");
+        if (status < 200 || status >= 300) code = exit_failure;
+    }
+    return code;
+}
+
+}  // namespace
+
+araldo::command deadletters_command() {
+    araldo::command c;
+    c.name = "deadletters";
+    c.usage = usage;
+    c.run = [](command_context& ctx) -> int {
+        auto a = parse(ctx.args, ctx.err);
+        if (!a) {
+            ctx.err << usage << "\n";
+            return exit_usage;
+        }
+        try {
+            if (a->action == "list") return list(*a, ctx);
+            if (a->action == "purge") return purge(*a, ctx);
+            if (a->action == "retry") return retry(*a, ctx);
+        } catch (const std::exception& e) {
+            ctx.err << "araldo deadletters " << a->action << ": " << e.what() << "\n";
+            return exit_failure;
+        }
+        ctx.err << "araldo deadletters: unknown action '" << a->action << "'\n" << usage << "\n";
+        return exit_usage;
+    };
+    return c;
+}
+
+}  // namespace araldo::plugins::endpoint_webhook

@@ -1,0 +1,101 @@
+// endpoint-webhook: POSTs every routed message to one URL, signed the
+// Standard Webhooks way, retried on a schedule, dead-lettered when it keeps
+// failing, saved on a graceful stop and (with spool) written ahead.
+//
+// `max-in-flight` worker coroutines, each owning one kept-alive connection
+// (a slot of http_client), take due deliveries from the queue. Nothing here
+// is shared with another endpoint: a dead receiver only holds up its own.
+#pragma once
+
+#include "http_client.hpp"
+#include "store.hpp"
+#include "webhook_options.hpp"
+#include "webhook_queue.hpp"
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+#include <araldo/metrics.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace araldo::plugins::endpoint_webhook {
+
+inline constexpr std::string_view plugin_id = "endpoint-webhook";
+
+enum class retry_status { queued, not_found, pending, failed };
+
+// Owned by the core; keeps a reference to its context, which outlives it.
+class webhook_endpoint final : public araldo::endpoint {
+public:
+    webhook_endpoint(araldo::endpoint_context& ctx, webhook_settings settings);
+
+    asio::awaitable<void> run() override;
+    delivery_result deliver(const message_ptr& msg) override;
+    void stop() override;
+    std::vector<std::string> health() const override;
+
+    // The admin API (core thread, between two awaits of the workers).
+    const std::string& name() const { return ctx_.name(); }
+    retry_status retry_dead_letter(const std::string& id);
+    std::size_t retry_all_dead_letters();
+    void enable();
+    bool disabled() const { return disabled_; }
+
+private:
+    using clock = delivery_queue::clock;
+
+    void resume_saved();
+    asio::awaitable<void> worker(std::size_t slot);
+    asio::awaitable<void> attempt(std::size_t slot, delivery_queue::ptr d);
+    void settle(const delivery_queue::ptr& d, const attempt_result& r);
+    void retry_later(const delivery_queue::ptr& d, const attempt_result& r);
+    void dead_letter(const delivery_queue::ptr& d);
+    void disable(const delivery_queue::ptr& d);
+    void finished(const std::string& id);
+    bool accept(delivery_queue::ptr d);
+    void wake_one();
+    void wake_all();
+    std::string body_for(const delivery& d) const;
+    string_pairs headers_for(const delivery& d, const std::string& body) const;
+    void count_attempt(const attempt_result& r);
+    bool may_warn();
+
+    araldo::endpoint_context& ctx_;
+    webhook_settings settings_;
+    http_client client_;
+    delivery_queue queue_;
+    pending_store pending_;
+    dead_letter_store dead_;
+
+    std::vector<asio::steady_timer> timers_;  // one per worker; never resized after construction
+    std::vector<char> sleeping_;              // worker i waits on timers_[i]
+    asio::steady_timer done_;                 // run() waits here for the workers
+    std::size_t live_workers_ = 0;
+    bool stopping_ = false;
+    bool disabled_ = false;
+    std::string disabled_since_;
+    std::deque<clock::time_point> recent_dead_;  // for health: dead letters of the last hour
+    std::mt19937 rng_{std::random_device{}()};
+    unsigned warnings_left_;
+    clock::time_point warn_window_{};
+
+    std::map<std::string, araldo::counter*, std::less<>> attempts_by_outcome_;
+    araldo::counter& retries_;
+    araldo::counter& dead_letters_;
+    araldo::counter& delivered_;
+    araldo::counter& latency_ms_;
+    araldo::counter& responses_;
+};
+
+std::unique_ptr<araldo::endpoint> make_webhook_endpoint(araldo::endpoint_context& ctx);
+
+}  // namespace araldo::plugins::endpoint_webhook

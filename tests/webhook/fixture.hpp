@@ -1,0 +1,53 @@
+// Shared by the webhook suites: configs, the admin API, stdin feeding.
+#pragma once
+
+#include "support/http_client.hpp"
+#include "support/relay.hpp"
+#include "webhook/receiver.hpp"
+
+#include <boost/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace araldo::test::webhook {
+
+inline const std::string secret_a = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+inline const std::string secret_b = "whsec_dGhpcyBpcyBhIHNlY29uZCB0ZXN0IHNlY3JldA==";
+inline const std::string admin_token = "s3cret-admin";
+
+// A relay whose stdin lines (endpoint "in") are routed to every endpoint in
+// `webhooks` (YAML flow mappings without name/id, e.g. "{url: ..., secret: ...}").
+inline std::string config(const std::vector<std::pair<std::string, std::string>>& webhooks,
+                          const std::string& data_dir = "{DIR}/data", const std::string& token = admin_token) {
+    std::string c = "global:\n  server-port: 0\n  data-dir: \"" + data_dir + "\"\n  admin-token: \"" + token +
+                    "\"\nplugins:\n  araldo.endpoints.endpoint:\n    - {name: in, id: endpoint-file, input: \"-\"}\n";
+    std::string targets;
+    for (const auto& [name, opts] : webhooks) {
+        std::string body = opts.substr(1, opts.size() - 2);  // without the braces
+        c += "    - {name: " + name + ", id: endpoint-webhook, " + body + "}\n";
+        targets += (targets.empty() ? "" : ", ") + name;
+    }
+    c += "routes:\n  in: [" + targets + "]\n";
+    return c;
+}
+
+inline relay start(const std::string& cfg) { return relay(cfg, {.pipe_stdin = true}); }
+
+inline http_reply admin(const relay& r, const std::string& method, const std::string& target,
+                        const std::string& token = admin_token) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return http_request(r.port(), method, target, "", headers);
+}
+
+inline boost::json::array dead_letters(const relay& r, const std::string& query = "") {
+    auto reply = admin(r, "GET", "/_admin/deadletters" + query);
+    if (reply.status != 200) return {};
+    return boost::json::parse(reply.body).at("deadletters").as_array();
+}
+
+// The id the relay gave the n-th stdin line (from its REQUEST log lines, in order of first appearance).
+std::vector<std::string> request_ids(const std::string& log);
+
+}  // namespace araldo::test::webhook
