@@ -7,7 +7,9 @@ ARALDO_BUILD_PACKAGES=(
   libboost-url1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev
 )
-ARALDO_TEST_PACKAGES=(catch2 redis-server)
+# chromium: the browser test drives Debian's build (npm's playwright-core cannot
+# download one here).
+ARALDO_TEST_PACKAGES=(catch2 redis-server chromium)
 
 # Installs the named packages that are not installed yet; does nothing when all are.
 ensure_packages() {
@@ -31,4 +33,22 @@ setup_ccache() {
   # Share objects between build trees (build-test, build-release, ...).
   export CCACHE_NOHASHDIR=true CCACHE_BASEDIR="$root"
   ccache --max-size=5G >/dev/null 2>&1 || true
+}
+
+# Node and npm for the WebSocket and browser tests. A node that is already on
+# the PATH (e.g. nodesource's package, which bundles npm) is kept: Debian's npm
+# package would conflict with it.
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then return; fi
+  ensure_packages nodejs npm
+}
+
+# tests/node_modules from tests/package-lock.json; does nothing when it is up to date.
+ensure_node_modules() {
+  local tests="$root/tests"
+  if [[ -f "$tests/node_modules/.package-lock.json" && "$tests/node_modules/.package-lock.json" -nt "$tests/package-lock.json" ]]; then
+    return
+  fi
+  echo "installing npm packages in tests/ (npm ci)" >&2
+  (cd "$tests" && npm ci --no-audit --no-fund >&2)
 }

@@ -138,7 +138,8 @@ asio::awaitable<std::pair<error_code, std::size_t>> file_channel::read_some(asio
         ssize_t n = ::read(fd_, buf.data(), buf.size());
         if (n > 0) co_return std::pair{error_code{}, static_cast<std::size_t>(n)};
         if (n == 0) co_return std::pair{error_code(asio::error::eof), std::size_t{0}};
-        if (errno != EINTR) co_return std::pair{error_code(errno, boost::system::system_category()), std::size_t{0}};
+        if (errno == EINTR) continue;
+        co_return std::pair{error_code(errno, boost::system::system_category()), std::size_t{0}};
     }
 }
 

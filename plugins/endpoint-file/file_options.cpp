@@ -1,5 +1,7 @@
 #include "file_options.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -37,8 +39,8 @@ file_settings read_file_settings(const araldo::options& opts) {
     s.queue_size = static_cast<std::size_t>(queue);
     std::uint64_t max_line = opts.size("max-line");
     if (max_line < 1) opts.fail("max-line", "must be at least 1 byte");
-    if (max_line > std::numeric_limits<std::size_t>::max()) max_line = std::numeric_limits<std::size_t>::max();
-    s.max_line = static_cast<std::size_t>(max_line);
+    s.max_line = static_cast<std::size_t>(
+        std::min<std::uint64_t>(max_line, std::numeric_limits<std::size_t>::max()));
     return s;
 }
 

@@ -5,7 +5,9 @@
 
 #include <araldo/message.hpp>
 
+#include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 
 namespace araldo::plugins::marshal_json {

@@ -1,0 +1,140 @@
+#include "ws_auth.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace araldo::plugins::endpoint_websocket {
+
+namespace {
+
+int base64url_value(char c) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+// Unpadded base64url (RFC 7515); nullopt on any other character.
+std::optional<std::string> base64url_decode(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : in) {
+        const int v = base64url_value(c);
+        if (v < 0) return std::nullopt;
+        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((acc >> bits) & 0xFF);
+        }
+    }
+    if (bits >= 6) return std::nullopt;  // a single leftover character is no byte
+    return out;
+}
+
+std::optional<boost::json::object> json_object(std::string_view text) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.as_object());
+}
+
+// A NumericDate claim (seconds since the epoch, possibly fractional).
+std::optional<wall_clock::time_point> numeric_date(const boost::json::object& claims, std::string_view name,
+                                                   bool& malformed) {
+    const auto* v = claims.if_contains(name);
+    if (v == nullptr) return std::nullopt;
+    double seconds = 0;
+    if (v->is_int64()) seconds = static_cast<double>(v->get_int64());
+    else if (v->is_uint64()) seconds = static_cast<double>(v->get_uint64());
+    else if (v->is_double() && std::isfinite(v->get_double())) seconds = v->get_double();
+    else {
+        malformed = true;
+        return std::nullopt;
+    }
+    // Far past or future (year 2255) without overflowing nanoseconds since the epoch.
+    seconds = std::clamp(seconds, -9e9, 9e9);
+    return wall_clock::time_point{std::chrono::duration_cast<wall_clock::duration>(std::chrono::duration<double>(seconds))};
+}
+
+bool signature_matches(std::string_view signed_part, std::string_view signature, std::string_view secret) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
+    unsigned int mac_len = 0;
+    if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+             reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(), mac.data(),
+             &mac_len) == nullptr)
+        return false;
+    return signature.size() == mac_len && CRYPTO_memcmp(signature.data(), mac.data(), mac_len) == 0;
+}
+
+auth_result refuse(std::string why) { return {false, std::move(why), std::nullopt, {}}; }
+
+}  // namespace
+
+auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clock::time_point now) {
+    const auto dot1 = token.find('.');
+    const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
+        return refuse("not a JWT");
+    const auto header_json = base64url_decode(token.substr(0, dot1));
+    const auto header = header_json ? json_object(*header_json) : std::nullopt;
+    if (!header) return refuse("malformed JWT header");
+    const auto* alg = header->if_contains("alg");
+    if (alg == nullptr || !alg->is_string() || alg->get_string() != "HS256")
+        return refuse("JWT algorithm must be HS256");
+    const auto signature = base64url_decode(token.substr(dot2 + 1));
+    if (!signature || !signature_matches(token.substr(0, dot2), *signature, secret))
+        return refuse("JWT signature does not match");
+    const auto claims_json = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    const auto claims = claims_json ? json_object(*claims_json) : std::nullopt;
+    if (!claims) return refuse("malformed JWT claims");
+    bool malformed = false;
+    const auto exp = numeric_date(*claims, "exp", malformed);
+    const auto nbf = numeric_date(*claims, "nbf", malformed);
+    if (malformed) return refuse("JWT exp or nbf is not a number");
+    if (exp && now >= *exp) return refuse("JWT expired");
+    if (nbf && now < *nbf) return refuse("JWT not valid yet");
+    auth_result ok{true, {}, exp, {}};
+    if (const auto* sub = claims->if_contains("sub"); sub != nullptr && sub->is_string())
+        ok.subject = std::string{sub->get_string()};
+    return ok;
+}
+
+std::optional<std::string> request_token(const http_request& req) {
+    if (const auto h = req.header("authorization")) {
+        std::string_view v = *h;
+        if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {
+            v.remove_prefix(7);
+            while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+            while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+            return std::string{v};
+        }
+    }
+    return req.query_param("token");
+}
+
+auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens,
+                         std::string_view jwt_secret, wall_clock::time_point now) {
+    const auto token = request_token(req);
+    if (!token || token->empty()) return refuse("missing token");
+    for (const auto& t : tokens) {
+        // Constant time for equal lengths: only a token's length can leak.
+        if (t.size() == token->size() && CRYPTO_memcmp(t.data(), token->data(), t.size()) == 0)
+            return {true, {}, std::nullopt, {}};
+    }
+    if (jwt_secret.empty()) return refuse("invalid token");
+    return verify_jwt(*token, jwt_secret, now);
+}
+
+}  // namespace araldo::plugins::endpoint_websocket

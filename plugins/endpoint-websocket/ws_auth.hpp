@@ -1,0 +1,36 @@
+// Client authentication before the upgrade: static bearer tokens and HS256
+// JSON Web Tokens. No I/O; unit-tested with hand-made tokens.
+#pragma once
+
+#include <araldo/http.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace araldo::plugins::endpoint_websocket {
+
+using wall_clock = std::chrono::system_clock;
+
+struct auth_result {
+    bool ok = false;
+    std::string why;                              // for the 401 body and the log
+    std::optional<wall_clock::time_point> expires;  // a JWT's exp: the connection closes then
+    std::string subject;                          // a JWT's sub, when it has one
+};
+
+// A JWT signed with HS256 by `secret`, valid at `now` (exp, nbf). Any other
+// algorithm, "none" included, is refused.
+auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clock::time_point now);
+
+// The token from "Authorization: Bearer <t>", else from ?token=<t>.
+std::optional<std::string> request_token(const http_request& req);
+
+// Accepts a request carrying one of `tokens` or a JWT valid for `jwt_secret`
+// (either is enough when both are configured).
+auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens,
+                         std::string_view jwt_secret, wall_clock::time_point now);
+
+}  // namespace araldo::plugins::endpoint_websocket

@@ -1,0 +1,167 @@
+#include "ws_endpoint.hpp"
+
+#include "ws_handshake.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace araldo::plugins::endpoint_websocket {
+
+namespace {
+
+constexpr std::size_t read_buffer_size = 64 * 1024;
+
+asio::awaitable<void> run_session(std::shared_ptr<ws_session> s) { co_await s->run(); }
+
+std::uint64_t client_of(const message& msg) {
+    const auto v = msg.attributes().get("ws.client");
+    std::uint64_t id = 0;
+    if (v) std::from_chars(v->data(), v->data() + v->size(), id);
+    return id;
+}
+
+}  // namespace
+
+ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
+    : ctx_{ctx},
+      settings_{std::move(settings)},
+      metrics_{ctx.metrics(), ctx.name()},
+      read_buffer_(read_buffer_size),
+      ping_frame_{std::make_shared<const std::string>(encode_frame(opcode::ping, {}))},
+      run_wake_{ctx.executor()} {
+    const metric_labels labels{{"endpoint", ctx_.name()}};
+    // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
+    ctx_.metrics().gauge("araldo_ws_clients", labels, "WebSocket clients connected",
+                         [this] { return static_cast<double>(sessions_.size()); });
+    ctx_.metrics().gauge("araldo_ws_queued_bytes", labels, "bytes queued for WebSocket clients", [this] {
+        double total = 0;
+        for (const auto* s : sessions_) total += static_cast<double>(s->queued_bytes());
+        return total;
+    });
+    upgrade_route route;
+    route.path = settings_.path;
+    route.check = [this](const http_request& req) { return check(req); };
+    route.accept = [this](http_upgrade up) { accept(std::move(up)); };
+    try {
+        ctx_.http().add(std::move(route));
+    } catch (const std::invalid_argument& e) {
+        ctx_.opts().fail("path", e.what(), "give each WebSocket endpoint its own path");
+    }
+}
+
+asio::awaitable<void> ws_endpoint::run() {
+    while (!stopping_ || !sessions_.empty()) {
+        run_wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await run_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+delivery_result ws_endpoint::deliver(const message_ptr& msg) {
+    if (stopping_) return delivery_result::dropped("stopped");
+    if (sessions_.empty()) return delivery_result::ok();  // live delivery: nobody to tell
+    try {
+        const encoded e = ctx_.marshalling().marshal(msg);
+        // A browser fails the whole connection on a text frame that is not
+        // UTF-8; such bytes can only go as a binary frame.
+        const bool binary = e.binary || !valid_utf8(e.bytes);
+        const auto frame = std::make_shared<const std::string>(encode_frame(binary ? opcode::binary : opcode::text, e.bytes));
+        const std::uint64_t skip = !settings_.echo && msg->source() == ctx_.name() ? client_of(*msg) : 0;
+        for (auto* s : sessions_)
+            if (s->id() != skip) s->push(frame);
+    } catch (const std::exception& e) {
+        // deliver() must not throw: a marshaller that fails (or memory running
+        // out) costs this one message.
+        if (may_warn()) ctx_.log().warn("message {} not delivered: {}", msg->id(), e.what());
+        return delivery_result::dropped("encode_failed");
+    }
+    return delivery_result::ok();
+}
+
+void ws_endpoint::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    if (!sessions_.empty()) ctx_.log().info("closing {} clients (1001 going away)", sessions_.size());
+    for (auto* s : sessions_) s->begin_close(close_code::going_away, "going away", close_reason::shutdown, true);
+    run_wake_.cancel();
+}
+
+void ws_endpoint::session_ended(ws_session& s) noexcept {
+    const std::size_t i = s.index;
+    if (i >= sessions_.size() || sessions_[i] != &s) return;
+    sessions_[i] = sessions_.back();
+    sessions_[i]->index = i;
+    sessions_.pop_back();
+    if (stopping_ && sessions_.empty()) run_wake_.cancel();
+}
+
+bool ws_endpoint::may_warn() noexcept {
+    const auto n = ++warnings_;
+    return (n & (n - 1)) == 0 || n % 1000 == 0;
+}
+
+std::optional<http_response> ws_endpoint::check(const http_request& req) {
+    if (stopping_) {
+        metrics_.refuse(refusal::shutting_down);
+        return http_response::error(503, "shutting down");
+    }
+    if (auto bad = check_handshake(req)) {
+        metrics_.refuse(refusal::bad_request);
+        return bad;
+    }
+    if (!origin_allowed(req, settings_.allowed_origins)) {
+        metrics_.refuse(refusal::origin);
+        if (may_warn()) ctx_.log().warn("upgrade from {} refused: origin {} not allowed", req.remote_address, req.header("origin").value_or(""));
+        return http_response::error(403, "origin not allowed");
+    }
+    if (settings_.auth_required()) {
+        const auto a = authenticate(req, settings_.tokens, settings_.jwt_secret, wall_clock::now());
+        if (!a.ok) {
+            metrics_.refuse(refusal::auth);
+            if (may_warn()) ctx_.log().warn("upgrade from {} refused: {}", req.remote_address, a.why);
+            auto r = http_response::error(401, a.why);
+            r.headers.emplace_back("WWW-Authenticate", "Bearer");
+            return r;
+        }
+    }
+    if (sessions_.size() >= settings_.max_clients) {
+        metrics_.refuse(refusal::max_clients);
+        if (may_warn()) ctx_.log().warn("upgrade from {} refused: max-clients ({}) reached", req.remote_address, settings_.max_clients);
+        return http_response::error(503, "too many clients");
+    }
+    return std::nullopt;
+}
+
+void ws_endpoint::accept(http_upgrade up) {
+    // check() passed just before, on the same request, with no suspension in between.
+    auth_result auth{true, {}, std::nullopt, {}};
+    if (settings_.auth_required()) auth = authenticate(up.request, settings_.tokens, settings_.jwt_secret, wall_clock::now());
+    const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
+    if (!auth.ok || !key) return;  // the socket closes as `up` goes
+    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth),
+                                          switching_protocols(*key), std::move(up.buffered));
+    s->index = sessions_.size();
+    sessions_.push_back(s.get());
+    metrics_.connections.inc();
+    ctx_.log().debug("client {} connected from {}", s->id(), up.request.remote_address);
+    asio::co_spawn(ctx_.executor(), run_session(std::move(s)), [this](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            ctx_.log().error("session failed: {}", ex.what());
+        } catch (...) {
+            ctx_.log().error("session failed: unknown exception");
+        }
+    });
+}
+
+std::unique_ptr<araldo::endpoint> make_ws_endpoint(araldo::endpoint_context& ctx) {
+    return std::make_unique<ws_endpoint>(ctx, read_ws_settings(ctx.opts()));
+}
+
+}  // namespace araldo::plugins::endpoint_websocket

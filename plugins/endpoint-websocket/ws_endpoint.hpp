@@ -1,0 +1,69 @@
+// endpoint-websocket: browsers and other WebSocket clients on a path of the
+// core's listener. Messages from a client are ingested with the client's id as
+// attribute ws.client; a message routed here is encoded once, framed once and
+// the one frame buffer is queued to every client.
+#pragma once
+
+#include "ws_metrics.hpp"
+#include "ws_options.hpp"
+#include "ws_session.hpp"
+
+#include <araldo/context.hpp>
+#include <araldo/endpoint.hpp>
+#include <araldo/http.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace araldo::plugins::endpoint_websocket {
+
+inline constexpr std::string_view plugin_id = "endpoint-websocket";
+
+// Owned by the core, which keeps it alive as long as any session's coroutine.
+class ws_endpoint final : public araldo::endpoint {
+public:
+    ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings);
+
+    asio::awaitable<void> run() override;
+    delivery_result deliver(const message_ptr& msg) override;
+    void stop() override;
+
+    // For sessions.
+    araldo::endpoint_context& ctx() const noexcept { return ctx_; }
+    const ws_settings& settings() const noexcept { return settings_; }
+    ws_metrics& metrics() noexcept { return metrics_; }
+    // One read buffer for every session: a session parses all it read before
+    // its next co_await, so no other session can be using it meanwhile.
+    std::vector<char>& read_buffer() noexcept { return read_buffer_; }
+    const frame_ptr& ping_frame() const noexcept { return ping_frame_; }
+    bool stopping() const noexcept { return stopping_; }
+    void session_ended(ws_session& s) noexcept;
+    // True a few times per burst (1, 2, 4, 8... then every 1000th): per-client warnings.
+    bool may_warn() noexcept;
+
+private:
+    std::optional<http_response> check(const http_request& req);
+    void accept(http_upgrade upgrade);
+
+    araldo::endpoint_context& ctx_;
+    ws_settings settings_;
+    ws_metrics metrics_;
+    std::vector<ws_session*> sessions_;
+    std::uint64_t next_id_ = 0;
+    std::vector<char> read_buffer_;
+    frame_ptr ping_frame_;
+    asio::steady_timer run_wake_;  // parks run() until stop() and the last session ends
+    bool stopping_ = false;
+    std::uint64_t warnings_ = 0;
+};
+
+std::unique_ptr<araldo::endpoint> make_ws_endpoint(araldo::endpoint_context& ctx);
+
+}  // namespace araldo::plugins::endpoint_websocket

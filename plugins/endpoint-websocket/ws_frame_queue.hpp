@@ -1,0 +1,54 @@
+// A FIFO of shared frames that costs nothing while empty (std::deque allocates
+// on construction): a vector consumed from a moving head. Idle connections are
+// the common case, so their queues must not hold memory.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace araldo::plugins::endpoint_websocket {
+
+using frame_ptr = std::shared_ptr<const std::string>;
+
+class frame_queue {
+public:
+    bool empty() const noexcept { return head_ == items_.size(); }
+    std::size_t size() const noexcept { return items_.size() - head_; }
+    const frame_ptr& front() const noexcept { return items_[head_]; }
+
+    void push_back(const frame_ptr& f) {
+        // Reclaim the consumed prefix before the vector would grow.
+        if (head_ > 0 && items_.size() == items_.capacity()) compact();
+        items_.push_back(f);
+    }
+
+    // Removes the front frame and returns it.
+    frame_ptr pop_front() noexcept {
+        frame_ptr f = std::move(items_[head_++]);
+        if (empty()) clear();
+        return f;
+    }
+
+    void clear() noexcept {
+        items_.clear();
+        head_ = 0;
+        // A backlog that has drained gives its memory back.
+        if (items_.capacity() > 64) std::vector<frame_ptr>{}.swap(items_);
+    }
+
+    auto begin() const noexcept { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    auto end() const noexcept { return items_.end(); }
+
+private:
+    void compact() {
+        items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
+
+    std::vector<frame_ptr> items_;
+    std::size_t head_ = 0;
+};
+
+}  // namespace araldo::plugins::endpoint_websocket

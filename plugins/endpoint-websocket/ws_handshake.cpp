@@ -1,0 +1,101 @@
+#include "ws_handshake.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace araldo::plugins::endpoint_websocket {
+
+namespace {
+
+constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        return lower(x) == lower(y);
+    });
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// "https://Example.com:443" and "example.com:443" compare as host:port; the
+// scheme's default port is implied when none is written.
+std::string authority_of_origin(std::string_view origin) {
+    std::string_view scheme_default = "";
+    if (origin.starts_with("http://")) scheme_default = ":80";
+    if (origin.starts_with("https://")) scheme_default = ":443";
+    const auto p = origin.find("://");
+    std::string out{p == std::string_view::npos ? origin : origin.substr(p + 3)};
+    if (out.find(':') == std::string::npos || out.back() == ']') out += scheme_default;
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> accept_key(std::string_view client_key) {
+    client_key = trim(client_key);
+    // 16 bytes in base64 are 24 characters ending in "==".
+    if (client_key.size() != 24 || !client_key.ends_with("==")) return std::nullopt;
+    std::array<unsigned char, 18> raw{};
+    if (EVP_DecodeBlock(raw.data(), reinterpret_cast<const unsigned char*>(client_key.data()), 24) != 18)
+        return std::nullopt;
+    std::string input{client_key};
+    input.append(guid);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int digest_len = 0;
+    if (EVP_Digest(input.data(), input.size(), digest.data(), &digest_len, EVP_sha1(), nullptr) != 1)
+        return std::nullopt;
+    std::array<unsigned char, 64> encoded{};
+    const int n = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest_len));
+    return std::string(reinterpret_cast<const char*>(encoded.data()), static_cast<std::size_t>(n));
+}
+
+std::optional<http_response> check_handshake(const http_request& req) {
+    const auto version = req.header("sec-websocket-version");
+    if (!version || trim(*version) != "13") {
+        auto r = http_response::error(426, "WebSocket version 13 required");
+        r.headers.emplace_back("Sec-WebSocket-Version", "13");
+        return r;
+    }
+    const auto key = req.header("sec-websocket-key");
+    if (!key || !accept_key(*key)) return http_response::error(400, "missing or malformed Sec-WebSocket-Key");
+    return std::nullopt;
+}
+
+std::string switching_protocols(std::string_view accept) {
+    std::string out =
+        "HTTP/1.1 101 Switching Protocols\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        "Server: araldo\r\n"
+        "Sec-WebSocket-Accept: ";
+    out.append(accept);
+    out += "\r\n\r\n";
+    return out;
+}
+
+bool origin_allowed(const http_request& req, const std::vector<std::string>& allowed) {
+    const auto origin = req.header("origin");
+    if (!origin) return true;  // not a browser: Origin proves nothing for other clients
+    const std::string_view o = trim(*origin);
+    if (allowed.empty()) {
+        const auto host = req.header("host");
+        if (!host) return false;
+        // The Host header has no scheme; give it the origin's so default ports match.
+        const std::string_view scheme = o.substr(0, o.find("://") + 3);
+        return authority_of_origin(o) == authority_of_origin(std::string{scheme} + std::string{trim(*host)});
+    }
+    for (const auto& a : allowed)
+        if (a == "*" || iequals(trim(a), o)) return true;
+    return false;
+}
+
+}  // namespace araldo::plugins::endpoint_websocket

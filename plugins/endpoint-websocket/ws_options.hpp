@@ -1,0 +1,39 @@
+// endpoint-websocket's option table and the settings read from it.
+#pragma once
+
+#include <araldo/options.hpp>
+#include <araldo/units.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace araldo::plugins::endpoint_websocket {
+
+enum class slow_consumer_policy { disconnect, drop_oldest };
+enum class invalid_policy { close, error_frame };
+
+struct ws_settings {
+    std::string path = "/ws";
+    bool echo = false;
+    std::uint64_t max_message_size = 1024 * 1024;
+    std::size_t max_clients = 10000;
+    std::uint64_t send_queue_bytes = 1024 * 1024;
+    slow_consumer_policy slow_consumer = slow_consumer_policy::disconnect;
+    araldo::duration ping_interval{25'000};  // 0: no pings
+    araldo::duration pong_timeout{10'000};
+    araldo::duration handshake_timeout{10'000};
+    std::vector<std::string> allowed_origins;  // empty: same origin only; "*": any
+    std::vector<std::string> tokens;           // static bearer tokens
+    std::string jwt_secret;                    // HS256 key; empty: no JWT
+    invalid_policy on_invalid = invalid_policy::close;
+
+    bool auth_required() const { return !tokens.empty() || !jwt_secret.empty(); }
+};
+
+option_table ws_options();
+// Reads validated options; values out of range are config errors at the option.
+ws_settings read_ws_settings(const araldo::options& opts);
+
+}  // namespace araldo::plugins::endpoint_websocket

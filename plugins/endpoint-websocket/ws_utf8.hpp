@@ -1,0 +1,32 @@
+// Incremental UTF-8 validation (RFC 3629: no overlongs, no surrogates, nothing
+// above U+10FFFF). Incremental because a text message may arrive in fragments
+// split anywhere, and a bad byte must fail the connection as soon as it is seen.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace araldo::plugins::endpoint_websocket {
+
+class utf8_validator {
+public:
+    // False as soon as `bytes` (continuing what came before) cannot be UTF-8.
+    bool feed(std::string_view bytes) noexcept;
+    // True when everything fed so far ends on a character boundary.
+    bool complete() const noexcept { return need_ == 0; }
+    void reset() noexcept { need_ = 0; lo_ = 0x80; hi_ = 0xBF; }
+
+private:
+    std::uint8_t need_ = 0;  // continuation bytes still expected
+    std::uint8_t lo_ = 0x80;  // range allowed for the next continuation byte
+    std::uint8_t hi_ = 0xBF;
+};
+
+// One-shot check of a whole string.
+bool valid_utf8(std::string_view bytes) noexcept;
+
+// The longest prefix of `s` no longer than `max` bytes that does not cut a
+// UTF-8 sequence (for close reasons, which must fit in 123 bytes).
+std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept;
+
+}  // namespace araldo::plugins::endpoint_websocket

@@ -1,0 +1,135 @@
+// The opening handshake and authentication, decided on plain requests.
+#include "ws_auth.hpp"
+#include "ws_handshake.hpp"
+
+#include <catch2/catch.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <string>
+
+using namespace araldo::plugins::endpoint_websocket;
+using araldo::http_request;
+
+namespace {
+
+std::string b64url(std::string_view in) {
+    std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+    out.resize(static_cast<std::size_t>(n));
+    while (!out.empty() && out.back() == '=') out.pop_back();
+    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    return out;
+}
+
+std::string make_jwt(const std::string& header, const std::string& claims, const std::string& secret) {
+    const std::string body = b64url(header) + "." + b64url(claims);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+    return body + "." + b64url({reinterpret_cast<const char*>(mac), len});
+}
+
+const std::string hs256 = R"({"alg":"HS256","typ":"JWT"})";
+const auto now = wall_clock::time_point{std::chrono::seconds{1'800'000'000}};
+
+http_request upgrade_request() {
+    http_request r;
+    r.method = "GET";
+    r.path = "/ws";
+    r.headers = {{"host", "127.0.0.1:8080"}, {"sec-websocket-version", "13"},
+                 {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("Sec-WebSocket-Accept is computed as RFC 6455 shows", "[ws][handshake]") {
+    CHECK(accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    CHECK_FALSE(accept_key("short"));
+    CHECK_FALSE(accept_key("not base64 at all!!!!!=="));
+    const auto response = switching_protocols("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    CHECK(response.starts_with("HTTP/1.1 101 Switching Protocols\r\n"));
+    CHECK(response.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") != std::string::npos);
+    CHECK(response.ends_with("\r\n\r\n"));
+    CHECK(response.find("Sec-WebSocket-Extensions") == std::string::npos);  // no permessage-deflate
+}
+
+TEST_CASE("handshake requests are checked for version and key", "[ws][handshake]") {
+    auto r = upgrade_request();
+    CHECK_FALSE(check_handshake(r));
+    r.headers[1].second = "8";
+    REQUIRE(check_handshake(r));
+    CHECK(check_handshake(r)->status == 426);
+    r = upgrade_request();
+    r.headers[2].second = "abc";
+    REQUIRE(check_handshake(r));
+    CHECK(check_handshake(r)->status == 400);
+}
+
+TEST_CASE("origins: listed, any, or the listener's own", "[ws][handshake]") {
+    auto r = upgrade_request();
+    CHECK(origin_allowed(r, {}));  // no Origin: not a browser
+    r.headers.emplace_back("origin", "http://127.0.0.1:8080");
+    CHECK(origin_allowed(r, {}));
+    CHECK(origin_allowed(r, {"*"}));
+    CHECK(origin_allowed(r, {"https://other.example", "http://127.0.0.1:8080"}));
+    CHECK_FALSE(origin_allowed(r, {"https://other.example"}));
+    r.headers.back().second = "http://evil.example:8080";
+    CHECK_FALSE(origin_allowed(r, {}));
+    r.headers.back().second = "null";
+    CHECK_FALSE(origin_allowed(r, {}));
+    r.headers[0].second = "example.com";
+    r.headers.back().second = "https://example.com";
+    CHECK(origin_allowed(r, {}));  // behind a TLS proxy: the Host has no port, https implies 443
+    r.headers[0].second = "example.com:8443";
+    CHECK_FALSE(origin_allowed(r, {}));
+}
+
+TEST_CASE("HS256 JWTs: signature, exp, nbf; other algorithms refused", "[ws][auth]") {
+    const std::string secret = "s3cret";
+    const auto valid = verify_jwt(make_jwt(hs256, R"({"sub":"alice","exp":1800000060})", secret), secret, now);
+    CHECK(valid.ok);
+    CHECK(valid.subject == "alice");
+    REQUIRE(valid.expires);
+    CHECK(*valid.expires == now + std::chrono::seconds{60});
+    CHECK(verify_jwt(make_jwt(hs256, R"({})", secret), secret, now).ok);  // no exp: never expires
+    const auto distant = verify_jwt(make_jwt(hs256, R"({"exp":1e300})", secret), secret, now);  // no overflow
+    REQUIRE(distant.ok);
+    CHECK(*distant.expires > now + std::chrono::hours(24 * 365 * 100));
+
+    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":1800000000})", secret), secret, now).why == "JWT expired");
+    CHECK(verify_jwt(make_jwt(hs256, R"({"nbf":1800000001})", secret), secret, now).why == "JWT not valid yet");
+    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":"soon"})", secret), secret, now).why == "JWT exp or nbf is not a number");
+    CHECK(verify_jwt(make_jwt(hs256, R"({})", "other key"), secret, now).why == "JWT signature does not match");
+    CHECK_FALSE(verify_jwt(make_jwt(R"({"alg":"HS512"})", R"({})", secret), secret, now).ok);
+    const std::string none = b64url(R"({"alg":"none"})") + "." + b64url(R"({"sub":"mallory"})") + ".";
+    CHECK(verify_jwt(none, secret, now).why == "JWT algorithm must be HS256");
+    // A payload swapped under a valid signature.
+    auto token = make_jwt(hs256, R"({"sub":"alice"})", secret);
+    const auto d1 = token.find('.');
+    const auto d2 = token.find('.', d1 + 1);
+    token.replace(d1 + 1, d2 - d1 - 1, b64url(R"({"sub":"admin"})"));
+    CHECK_FALSE(verify_jwt(token, secret, now).ok);
+    CHECK_FALSE(verify_jwt("a.b", secret, now).ok);
+    CHECK_FALSE(verify_jwt("a.b.c.d", secret, now).ok);
+    CHECK_FALSE(verify_jwt("!!.??.**", secret, now).ok);
+}
+
+TEST_CASE("tokens come from the Authorization header or ?token=", "[ws][auth]") {
+    auto r = upgrade_request();
+    CHECK(authenticate(r, {"t1"}, "", now).why == "missing token");
+    r.query = "token=t1";
+    CHECK(authenticate(r, {"t0", "t1"}, "", now).ok);
+    CHECK(authenticate(r, {"t2"}, "", now).why == "invalid token");
+    r.query.clear();
+    r.headers.emplace_back("authorization", "Bearer t2");
+    CHECK(authenticate(r, {"t2"}, "", now).ok);
+    // With both configured, a JWT is accepted too.
+    r.headers.back().second = "Bearer " + make_jwt(hs256, R"({"sub":"bob"})", "k");
+    const auto a = authenticate(r, {"t2"}, "k", now);
+    CHECK(a.ok);
+    CHECK(a.subject == "bob");
+}

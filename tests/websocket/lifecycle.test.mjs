@@ -1,0 +1,127 @@
+// Liveness and shutdown through the real binary: pings, a client that never
+// answers them, and SIGTERM closing every client with 1001.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Relay, connect, waitUntil } from './lib/araldo.mjs';
+
+const config = (options = '') => `global:
+  server-port: 0
+  shutdown-timeout: 5s
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: chat, id: endpoint-websocket, path: /chat${options}}
+routes:
+  chat: [chat]
+`;
+
+test('a client that does not answer pings is closed; one that does stays', async () => {
+  const relay = await Relay.start(config(', ping-interval: 200ms, pong-timeout: 300ms'));
+  try {
+    const silent = connect(relay.url('/chat'), { autoPong: false });
+    const alive = connect(relay.url('/chat'));
+    let pings = 0;
+    alive.on('ping', () => pings++);
+    await Promise.all([silent.opened, alive.opened]);
+    const closed = await silent.closed;
+    assert.equal(closed.code, 1008);
+    assert.equal(closed.reason, 'pong timeout');
+    await waitUntil(() => pings >= 4, 5000);
+    assert.equal(alive.readyState, alive.OPEN);
+    assert.equal(await relay.metric('araldo_ws_disconnects_total', { endpoint: 'chat', reason: 'pong_timeout' }), 1);
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('a client that vanished without a word is closed by the ping timeout', async () => {
+  const relay = await Relay.start(config(', ping-interval: 200ms, pong-timeout: 300ms'));
+  try {
+    // A raw socket that completes the handshake and then never writes: it
+    // discards what it reads, so it notices when araldo closes the connection.
+    const socket = net.connect(relay.port, '127.0.0.1');
+    socket.resume();
+    socket.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    socket.on('error', () => {});
+    await ended;  // araldo closed the connection
+    assert.equal(await relay.metric('araldo_ws_disconnects_total', { endpoint: 'chat', reason: 'pong_timeout' }), 1);
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('SIGTERM closes every client with 1001 "going away" and araldo exits 0', async () => {
+  const relay = await Relay.start(config());
+  let mute;
+  try {
+    const clients = Array.from({ length: 20 }, () => connect(relay.url('/chat')));
+    await Promise.all(clients.map((c) => c.opened));
+    // One client that will never answer the close frame must not hold up the exit for long.
+    mute = net.connect({ port: relay.port, host: '127.0.0.1', allowHalfOpen: true });
+    mute.on('error', () => {});
+    mute.resume();
+    mute.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    await waitUntil(async () => (await relay.metric('araldo_ws_clients', { endpoint: 'chat' })) === 21);
+    relay.signal('SIGTERM');
+    const closes = await Promise.all(clients.map((c) => c.closed));
+    for (const c of closes) assert.deepEqual(c, { code: 1001, reason: 'going away' });
+    const { code } = await relay.exited;
+    await relay.stop();  // removes the temp dir
+    assert.equal(code, 0);
+    assert.match(relay.stderr, /closing 21 clients \(1001 going away\)/);
+    assert.doesNotMatch(relay.stderr, /shutdown timeout/);
+  } finally {
+    mute?.destroy();
+    await relay.stop();
+  }
+});
+
+test('pings are answered with their payload; fragmented messages are reassembled', async () => {
+  const relay = await Relay.start(config());
+  try {
+    const a = connect(relay.url('/chat'));
+    const b = connect(relay.url('/chat'));
+    await Promise.all([a.opened, b.opened]);
+    const pong = new Promise((resolve) => a.once('pong', (data) => resolve(data.toString())));
+    a.ping('are you there?');
+    assert.equal(await pong, 'are you there?');
+    a.send('frag', { fin: false });
+    a.ping('in between');  // a control frame between fragments is allowed
+    a.send('ment', { fin: false });
+    a.send('ed \u00e9', { fin: true });
+    await waitUntil(() => b.received.length === 1);
+    assert.equal(b.received[0].data.toString(), 'fragmented \u00e9');
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('bad options stop start-up with exit 2 and the place in the file', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { binary } = await import('./lib/araldo.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'araldo-ws-config-'));
+  const check = (endpoints) => {
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, `global:\n  server-port: 0\nplugins:\n  araldo.endpoints.endpoint:\n${endpoints}routes: {}\n`);
+    return spawnSync(binary, ['-c', file], { encoding: 'utf8', timeout: 10000 });
+  };
+  try {
+    let r = check('    - {name: a, id: endpoint-websocket, slow-consumer: sometimes}\n');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /c\.yaml:5:\d+: .*slow-consumer.*unknown policy 'sometimes'/s);
+    r = check('    - {name: a, id: endpoint-websocket, path: /same}\n    - {name: b, id: endpoint-websocket, path: /same}\n');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /c\.yaml:6:\d+: .*already registered/s);
+    r = check('    - {name: a, id: endpoint-websocket, max-clients: 0}\n');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /max-clients.*must be at least 1/s);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
