@@ -6,6 +6,8 @@
 // request (header and body) shares request_timeout.
 #include "http/listener_session.hpp"
 
+#include <araldo/encoding.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -59,28 +61,10 @@ private:
 
 // ---- request helpers (no I/O) ----------------------------------------------
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Strict: a broken escape or an encoded NUL makes the request malformed (400).
 std::optional<std::string> decode_path(std::string_view in) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0) return std::nullopt;
-        const char c = static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
-        if (c == '\0') return std::nullopt;
-        out += c;
-        i += 2;
-    }
+    auto out = percent_decode(in, false);
+    if (!out || out->find('\0') != std::string::npos) return std::nullopt;
     return out;
 }
 

@@ -1,4 +1,5 @@
 // The plain HTTP types plugins see: lookups on a request, canned responses.
+#include <araldo/encoding.hpp>
 #include <araldo/http.hpp>
 
 #include <cstdio>
@@ -18,31 +19,17 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-// Form-style decoding ('+' is a space). A '%' not followed by two hex digits is
-// kept as it is: a sloppy client should still get its parameter.
+// Form-style decoding ('+' is a space). A '%' that starts no escape is kept as
+// it is: a sloppy client should still get its parameter.
 std::string decode_query_part(std::string_view in) {
-    std::string out;
-    out.reserve(in.size());
+    if (auto decoded = percent_decode(in, true)) return std::move(*decoded);
+    std::string escaped;
+    escaped.reserve(in.size() + 8);
     for (std::size_t i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 &&
-                   hex_value(in[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
-            i += 2;
-        } else {
-            out += c;
-        }
+        escaped += in[i];
+        if (in[i] == '%' && !percent_decode(in.substr(i, 3), false)) escaped += "25";
     }
-    return out;
+    return percent_decode(escaped, true).value_or(std::string{in});
 }
 
 std::string json_escape(std::string_view in) {

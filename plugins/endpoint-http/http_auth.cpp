@@ -1,6 +1,6 @@
 #include "http_auth.hpp"
 
-#include "base64.hpp"
+#include <araldo/encoding.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>

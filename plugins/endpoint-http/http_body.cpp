@@ -1,15 +1,10 @@
 #include "http_body.hpp"
 
+#include <araldo/encoding.hpp>
+
 namespace araldo::plugins::endpoint_http {
 
 namespace {
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 std::string lower_trimmed(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -33,35 +28,16 @@ body_kind classify(std::optional<std::string_view> content_type) {
     return body_kind::unsupported;
 }
 
-std::optional<std::string> form_decode(std::string_view in) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c != '%') {
-            out += c;
-        } else if (i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
-            i += 2;
-        } else {
-            return std::nullopt;
-        }
-    }
-    return out;
-}
-
 body_outcome form_field(std::string_view form, std::string_view name) {
     while (!form.empty()) {
         const auto amp = form.find('&');
         const std::string_view pair = form.substr(0, amp);
         form = amp == std::string_view::npos ? std::string_view{} : form.substr(amp + 1);
         const auto eq = pair.find('=');
-        const auto key = form_decode(pair.substr(0, eq));
+        const auto key = percent_decode(pair.substr(0, eq), true);
         if (!key) return failure(400, "malformed form body: bad %-escape");
         if (*key != name) continue;
-        auto value = form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
         if (!value) return failure(400, "malformed form body: bad %-escape in " + std::string(name));
         return {std::move(*value), 0, {}};
     }

@@ -24,10 +24,6 @@ body_kind classify(std::optional<std::string_view> content_type);
 
 body_outcome extract_payload(std::optional<std::string_view> content_type, std::string body);
 
-// Decodes one application/x-www-form-urlencoded component ('+' is a space);
-// nullopt on a broken %-escape.
-std::optional<std::string> form_decode(std::string_view in);
-
 // The decoded value of the first field named `name`; an error reason when the
 // form is malformed or lacks the field.
 body_outcome form_field(std::string_view form, std::string_view name);

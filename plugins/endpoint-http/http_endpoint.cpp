@@ -2,6 +2,8 @@
 
 #include "http_body.hpp"
 
+#include <araldo/signing.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -39,7 +41,6 @@ http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settin
     : ctx_(ctx),
       settings_(std::move(settings)),
       credentials_(settings_.tokens, settings_.basic),
-      verifier_(settings_.signing_keys, settings_.signature_tolerance),
       stopped_(ctx.executor()),
       invalid_(ctx.metrics().counter("araldo_messages_invalid_total", {{"endpoint", ctx.name()}},
                                      "inbound messages rejected by the endpoint's marshaller")) {
@@ -63,7 +64,7 @@ void http_endpoint::register_route() {
 }
 
 void http_endpoint::warn_if_exposed() const {
-    if (credentials_.required() || verifier_.enabled()) return;
+    if (credentials_.required() || verifies_signatures()) return;
     const std::string& bind = ctx_.global().bind;
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(bind, ec);
@@ -103,7 +104,7 @@ http_response http_endpoint::serve(http_request& req) {
     if (stopping_) return refused(req, 503, "shutting down");
     if (auto denied = authenticate(req)) return std::move(*denied);
     std::string id;
-    if (verifier_.enabled()) {
+    if (verifies_signatures()) {
         id = req.header("webhook-id").value_or("");
         if (!acceptable_id(id)) return refused(req, 400, "webhook-id must be 1 to 256 printable characters");
     }
@@ -138,9 +139,12 @@ http_response http_endpoint::serve(http_request& req) {
 
 std::optional<http_response> http_endpoint::authenticate(const http_request& req) {
     std::string reason = credentials_.check(req.header("authorization"));
-    if (reason.empty()) {
-        const webhook_headers h{req.header("webhook-id"), req.header("webhook-timestamp"), req.header("webhook-signature")};
-        reason = verifier_.verify(h, req.body, std::chrono::system_clock::now());
+    if (reason.empty() && verifies_signatures()) {
+        const auto verdict = verify_standard_webhook(settings_.signing_keys, req.header("webhook-id"),
+                                                     req.header("webhook-timestamp"), req.body,
+                                                     req.header("webhook-signature"),
+                                                     std::chrono::system_clock::now(), settings_.signature_tolerance);
+        reason = verdict.reason();
     }
     if (reason.empty()) return std::nullopt;
     ++unauthorized_;

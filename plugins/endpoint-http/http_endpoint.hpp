@@ -6,7 +6,6 @@
 
 #include "http_auth.hpp"
 #include "http_options.hpp"
-#include "webhook_signature.hpp"
 
 #include <araldo/context.hpp>
 #include <araldo/endpoint.hpp>
@@ -52,11 +51,11 @@ private:
     http_response refused(const http_request& req, unsigned status, std::string_view reason);
     void count(unsigned status);
     void warn_if_exposed() const;
+    bool verifies_signatures() const noexcept { return !settings_.signing_keys.empty(); }
 
     araldo::endpoint_context& ctx_;
     http_settings settings_;
     credential_check credentials_;
-    webhook_verifier verifier_;
     asio::steady_timer stopped_;  // run() waits on it until stop()
     bool stopping_ = false;
     bool warned_deliver_ = false;

@@ -1,6 +1,6 @@
 #include "http_options.hpp"
 
-#include "base64.hpp"
+#include <araldo/encoding.hpp>
 
 #include <string>
 

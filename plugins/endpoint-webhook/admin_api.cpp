@@ -3,10 +3,10 @@
 #include "store.hpp"
 #include "webhook_endpoint.hpp"
 
+#include <araldo/encoding.hpp>
 #include <araldo/units.hpp>
 
 #include <boost/json.hpp>
-#include <openssl/crypto.h>
 
 #include <charconv>
 
@@ -20,10 +20,6 @@ constexpr std::string_view deadletters_path = "/_admin/deadletters";
 constexpr std::string_view endpoints_path = "/_admin/endpoints";
 // Dead letters listed per request unless ?limit= says otherwise (oldest first).
 constexpr std::size_t default_limit = 1000;
-
-bool same_secret(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 // ?since= as Unix seconds, or a duration back from now ("1h"); nullopt: unreadable.
 std::optional<std::int64_t> since_ms(const std::string& text) {
@@ -70,7 +66,7 @@ std::optional<http_response> admin_api::refuse(const http_request& req) const {
     if (token_.empty()) return http_response::error(403, "admin API disabled: set global.admin-token");
     auto auth = req.header("authorization");
     constexpr std::string_view bearer = "Bearer ";
-    if (!auth || !auth->starts_with(bearer) || !same_secret(auth->substr(bearer.size()), token_)) {
+    if (!auth || !auth->starts_with(bearer) || !constant_time_equal(auth->substr(bearer.size()), token_)) {
         http_response r = http_response::error(401, "missing or wrong admin token");
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
         return r;

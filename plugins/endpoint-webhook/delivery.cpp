@@ -1,6 +1,6 @@
 #include "delivery.hpp"
 
-#include "signing.hpp"
+#include <araldo/encoding.hpp>
 
 #include <boost/json.hpp>
 

@@ -2,7 +2,7 @@
 // dead letters and disabled endpoints.
 #include "webhook_endpoint.hpp"
 
-#include "signing.hpp"
+#include <araldo/signing.hpp>
 
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -42,8 +42,10 @@ string_pairs webhook_endpoint::headers_for(const delivery& d, const std::string&
                                                                          : "application/json");
     auto ts = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     h.emplace_back("webhook-id", d.id);
-    h.emplace_back("webhook-timestamp", std::to_string(ts.count()));
-    if (!settings_.secrets.empty()) h.emplace_back("webhook-signature", sign(settings_.secrets, d.id, ts.count(), body));
+    const std::string timestamp = std::to_string(ts.count());
+    h.emplace_back("webhook-timestamp", timestamp);
+    if (!settings_.secrets.empty())
+        h.emplace_back("webhook-signature", standard_webhook_header(settings_.secrets, d.id, timestamp, body));
     for (const auto& extra : settings_.headers) h.push_back(extra);  // set after ours: config wins
     return h;
 }

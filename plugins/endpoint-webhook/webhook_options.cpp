@@ -1,6 +1,6 @@
 #include "webhook_options.hpp"
 
-#include "signing.hpp"
+#include <araldo/signing.hpp>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -97,7 +97,7 @@ webhook_settings read_webhook_settings(const araldo::options& opts) {
     }
     s.headers = opts.string_map("headers");
     for (const auto& secret : opts.string_list("secret")) {
-        auto key = decode_secret(secret);
+        auto key = parse_webhook_secret(secret);
         if (!key) {
             opts.fail("secret", "not a Standard Webhooks secret (whsec_ followed by base64)",
                       "generate one with: echo whsec_$(openssl rand -base64 32)");

@@ -1,47 +1,17 @@
 #include "ws_auth.hpp"
 
+#include <araldo/encoding.hpp>
+#include <araldo/signing.hpp>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 namespace araldo::plugins::endpoint_websocket {
 
 namespace {
-
-int base64url_value(char c) noexcept {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
-// Unpadded base64url (RFC 7515); nullopt on any other character.
-std::optional<std::string> base64url_decode(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : in) {
-        const int v = base64url_value(c);
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
-        }
-    }
-    if (bits >= 6) return std::nullopt;  // a single leftover character is no byte
-    return out;
-}
 
 std::optional<boost::json::object> json_object(std::string_view text) {
     boost::system::error_code ec;
@@ -68,16 +38,6 @@ std::optional<wall_clock::time_point> numeric_date(const boost::json::object& cl
     return wall_clock::time_point{std::chrono::duration_cast<wall_clock::duration>(std::chrono::duration<double>(seconds))};
 }
 
-bool signature_matches(std::string_view signed_part, std::string_view signature, std::string_view secret) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-    unsigned int mac_len = 0;
-    if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-             reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(), mac.data(),
-             &mac_len) == nullptr)
-        return false;
-    return signature.size() == mac_len && CRYPTO_memcmp(signature.data(), mac.data(), mac_len) == 0;
-}
-
 auth_result refuse(std::string why) { return {false, std::move(why), std::nullopt, {}}; }
 
 }  // namespace
@@ -94,7 +54,7 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     if (alg == nullptr || !alg->is_string() || alg->get_string() != "HS256")
         return refuse("JWT algorithm must be HS256");
     const auto signature = base64url_decode(token.substr(dot2 + 1));
-    if (!signature || !signature_matches(token.substr(0, dot2), *signature, secret))
+    if (!signature || !constant_time_equal(*signature, hmac_sha256(secret, token.substr(0, dot2))))
         return refuse("JWT signature does not match");
     const auto claims_json = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
     const auto claims = claims_json ? json_object(*claims_json) : std::nullopt;
@@ -130,7 +90,7 @@ auth_result authenticate(const http_request& req, const std::vector<std::string>
     if (!token || token->empty()) return refuse("missing token");
     for (const auto& t : tokens) {
         // Constant time for equal lengths: only a token's length can leak.
-        if (t.size() == token->size() && CRYPTO_memcmp(t.data(), token->data(), t.size()) == 0)
+        if (constant_time_equal(t, *token))
             return {true, {}, std::nullopt, {}};
     }
     if (jwt_secret.empty()) return refuse("invalid token");

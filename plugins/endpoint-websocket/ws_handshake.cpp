@@ -1,5 +1,7 @@
 #include "ws_handshake.hpp"
 
+#include <araldo/encoding.hpp>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -42,20 +44,15 @@ std::string authority_of_origin(std::string_view origin) {
 
 std::optional<std::string> accept_key(std::string_view client_key) {
     client_key = trim(client_key);
-    // 16 bytes in base64 are 24 characters ending in "==".
-    if (client_key.size() != 24 || !client_key.ends_with("==")) return std::nullopt;
-    std::array<unsigned char, 18> raw{};
-    if (EVP_DecodeBlock(raw.data(), reinterpret_cast<const unsigned char*>(client_key.data()), 24) != 18)
-        return std::nullopt;
+    // RFC 6455: the base64 of 16 random bytes.
+    if (const auto raw = base64_decode(client_key); !raw || raw->size() != 16) return std::nullopt;
     std::string input{client_key};
     input.append(guid);
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int digest_len = 0;
     if (EVP_Digest(input.data(), input.size(), digest.data(), &digest_len, EVP_sha1(), nullptr) != 1)
         return std::nullopt;
-    std::array<unsigned char, 64> encoded{};
-    const int n = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest_len));
-    return std::string(reinterpret_cast<const char*>(encoded.data()), static_cast<std::size_t>(n));
+    return base64_encode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest_len));
 }
 
 std::optional<http_response> check_handshake(const http_request& req) {

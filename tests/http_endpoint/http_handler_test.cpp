@@ -2,9 +2,9 @@
 // message it emits carries (id, attributes, format), which the binary's
 // outputs cannot show.
 #include "http_endpoint.hpp"
-#include "webhook_signature.hpp"
 
 #include <araldo/context.hpp>
+#include <araldo/signing.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -160,7 +160,7 @@ TEST_CASE("a verified webhook-id becomes the message id", "[http_endpoint][unit]
     const std::string ts = std::to_string(now.count());
     auto headers = [&](const std::string& id) {
         return string_pairs{{"webhook-id", id}, {"webhook-timestamp", ts},
-                            {"webhook-signature", webhook_verifier::sign(key, id, ts, "{}")}};
+                            {"webhook-signature", araldo::standard_webhook_signature(key, id, ts, "{}")}};
     };
     auto ok = call(ctx, post("/emit", "{}", headers("msg_abc")));
     CHECK(ok.status == 202);

@@ -333,7 +333,7 @@ TEST_CASE("malformed requests get 400 and the connection closes", "[http]") {
     server s;
     s.listener.add(echo_route("/", true));
     const auto request = GENERATE(as<std::string>{}, "G(ET / HTTP/1.1\r\nHost: t\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n",
-                                  "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
+                                  "GET /a%00b HTTP/1.1\r\nHost: t\r\n\r\n", "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
     s.run([&](std::uint16_t port) -> asio::awaitable<void> {
         auto socket = co_await connect(port);
         co_await send(socket, request);

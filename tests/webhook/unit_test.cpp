@@ -2,8 +2,9 @@
 // implementation and a published vector), outcomes, Retry-After, schedules.
 #include "delivery.hpp"
 #include "outcome.hpp"
-#include "signing.hpp"
 #include "webhook/receiver.hpp"
+
+#include <araldo/signing.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -11,30 +12,21 @@ using namespace araldo::plugins::endpoint_webhook;
 using namespace std::chrono_literals;
 
 TEST_CASE("signatures match the Standard Webhooks reference vector", "[webhook][unit]") {
-    // From the Standard Webhooks specification's examples.
-    auto key = decode_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    // The SDK's signing as this plugin calls it, checked against the test's own
+    // implementation (the SDK's own vectors: tests/unit/signing_test.cpp).
+    auto key = araldo::parse_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
     REQUIRE(key);
     std::string body = R"({"test": 2432232314})";
-    CHECK(sign({*key}, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) ==
+    CHECK(araldo::standard_webhook_header({*key}, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", body) ==
           "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     CHECK(araldo::test::expected_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
                                            "1614265330", body) == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-    auto other = decode_secret("whsec_dGhpcyBpcyBhIHNlY29uZCB0ZXN0IHNlY3JldA==");
+    auto other = araldo::parse_webhook_secret("whsec_dGhpcyBpcyBhIHNlY29uZCB0ZXN0IHNlY3JldA==");
     REQUIRE(other);
-    auto two = sign({*key, *other}, "id", 1, "b");
+    auto two = araldo::standard_webhook_header({*key, *other}, "id", "1", "b");
     CHECK(two.find(' ') != std::string::npos);
     CHECK(two.substr(two.find(' ') + 1) == araldo::test::expected_signature(
                                                "whsec_dGhpcyBpcyBhIHNlY29uZCB0ZXN0IHNlY3JldA==", "id", "1", "b"));
-}
-
-TEST_CASE("malformed secrets are refused", "[webhook][unit]") {
-    CHECK_FALSE(decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
-    CHECK_FALSE(decode_secret("whsec_"));
-    CHECK_FALSE(decode_secret("whsec_not base64!"));
-    CHECK_FALSE(decode_secret("whsec_abc"));
-    CHECK(base64_decode("YQ==") == std::string("a"));
-    CHECK(base64_decode("YWI=") == std::string("ab"));
-    CHECK(base64_encode("abc") == "YWJj");
 }
 
 namespace {

@@ -1,0 +1,114 @@
+// Base64, base64url and percent-decoding by hand: strictness is the point
+// (OpenSSL's decoder skips white space and keeps padding bytes), and the
+// tables are smaller than the glue around a library.
+#include <araldo/encoding.hpp>
+
+#include <openssl/crypto.h>
+
+#include <cstdint>
+
+namespace araldo {
+
+namespace {
+
+constexpr std::string_view standard_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// The 6-bit value of `c` in `alphabet`, -1 when it is not in it.
+int sextet(char c, std::string_view alphabet) noexcept {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == alphabet[62]) return 62;
+    if (c == alphabet[63]) return 63;
+    return -1;
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Groups of three bytes as four characters; the tail as two or three
+// characters, padded to four with '=' when `pad`.
+std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(bytes[i])); };
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const std::uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+        for (int shift = 18; shift >= 0; shift -= 6) out += alphabet[v >> shift & 63];
+    }
+    const std::size_t rest = bytes.size() - i;
+    if (rest == 0) return out;
+    const std::uint32_t v = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
+    out += alphabet[v >> 18 & 63];
+    out += alphabet[v >> 12 & 63];
+    if (rest == 2) out += alphabet[v >> 6 & 63];
+    if (pad) out.append(rest == 2 ? 1 : 2, '=');
+    return out;
+}
+
+// Unpadded text of any length but 4n+1; each character must be in `alphabet`.
+std::optional<std::string> decode_unpadded(std::string_view text, std::string_view alphabet) {
+    if (text.size() % 4 == 1) return std::nullopt;  // a single leftover character is no byte
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (const char c : text) {
+        const int v = sextet(c, alphabet);
+        if (v < 0) return std::nullopt;
+        acc = (acc << 6 | static_cast<std::uint32_t>(v)) & 0xFFFFFF;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>(acc >> bits & 0xFF);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string base64_encode(std::string_view bytes) { return encode(bytes, standard_alphabet, true); }
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::size_t padding = 0;
+    if (text.ends_with("==")) padding = 2;
+    else if (text.ends_with('=')) padding = 1;
+    return decode_unpadded(text.substr(0, text.size() - padding), standard_alphabet);
+}
+
+std::string base64url_encode(std::string_view bytes) { return encode(bytes, url_alphabet, false); }
+
+std::optional<std::string> base64url_decode(std::string_view text) { return decode_unpadded(text, url_alphabet); }
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '+' && plus_as_space) {
+            out += ' ';
+        } else if (c != '%') {
+            out += c;
+        } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+            i += 2;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace araldo
