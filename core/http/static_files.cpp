@@ -74,7 +74,7 @@ fs::path locate(const fs::path& root, const std::string& request_path) {
 http_route static_files_route(std::string root_dir) {
     fs::path root = fs::canonical(root_dir);
     http_route route;
-    route.path = "/";
+    route.path = std::string(1, '/');  // not = "/": g++ 12 -O2 warns falsely (-Wrestrict, PR105651)
     route.prefix = true;
     // Any method reaches the handler: a path that is not a file is 404 whatever
     // the method, as it would be without static files.

@@ -66,8 +66,13 @@ target_url parse_target(const araldo::options& opts) {
                                                             : std::string(u.encoded_host());
     t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
     t.target = std::string(u.encoded_path());
-    if (t.target.empty()) t.target = "/";
-    if (u.has_query()) t.target += "?" + std::string(u.encoded_query());
+    // Appending characters rather than one-character literals: g++ 12 -O2
+    // warns falsely about those (-Wrestrict, PR105651).
+    if (t.target.empty()) t.target.push_back('/');
+    if (u.has_query()) {
+        t.target.push_back('?');
+        t.target.append(u.encoded_query());
+    }
     t.host_header = std::string(u.encoded_host_and_port());
     return t;
 }
