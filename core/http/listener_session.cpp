@@ -376,6 +376,10 @@ asio::awaitable<void> run_session(std::shared_ptr<listener_state> st, tcp::socke
 }  // namespace
 
 void spawn_session(const std::shared_ptr<listener_state>& st, tcp::socket socket) {
+    // Responses are small and often follow a pipelined request: without this,
+    // Nagle holds each one back until the client's delayed ACK (tens of ms).
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     auto ex = socket.get_executor();
     asio::co_spawn(std::move(ex), run_session(st, std::move(socket)), [log = st->log](std::exception_ptr e) {
         if (!e) return;
