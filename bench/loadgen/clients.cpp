@@ -1,0 +1,197 @@
+#include "clients.hpp"
+
+#include "../common/ws_wire.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace araldo::bench {
+
+int tcp_connect(const target& t, std::string& err) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(t.port);
+    if (inet_pton(AF_INET, t.host.c_str(), &addr.sin_addr) != 1) {
+        err = "not an IPv4 address: " + t.host;
+        return -1;
+    }
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err = std::string("socket: ") + std::strerror(errno);
+        return -1;
+    }
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        err = "connect " + t.host + ":" + std::to_string(t.port) + ": " + std::strerror(errno);
+        close(fd);
+        return -1;
+    }
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+namespace {
+
+bool write_all(int fd, const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+        const ssize_t n = write(fd, s.data() + off, s.size() - off);
+        if (n <= 0) return false;
+        off += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
+int ws_connect(const target& t, std::string& leftover, std::string& err) {
+    const int fd = tcp_connect(t, err);
+    if (fd < 0) return -1;
+    const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
+    const std::string request = "GET " + t.path + " HTTP/1.1\r\nHost: " + t.host + ":" + std::to_string(t.port) +
+                                "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+                                "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    std::string in;
+    std::size_t end = std::string::npos;
+    if (write_all(fd, request)) {
+        char buf[4096];
+        while ((end = in.find("\r\n\r\n")) == std::string::npos && in.size() < 65536) {
+            const ssize_t n = read(fd, buf, sizeof buf);
+            if (n <= 0) break;
+            in.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    if (end == std::string::npos) {
+        err = "no handshake response from " + t.host + ":" + std::to_string(t.port) + t.path + ": " + std::strerror(errno);
+        close(fd);
+        return -1;
+    }
+    const std::string_view head(in.data(), end + 2);
+    if (head.substr(9, 3) != "101" || http_header(head, "Sec-WebSocket-Accept") != ws_accept_key(key)) {
+        err = "upgrade refused: " + std::string(head.substr(0, head.find("\r\n")));
+        close(fd);
+        return -1;
+    }
+    leftover = in.substr(end + 4);
+    set_nonblocking(fd);
+    return fd;
+}
+
+bool publisher::open(const options& o, std::string& err) {
+    kind_ = o.pub_kind;
+    size_ = o.size;
+    std::string leftover;
+    if (kind_ == publish_kind::ws) {
+        fd_ = ws_connect(o.pub, leftover, err);
+        if (fd_ < 0) return false;
+        ws_append_header(prefix_, ws_opcode::text, size_, true);
+        return true;
+    }
+    fd_ = tcp_connect(o.pub, err);
+    if (fd_ < 0) return false;
+    set_nonblocking(fd_);
+    const std::string len = std::to_string(size_);
+    if (kind_ == publish_kind::http) {
+        prefix_ = "POST " + o.pub.path + " HTTP/1.1\r\nHost: " + o.pub.host + ":" + std::to_string(o.pub.port) +
+                  "\r\nContent-Type: application/json\r\nContent-Length: " + len + "\r\n\r\n";
+    } else {
+        prefix_ = "*3\r\n$7\r\nPUBLISH\r\n$" + std::to_string(o.pub.path.size()) + "\r\n" + o.pub.path + "\r\n$" +
+                  len + "\r\n";
+        suffix_ = "\r\n";
+    }
+    return true;
+}
+
+void publisher::append(std::uint64_t seq, std::uint64_t stamp_ns) {
+    out_ += prefix_;
+    const std::size_t at = out_.size();
+    out_.resize(at + size_);
+    write_payload(out_.data() + at, size_, seq, stamp_ns);
+    out_ += suffix_;
+    if (kind_ != publish_kind::ws) ++in_flight_;
+}
+
+bool publisher::flush() {
+    while (off_ < out_.size()) {
+        const ssize_t n = write(fd_, out_.data() + off_, out_.size() - off_);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+        if (n <= 0) {
+            fail(std::string("publish write: ") + std::strerror(errno));
+            return false;
+        }
+        off_ += static_cast<std::size_t>(n);
+    }
+    if (off_ == out_.size()) {
+        out_.clear();
+        off_ = 0;
+    }
+    return true;
+}
+
+void publisher::fail(std::string what) {
+    last_error_ = std::move(what);
+    ++errors_;
+}
+
+bool publisher::on_readable() {
+    char buf[65536];
+    const ssize_t n = read(fd_, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+    if (n <= 0) {
+        fail(n == 0 ? "publisher connection closed by the relay" : std::string("publish read: ") + std::strerror(errno));
+        return false;
+    }
+    if (kind_ == publish_kind::ws) return true;  // nothing is routed back to the publisher
+    in_.append(buf, static_cast<std::size_t>(n));
+    return kind_ == publish_kind::http ? parse_http() : parse_redis();
+}
+
+bool publisher::parse_http() {
+    for (;;) {
+        const std::size_t end = in_.find("\r\n\r\n");
+        if (end == std::string::npos) return true;
+        const std::string_view head(in_.data(), end + 2);
+        std::size_t body = 0;
+        const auto cl = http_header(head, "Content-Length");
+        if (!cl.empty()) {
+            body = std::strtoul(std::string(cl).c_str(), nullptr, 10);
+        } else if (!http_header(head, "Transfer-Encoding").empty()) {
+            // chunked: wait for the terminating chunk, then drop the whole reply
+            const std::size_t last = in_.find("\r\n0\r\n\r\n", end);
+            if (last == std::string::npos) return true;
+            body = last + 7 - (end + 4);
+        }
+        if (in_.size() < end + 4 + body) return true;
+        const bool ok = head.size() > 12 && head.substr(0, 5) == "HTTP/" && head[9] == '2';
+        if (ok) ++ok_;
+        else fail("publish refused: " + std::string(head.substr(0, head.find("\r\n"))));
+        if (in_flight_ > 0) --in_flight_;
+        in_.erase(0, end + 4 + body);
+    }
+}
+
+bool publisher::parse_redis() {
+    for (;;) {
+        const std::size_t end = in_.find("\r\n");
+        if (end == std::string::npos) return true;
+        if (in_[0] == ':') ++ok_;
+        else fail("redis replied " + in_.substr(0, end));
+        if (in_flight_ > 0) --in_flight_;
+        in_.erase(0, end + 2);
+    }
+}
+
+}  // namespace araldo::bench

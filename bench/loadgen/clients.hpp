@@ -1,0 +1,63 @@
+// Connections of the load generator: WebSocket subscribers (upgraded with blocking
+// calls before the run, then read non-blocking) and the publisher.
+#pragma once
+
+#include "loadgen.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace araldo::bench {
+
+// Blocking TCP connect to t, TCP_NODELAY set. -1 and err on failure.
+int tcp_connect(const target& t, std::string& err);
+
+// Connects and upgrades; returns a non-blocking fd, with any bytes received after
+// the 101 response in `leftover`. -1 and err on failure.
+int ws_connect(const target& t, std::string& leftover, std::string& err);
+
+struct subscriber {
+    int fd = -1;
+    std::string carry;                // an incomplete frame from the last read
+    std::uint64_t next = 0;           // the sequence number expected next
+    std::uint64_t last = ~0ull;
+    std::uint64_t delivered = 0;      // data frames received
+    std::uint64_t duplicates = 0;
+    std::uint64_t out_of_order = 0;
+    std::uint64_t bad = 0;            // frames whose payload is not ours
+};
+
+class publisher {
+public:
+    bool open(const options& o, std::string& err);
+    int fd() const { return fd_; }
+    // Queues one message carrying its send time; flush() sends.
+    void append(std::uint64_t seq, std::uint64_t stamp_ns);
+    bool flush();                     // false: the connection failed
+    bool want_write() const { return off_ < out_.size(); }
+    bool on_readable();               // reads replies; false: closed or failed
+    std::uint32_t in_flight() const { return in_flight_; }
+    std::uint64_t ok() const { return ok_; }
+    std::uint64_t errors() const { return errors_; }
+    const std::string& last_error() const { return last_error_; }
+
+private:
+    bool parse_http();
+    bool parse_redis();
+    void fail(std::string what);
+
+    publish_kind kind_ = publish_kind::http;
+    std::size_t size_ = 100;
+    int fd_ = -1;
+    std::string prefix_;              // request bytes before the payload
+    std::string suffix_;
+    std::string out_;
+    std::size_t off_ = 0;
+    std::string in_;
+    std::uint32_t in_flight_ = 0;
+    std::uint64_t ok_ = 0;
+    std::uint64_t errors_ = 0;
+    std::string last_error_;
+};
+
+}  // namespace araldo::bench

@@ -1,0 +1,111 @@
+#include "loadgen.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace araldo::bench {
+
+bool parse_url(std::string_view url, std::string& scheme, target& t) {
+    const std::size_t sep = url.find("://");
+    if (sep == std::string_view::npos) return false;
+    scheme = std::string(url.substr(0, sep));
+    std::string_view rest = url.substr(sep + 3);
+    const std::size_t slash = rest.find('/');
+    const std::string_view hostport = rest.substr(0, slash);
+    t.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    const std::size_t colon = hostport.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    t.host = std::string(hostport.substr(0, colon));
+    const long port = std::strtol(std::string(hostport.substr(colon + 1)).c_str(), nullptr, 10);
+    if (port <= 0 || port > 65535) return false;
+    t.port = static_cast<std::uint16_t>(port);
+    return true;
+}
+
+namespace {
+
+const char* usage =
+    "usage: loadgen --sub ws://127.0.0.1:PORT/sub [--publish URL] [options]\n"
+    "  --publish URL        http://H:P/path (POST, keep-alive, pipelined), redis://H:P/channel\n"
+    "                       (PUBLISH) or ws://H:P/path (frames on its own connection)\n"
+    "  --subscribers N      WebSocket subscriber connections (10)\n"
+    "  --messages M         messages to publish (1000)\n"
+    "  --size B             payload bytes, at least 52 (100)\n"
+    "  --rate R             messages per second; 0: as fast as the window allows (0)\n"
+    "  --window W           published but unacknowledged messages at most (1000)\n"
+    "  --pipeline P         publish requests awaiting a reply at most (64)\n"
+    "  --ack all|one        acknowledged = received by every subscriber, or by the first (all)\n"
+    "  --lowat BYTES        SO_RCVLOWAT of subscribers in as-fast-as-possible runs (16384)\n"
+    "  --relay-pid PID      the relay's process: CPU, RSS and write syscalls are measured\n"
+    "  --perf               count the relay's write syscalls with perf stat\n"
+    "  --timeout S          the whole run at most (60)\n"
+    "  --settle-ms MS       pause between the last upgrade and the first publish (200)\n"
+    "  --drain-ms MS        end the run after this long without progress (2000)\n"
+    "  --idle               memory mode: connect, measure the relay's RSS, disconnect\n"
+    "  --idle-settle-ms MS  wait before the second RSS reading (1000)\n"
+    "  --label TEXT         copied into the JSON line\n"
+    "  --free-port          print a free loopback TCP port and exit\n";
+
+double number(const char* name, const char* v) {
+    char* end = nullptr;
+    const double d = std::strtod(v, &end);
+    if (end == v || *end != '\0' || d < 0) throw std::invalid_argument(std::string(name) + ": not a number: " + v);
+    return d;
+}
+
+}  // namespace
+
+options parse_options(int argc, char** argv) {
+    options o;
+    bool have_sub = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> const char* {
+            if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value\n" + usage);
+            return argv[++i];
+        };
+        std::string scheme;
+        if (a == "--sub") {
+            if (!parse_url(value(), scheme, o.sub) || scheme != "ws") throw std::invalid_argument("--sub: want ws://host:port/path");
+            have_sub = true;
+        } else if (a == "--publish") {
+            if (!parse_url(value(), scheme, o.pub)) throw std::invalid_argument("--publish: want scheme://host:port/path");
+            if (scheme == "http") o.pub_kind = publish_kind::http;
+            else if (scheme == "redis") o.pub_kind = publish_kind::redis;
+            else if (scheme == "ws") o.pub_kind = publish_kind::ws;
+            else throw std::invalid_argument("--publish: scheme must be http, redis or ws");
+            if (o.pub_kind == publish_kind::redis) o.pub.path = o.pub.path.substr(1);
+        } else if (a == "--subscribers") o.subscribers = static_cast<int>(number("--subscribers", value()));
+        else if (a == "--messages") o.messages = static_cast<std::uint64_t>(number("--messages", value()));
+        else if (a == "--size") o.size = static_cast<std::size_t>(number("--size", value()));
+        else if (a == "--rate") o.rate = number("--rate", value());
+        else if (a == "--window") o.window = static_cast<std::uint32_t>(number("--window", value()));
+        else if (a == "--pipeline") o.pipeline = static_cast<std::uint32_t>(number("--pipeline", value()));
+        else if (a == "--ack") {
+            const std::string v = value();
+            if (v == "all") o.ack = ack_mode::all;
+            else if (v == "one") o.ack = ack_mode::one;
+            else throw std::invalid_argument("--ack: all or one");
+        } else if (a == "--lowat") o.lowat = static_cast<int>(number("--lowat", value()));
+        else if (a == "--relay-pid") o.relay_pid = static_cast<int>(number("--relay-pid", value()));
+        else if (a == "--perf") o.perf = true;
+        else if (a == "--timeout") o.timeout_s = number("--timeout", value());
+        else if (a == "--settle-ms") o.settle_ms = static_cast<int>(number("--settle-ms", value()));
+        else if (a == "--drain-ms") o.drain_ms = static_cast<int>(number("--drain-ms", value()));
+        else if (a == "--idle") o.idle = true;
+        else if (a == "--idle-settle-ms") o.idle_settle_ms = static_cast<int>(number("--idle-settle-ms", value()));
+        else if (a == "--label") o.label = value();
+        else if (a == "--help" || a == "-h") throw std::invalid_argument(usage);
+        else throw std::invalid_argument("unknown argument " + a + "\n" + usage);
+    }
+    if (!have_sub) throw std::invalid_argument(std::string("--sub is required\n") + usage);
+    if (o.size < payload_min_size) throw std::invalid_argument("--size: at least 52 bytes");
+    if (o.subscribers < 1) throw std::invalid_argument("--subscribers: at least 1");
+    if (o.window < 1 || o.pipeline < 1) throw std::invalid_argument("--window and --pipeline: at least 1");
+    if (!o.idle && o.pub.port == 0) throw std::invalid_argument("--publish is required unless --idle");
+    return o;
+}
+
+}  // namespace araldo::bench

@@ -1,0 +1,344 @@
+// The measured run: one epoll loop that publishes within the window (or at a fixed
+// rate) and reads every subscriber in batches of whatever the kernel holds.
+#include "run.hpp"
+
+#include "../common/ws_wire.hpp"
+
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace araldo::bench {
+
+namespace {
+
+constexpr std::uint64_t publisher_tag = ~0ull;
+constexpr std::size_t read_buffer_size = 256 * 1024;
+
+class load_run {
+public:
+    explicit load_run(const options& o) : o_(o), subs_(static_cast<std::size_t>(o.subscribers)) {}
+    bool connect(std::string& err);
+    void begin(run_result& r);
+    bool step(run_result& r, std::uint64_t deadline);
+    void finish(run_result& r);
+
+private:
+    void publish(std::uint64_t now);
+    void read_subscriber(std::size_t i);
+    void on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now);
+    void on_message(std::size_t i, const char* p, std::size_t n, std::uint64_t now);
+    void acknowledge(std::uint64_t seq);
+    void close_subscriber(std::size_t i);
+    void set_lowat(int bytes);
+    void watch_publisher();
+    void dispatch(const epoll_event& e);
+
+    const options& o_;
+    std::vector<subscriber> subs_;
+    publisher pub_;
+    int ep_ = -1;
+    std::vector<char> rbuf_ = std::vector<char>(read_buffer_size);
+    std::vector<std::uint32_t> ack_counts_;
+    std::uint64_t ack_mask_ = 0;
+    std::uint64_t sent_ = 0;
+    std::uint64_t acked_ = 0;
+    std::uint64_t held_until_ = 0;  // messages before this one were due while the window was full
+    std::uint64_t unique_ = 0;
+    std::uint64_t t0_ = 0;
+    std::uint64_t last_delivery_ = 0;
+    std::uint64_t last_progress_ = 0;
+    bool pub_out_ = false;
+    bool pub_alive_ = true;
+    int lowat_ = 1;
+    int closed_ = 0;
+    histogram latency_;
+    std::vector<epoll_event> events_ = std::vector<epoll_event>(1024);
+    syscall_counter perf_;
+    bool perf_on_ = false;
+    long long syscw0_ = -1;
+    double relay0_ = -1, self0_ = 0;
+};
+
+bool load_run::connect(std::string& err) {
+    ep_ = epoll_create1(EPOLL_CLOEXEC);
+    for (std::size_t i = 0; i < subs_.size(); ++i) {
+        subs_[i].fd = ws_connect(o_.sub, subs_[i].carry, err);
+        if (subs_[i].fd < 0) {
+            err = "subscriber " + std::to_string(i) + ": " + err;
+            return false;
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = i;
+        epoll_ctl(ep_, EPOLL_CTL_ADD, subs_[i].fd, &ev);
+    }
+    if (!pub_.open(o_, err)) return false;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = publisher_tag;
+    epoll_ctl(ep_, EPOLL_CTL_ADD, pub_.fd(), &ev);
+    std::size_t ring = 1;
+    while (ring < o_.window) ring <<= 1;
+    ack_counts_.assign(ring, 0);
+    ack_mask_ = ring - 1;
+    return true;
+}
+
+void load_run::set_lowat(int bytes) {
+    if (bytes == lowat_) return;
+    lowat_ = bytes;
+    for (std::size_t i = 0; i < subs_.size(); ++i) {
+        if (subs_[i].fd < 0 || (o_.ack == ack_mode::one && i == 0)) continue;
+        setsockopt(subs_[i].fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes);
+    }
+}
+
+void load_run::watch_publisher() {
+    const bool want = pub_.want_write();
+    if (want == pub_out_) return;
+    pub_out_ = want;
+    epoll_event ev{};
+    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
+    ev.data.u64 = publisher_tag;
+    epoll_ctl(ep_, EPOLL_CTL_MOD, pub_.fd(), &ev);
+}
+
+void load_run::publish(std::uint64_t now) {
+    if (sent_ >= o_.messages || !pub_alive_) return;
+    std::uint64_t allowed = std::min<std::uint64_t>(o_.messages - sent_, o_.window - (sent_ - acked_));
+    if (o_.pub_kind != publish_kind::ws)
+        allowed = std::min<std::uint64_t>(allowed, o_.pipeline - std::min(o_.pipeline, pub_.in_flight()));
+    if (o_.rate > 0) {
+        const auto due = static_cast<std::uint64_t>(static_cast<double>(now - t0_) * o_.rate / 1e9) + 1;
+        const std::uint64_t want = due > sent_ ? due - sent_ : 0;
+        if (allowed < want) held_until_ = std::max(held_until_, due);
+        allowed = std::min(allowed, want);
+    }
+    if (allowed == 0) return;
+    for (std::uint64_t k = 0; k < allowed; ++k, ++sent_) {
+        // A message that was due while the window was full is stamped with the time
+        // it was due: the relay that held the publisher back is charged for the wait
+        // (no coordinated omission). Others carry the time they are written.
+        const bool held = sent_ < held_until_;
+        pub_.append(sent_, held ? t0_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * 1e9 / o_.rate)
+                                : now_ns());
+    }
+    last_progress_ = now;
+    pub_alive_ = pub_.flush();
+    watch_publisher();
+    // The tail must not wait for a watermark that will never be reached.
+    if (sent_ == o_.messages) set_lowat(1);
+}
+
+void load_run::acknowledge(std::uint64_t seq) {
+    if (seq < acked_ || seq >= acked_ + ack_counts_.size()) return;
+    ++ack_counts_[seq & ack_mask_];
+    const std::uint32_t need = o_.ack == ack_mode::all ? static_cast<std::uint32_t>(subs_.size()) : 1;
+    while (acked_ < sent_ && ack_counts_[acked_ & ack_mask_] >= need) {
+        ack_counts_[acked_ & ack_mask_] = 0;
+        ++acked_;
+    }
+}
+
+void load_run::on_message(std::size_t i, const char* p, std::size_t n, std::uint64_t now) {
+    subscriber& s = subs_[i];
+    ++s.delivered;
+    std::uint64_t seq = 0, sent_at = 0;
+    if (!read_payload(p, n, seq, sent_at)) {
+        ++s.bad;
+        return;
+    }
+    if (seq == s.last) {
+        ++s.duplicates;
+        return;
+    }
+    if (seq < s.next) ++s.out_of_order;
+    else s.next = seq + 1;
+    s.last = seq;
+    ++unique_;
+    latency_.add(now > sent_at ? (now - sent_at) / 1000 : 0);
+    if (o_.ack == ack_mode::all || i == 0) acknowledge(seq);
+}
+
+void load_run::on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now) {
+    switch (static_cast<ws_opcode>(f.opcode)) {
+    case ws_opcode::text:
+    case ws_opcode::binary: on_message(i, f.payload, f.length, now); break;
+    case ws_opcode::ping: {
+        std::string pong;
+        ws_append_header(pong, ws_opcode::pong, f.length, true);
+        pong.append(f.payload, f.length);
+        if (write(subs_[i].fd, pong.data(), pong.size()) < 0) { /* the read side reports it */ }
+        break;
+    }
+    case ws_opcode::close: close_subscriber(i); break;
+    default: break;
+    }
+}
+
+void load_run::close_subscriber(std::size_t i) {
+    if (subs_[i].fd < 0) return;
+    epoll_ctl(ep_, EPOLL_CTL_DEL, subs_[i].fd, nullptr);
+    close(subs_[i].fd);
+    subs_[i].fd = -1;
+    ++closed_;
+}
+
+void load_run::read_subscriber(std::size_t i) {
+    subscriber& s = subs_[i];
+    if (s.fd < 0) return;  // closed earlier in this batch of events
+    const std::size_t carried = s.carry.size();
+    if (carried >= rbuf_.size() / 2) rbuf_.resize(carried * 2 + read_buffer_size);
+    std::memcpy(rbuf_.data(), s.carry.data(), carried);
+    const ssize_t n = read(s.fd, rbuf_.data() + carried, rbuf_.size() - carried);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+        close_subscriber(i);
+        return;
+    }
+    const std::uint64_t now = now_ns();
+    last_progress_ = now;
+    const std::size_t total = carried + static_cast<std::size_t>(n);
+    std::size_t pos = 0;
+    ws_frame_view f;
+    while (ws_parse_frame(rbuf_.data() + pos, total - pos, f)) {
+        on_frame(i, f, now);
+        if (subs_[i].fd < 0) return;
+        pos += f.total;
+    }
+    last_delivery_ = now;
+    s.carry.assign(rbuf_.data() + pos, total - pos);
+}
+
+void load_run::begin(run_result& r) {
+    const std::size_t frame = o_.size + (o_.size < 126 ? 2 : 4);
+    if (o_.rate == 0) {
+        // Wake a subscriber only when a batch of frames is waiting, but never for
+        // more than a quarter of what the window lets the relay send it.
+        const auto window_bytes = static_cast<std::uint64_t>(o_.window) * frame;
+        set_lowat(static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(o_.lowat, window_bytes / 4))));
+    }
+    // The default 50 µs timer slack would make a fixed rate late and lumpy.
+    if (o_.rate > 0) prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+    usleep(static_cast<useconds_t>(o_.settle_ms) * 1000);
+    perf_on_ = o_.perf && perf_.start(o_.relay_pid);
+    syscw0_ = process_syscw(o_.relay_pid);
+    relay0_ = process_cpu_s(o_.relay_pid);
+    self0_ = self_cpu_s();
+    r.rss_before_kib = process_rss_kib(o_.relay_pid);
+    t0_ = last_progress_ = now_ns();
+}
+
+// False when the run is over: everything delivered, the deadline, or no progress.
+bool load_run::step(run_result& r, std::uint64_t deadline) {
+    const std::uint64_t now = now_ns();
+    publish(now);
+    if (unique_ >= o_.messages * subs_.size()) return false;
+    if (now >= deadline) {
+        r.timed_out = true;
+        return false;
+    }
+    if (now - last_progress_ > static_cast<std::uint64_t>(o_.drain_ms) * 1'000'000) {
+        if (lowat_ <= 1) {
+            r.stalled = true;
+            return false;
+        }
+        set_lowat(1);
+        ++r.lowat_fallbacks;
+        last_progress_ = now;
+    }
+    timespec wait{0, 50'000'000};
+    if (o_.rate > 0 && sent_ < o_.messages) {
+        const auto next = t0_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * 1e9 / o_.rate);
+        wait.tv_nsec = next > now ? static_cast<long>(std::min<std::uint64_t>(next - now, 50'000'000)) : 0;
+    }
+    const int n = epoll_pwait2(ep_, events_.data(), static_cast<int>(events_.size()), &wait, nullptr);
+    for (int k = 0; k < n; ++k) dispatch(events_[static_cast<std::size_t>(k)]);
+    return true;
+}
+
+void load_run::dispatch(const epoll_event& e) {
+    if (e.data.u64 != publisher_tag) {
+        read_subscriber(e.data.u64);
+        return;
+    }
+    if ((e.events & EPOLLOUT) != 0) pub_alive_ = pub_.flush() && pub_alive_;
+    if ((e.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0 && pub_alive_ && !pub_.on_readable()) {
+        pub_alive_ = false;
+        epoll_ctl(ep_, EPOLL_CTL_DEL, pub_.fd(), nullptr);
+    }
+    if (pub_alive_) watch_publisher();
+}
+
+void load_run::finish(run_result& r) {
+    r.relay_cpu_s = relay0_ >= 0 ? process_cpu_s(o_.relay_pid) - relay0_ : -1;
+    r.self_cpu_s = self_cpu_s() - self0_;
+    const long long syscw1 = process_syscw(o_.relay_pid);
+    r.relay_syscw = syscw0_ >= 0 && syscw1 >= 0 ? syscw1 - syscw0_ : -1;
+    r.relay_write_syscalls = perf_on_ ? perf_.stop() : -1;
+    r.rss_after_kib = process_rss_kib(o_.relay_pid);
+    r.elapsed_s = static_cast<double>((last_delivery_ > t0_ ? last_delivery_ : now_ns()) - t0_) / 1e9;
+    r.published = sent_;
+    r.publish_ok = pub_.ok();
+    r.publish_errors = pub_.errors();
+    r.publish_error = pub_.last_error();
+    r.expected = o_.messages * subs_.size();
+    r.unique = unique_;
+    r.closed = closed_;
+    for (const auto& s : subs_) {
+        r.delivered += s.delivered;
+        r.duplicates += s.duplicates;
+        r.out_of_order += s.out_of_order;
+        r.bad += s.bad;
+    }
+    r.latency = latency_;
+    for (auto& s : subs_)
+        if (s.fd >= 0) close(s.fd);
+    close(ep_);
+}
+
+}  // namespace
+
+bool run_load(const options& o, run_result& r, std::string& err) {
+    load_run run(o);
+    if (!run.connect(err)) return false;
+    run.begin(r);
+    const auto deadline = now_ns() + static_cast<std::uint64_t>(o.timeout_s * 1e9);
+    while (run.step(r, deadline)) {
+    }
+    run.finish(r);
+    return true;
+}
+
+bool run_idle(const options& o, idle_result& r, std::string& err) {
+    r.rss_before_kib = process_rss_kib(o.relay_pid);
+    std::vector<int> fds;
+    fds.reserve(static_cast<std::size_t>(o.subscribers));
+    bool ok = true;
+    for (int i = 0; i < o.subscribers; ++i) {
+        std::string leftover;
+        const int fd = ws_connect(o.sub, leftover, err);
+        if (fd < 0) {
+            err = "connection " + std::to_string(i) + ": " + err;
+            ok = false;
+            break;
+        }
+        fds.push_back(fd);
+    }
+    r.connected = static_cast<int>(fds.size());
+    usleep(static_cast<useconds_t>(o.idle_settle_ms) * 1000);
+    r.rss_after_kib = process_rss_kib(o.relay_pid);
+    for (int fd : fds) close(fd);
+    return ok;
+}
+
+}  // namespace araldo::bench
