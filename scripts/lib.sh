@@ -7,9 +7,10 @@ ARALDO_BUILD_PACKAGES=(
   libboost-url1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev
 )
+# nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo.
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
-ARALDO_TEST_PACKAGES=(catch2 redis-server chromium)
+ARALDO_TEST_PACKAGES=(catch2 redis-server chromium nginx libnginx-mod-nchan jq)
 
 # Installs the named packages that are not installed yet; does nothing when all are.
 ensure_packages() {
