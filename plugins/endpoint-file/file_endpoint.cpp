@@ -72,10 +72,7 @@ delivery_result file_endpoint::deliver(const message_ptr& msg) {
     } catch (const std::exception&) {
         return delivery_result::dropped("marshal_error");
     }
-    if (writer_idle_) {
-        writer_idle_ = false;
-        wake_.cancel();
-    }
+    wake_.notify();
     return delivery_result::ok();
 }
 
@@ -83,7 +80,7 @@ void file_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
     if (in_) in_->cancel();
-    wake_.cancel();  // write_loop flushes what is queued, then returns
+    wake_.notify();  // write_loop flushes what is queued, then returns
 }
 
 std::vector<std::string> file_endpoint::health() const {
@@ -167,10 +164,7 @@ asio::awaitable<void> file_endpoint::write_loop() {
     for (;;) {
         if (queue_.empty()) {
             if (stopping_) co_return;
-            writer_idle_ = true;
-            wake_.expires_at(asio::steady_timer::time_point::max());
-            co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // deliver() or stop()
-            writer_idle_ = false;
+            co_await wake_.wait();  // deliver() or stop()
             continue;
         }
         while (!queue_.empty() && batch.size() < max_batch) {

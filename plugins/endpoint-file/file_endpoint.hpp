@@ -14,6 +14,7 @@
 #include <araldo/endpoint.hpp>
 #include <araldo/marshaller.hpp>
 #include <araldo/metrics.hpp>
+#include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -54,8 +55,7 @@ private:
     std::unique_ptr<file_channel> out_;  // null without `output`
 
     std::deque<araldo::encoded> queue_;  // marshalled, waiting for write_loop
-    asio::steady_timer wake_;            // parks write_loop while the queue is empty
-    bool writer_idle_ = false;
+    araldo::wakeup wake_;                // parks write_loop while the queue is empty
     bool stopping_ = false;
 
     std::string input_problem_;   // for health(); empty while fine

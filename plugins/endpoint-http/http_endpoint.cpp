@@ -76,8 +76,7 @@ void http_endpoint::warn_if_exposed() const {
 asio::awaitable<void> http_endpoint::run() {
     ctx_.log().info("accepting POST on {} (and {}/<type>)", settings_.path, settings_.path == "/" ? "" : settings_.path);
     while (!stopping_) {
-        stopped_.expires_at(asio::steady_timer::time_point::max());
-        co_await stopped_.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await stopped_.wait();
     }
 }
 
@@ -91,7 +90,7 @@ delivery_result http_endpoint::deliver(const message_ptr&) {
 
 void http_endpoint::stop() {
     stopping_ = true;
-    stopped_.cancel();
+    stopped_.notify();
 }
 
 asio::awaitable<http_response> http_endpoint::handle(http_request req) {

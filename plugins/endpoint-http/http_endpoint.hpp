@@ -11,6 +11,7 @@
 #include <araldo/endpoint.hpp>
 #include <araldo/http.hpp>
 #include <araldo/metrics.hpp>
+#include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -56,7 +57,7 @@ private:
     araldo::endpoint_context& ctx_;
     http_settings settings_;
     credential_check credentials_;
-    asio::steady_timer stopped_;  // run() waits on it until stop()
+    araldo::wakeup stopped_;  // run() waits on it until stop()
     bool stopping_ = false;
     bool warned_deliver_ = false;
 

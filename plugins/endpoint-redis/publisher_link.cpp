@@ -57,10 +57,7 @@ asio::awaitable<void> redis_endpoint::write_loop() {
                 end_publisher_session("stopping");
                 break;
             }
-            writer_idle_ = true;
-            wake_.expires_at(asio::steady_timer::time_point::max());
-            co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // deliver(), stop() or session end
-            writer_idle_ = false;
+            co_await wake_.wait();  // deliver(), stop() or session end
             continue;
         }
         out.clear();
@@ -121,7 +118,7 @@ void redis_endpoint::take_publish_reply(const resp_value& reply) {
 void redis_endpoint::end_publisher_session(std::string reason) {
     if (pub_session_end_.empty()) pub_session_end_ = std::move(reason);
     pub_stream_.close();
-    wake_.cancel();
+    wake_.notify();
 }
 
 void redis_endpoint::drop_queue(std::string_view why) {

@@ -102,10 +102,7 @@ delivery_result redis_endpoint::deliver(const message_ptr& msg) {
     } catch (const std::exception&) {
         return delivery_result::dropped("marshal_error");
     }
-    if (writer_idle_) {
-        writer_idle_ = false;
-        wake_.cancel();
-    }
+    wake_.notify();
     return delivery_result::ok();
 }
 
@@ -114,7 +111,7 @@ void redis_endpoint::stop() {
     stopping_ = true;
     stop_signal_.cancel();
     sub_stream_.close();
-    wake_.cancel();  // the publisher flushes what is queued (if connected), then returns
+    wake_.notify();  // the publisher flushes what is queued (if connected), then returns
 }
 
 std::vector<std::string> redis_endpoint::health() const {

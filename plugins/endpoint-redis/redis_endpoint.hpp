@@ -18,6 +18,7 @@
 #include <araldo/endpoint.hpp>
 #include <araldo/marshaller.hpp>
 #include <araldo/metrics.hpp>
+#include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -99,8 +100,7 @@ private:
     std::minstd_rand random_;
 
     std::deque<araldo::encoded> queue_;  // marshalled, waiting for the publisher
-    asio::steady_timer wake_;            // parks write_loop while the queue is empty
-    bool writer_idle_ = false;
+    araldo::wakeup wake_;                // parks write_loop while the queue is empty
     std::size_t in_flight_ = 0;          // PUBLISHes written, replies not read yet
     std::string pub_session_end_;        // set when a publisher session ends: why
     bool warned_no_publish_ = false;

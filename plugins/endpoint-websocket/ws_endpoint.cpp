@@ -56,8 +56,7 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
 
 asio::awaitable<void> ws_endpoint::run() {
     while (!stopping_ || !sessions_.empty()) {
-        run_wake_.expires_at(asio::steady_timer::time_point::max());
-        co_await run_wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await run_wake_.wait();
     }
 }
 
@@ -87,7 +86,7 @@ void ws_endpoint::stop() {
     stopping_ = true;
     if (!sessions_.empty()) ctx_.log().info("closing {} clients (1001 going away)", sessions_.size());
     for (auto* s : sessions_) s->begin_close(close_code::going_away, "going away", close_reason::shutdown, true);
-    run_wake_.cancel();
+    run_wake_.notify();
 }
 
 void ws_endpoint::session_ended(ws_session& s) noexcept {
@@ -96,7 +95,7 @@ void ws_endpoint::session_ended(ws_session& s) noexcept {
     sessions_[i] = sessions_.back();
     sessions_[i]->index = i;
     sessions_.pop_back();
-    if (stopping_ && sessions_.empty()) run_wake_.cancel();
+    if (stopping_ && sessions_.empty()) run_wake_.notify();
 }
 
 bool ws_endpoint::may_warn() noexcept {

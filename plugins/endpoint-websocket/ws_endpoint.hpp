@@ -11,6 +11,7 @@
 #include <araldo/context.hpp>
 #include <araldo/endpoint.hpp>
 #include <araldo/http.hpp>
+#include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -59,7 +60,7 @@ private:
     std::uint64_t next_id_ = 0;
     std::vector<char> read_buffer_;
     frame_ptr ping_frame_;
-    asio::steady_timer run_wake_;  // parks run() until stop() and the last session ends
+    araldo::wakeup run_wake_;  // parks run() until stop() and the last session ends
     bool stopping_ = false;
     std::uint64_t warnings_ = 0;
 };

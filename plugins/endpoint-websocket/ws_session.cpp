@@ -176,7 +176,7 @@ asio::awaitable<void> ws_session::write_loop() {
     for (;;) {
         if (!fill_batch()) {
             if (close_sent_ && close_received_) co_return;
-            co_await park_writer();
+            co_await wake_.wait();  // push(), push_control() or begin_close()
             continue;
         }
         // A span, not the vector: the write operation then copies two words, not the list.
@@ -186,13 +186,6 @@ asio::awaitable<void> ws_session::write_loop() {
         written(n);
         if (close_sent_ && close_received_) co_return;
     }
-}
-
-asio::awaitable<void> ws_session::park_writer() {
-    writer_idle_ = true;
-    wake_.expires_at(clock::time_point::max());
-    co_await wake_.async_wait(use_tuple);  // cancelled by wake_writer()
-    writer_idle_ = false;
 }
 
 bool ws_session::fill_batch() {
@@ -269,11 +262,7 @@ void ws_session::push_control(frame_ptr frame) {
     wake_writer();
 }
 
-void ws_session::wake_writer() {
-    if (!writer_idle_) return;
-    writer_idle_ = false;  // one cancel per wake-up, however many frames arrive
-    wake_.cancel();
-}
+void ws_session::wake_writer() { wake_.notify(); }  // one wake-up per burst, however many frames
 
 void ws_session::begin_close(std::uint16_t code, std::string_view reason, close_reason why, bool flush) {
     if (closing_) return;

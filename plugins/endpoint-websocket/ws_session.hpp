@@ -11,6 +11,8 @@
 #include "ws_frame_queue.hpp"
 #include "ws_metrics.hpp"
 
+#include <araldo/wakeup.hpp>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -59,7 +61,6 @@ private:
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
     asio::awaitable<void> watch_loop();
-    asio::awaitable<void> park_writer();
 
     bool take_bytes(std::string_view data);  // false: the close handshake is complete
     bool on_event(const frame_event& ev);
@@ -91,9 +92,8 @@ private:
     std::size_t batch_data_frames_ = 0;
     bool batch_has_close_ = false;
 
-    asio::steady_timer wake_;  // parks the writer while there is nothing to write
+    araldo::wakeup wake_;  // parks the writer while there is nothing to write
     asio::steady_timer tick_;  // the watchdog's next deadline
-    bool writer_idle_ = false;
     bool handshake_done_ = false;
     bool closing_ = false;
     bool close_sent_ = false;
