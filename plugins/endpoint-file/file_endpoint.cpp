@@ -32,7 +32,7 @@ file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settin
       settings_(std::move(settings)),
       in_(std::move(input)),
       out_(std::move(output)),
-      wake_(ctx.executor()),
+      queue_(ctx.executor(), settings_.queue_size),
       warnings_left_(warning_budget),
       lines_in_(ctx.metrics().counter("araldo_file_lines_in_total", {{"endpoint", ctx.name()}},
                                       "input lines ingested as messages")),
@@ -66,21 +66,14 @@ delivery_result file_endpoint::deliver(const message_ptr& msg) {
         return delivery_result::dropped("no_output");
     }
     if (!output_problem_.empty()) return delivery_result::dropped("output_error");
-    if (queue_.size() >= settings_.queue_size) return delivery_result::dropped("queue_full");
-    try {
-        queue_.push_back(ctx_.marshalling().marshal(msg));
-    } catch (const std::exception&) {
-        return delivery_result::dropped("marshal_error");
-    }
-    wake_.notify();
-    return delivery_result::ok();
+    return queue_.offer(ctx_.marshalling(), msg);
 }
 
 void file_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
     if (in_) in_->cancel();
-    wake_.notify();  // write_loop flushes what is queued, then returns
+    queue_.notify();  // write_loop flushes what is queued, then returns
 }
 
 std::vector<std::string> file_endpoint::health() const {
@@ -164,7 +157,7 @@ asio::awaitable<void> file_endpoint::write_loop() {
     for (;;) {
         if (queue_.empty()) {
             if (stopping_) co_return;
-            co_await wake_.wait();  // deliver() or stop()
+            co_await queue_.wait();  // deliver() or stop()
             continue;
         }
         while (!queue_.empty() && batch.size() < max_batch) {

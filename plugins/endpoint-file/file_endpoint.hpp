@@ -14,7 +14,7 @@
 #include <araldo/endpoint.hpp>
 #include <araldo/marshaller.hpp>
 #include <araldo/metrics.hpp>
-#include <araldo/wakeup.hpp>
+#include <araldo/outbound_queue.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -54,8 +54,7 @@ private:
     std::unique_ptr<file_channel> in_;   // null without `input`
     std::unique_ptr<file_channel> out_;  // null without `output`
 
-    std::deque<araldo::encoded> queue_;  // marshalled, waiting for write_loop
-    araldo::wakeup wake_;                // parks write_loop while the queue is empty
+    araldo::outbound_queue queue_;  // marshalled, waiting for write_loop (which parks on it)
     bool stopping_ = false;
 
     std::string input_problem_;   // for health(); empty while fine

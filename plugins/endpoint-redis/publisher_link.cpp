@@ -57,7 +57,7 @@ asio::awaitable<void> redis_endpoint::write_loop() {
                 end_publisher_session("stopping");
                 break;
             }
-            co_await wake_.wait();  // deliver(), stop() or session end
+            co_await queue_.wait();  // deliver(), stop() or session end
             continue;
         }
         out.clear();
@@ -118,7 +118,7 @@ void redis_endpoint::take_publish_reply(const resp_value& reply) {
 void redis_endpoint::end_publisher_session(std::string reason) {
     if (pub_session_end_.empty()) pub_session_end_ = std::move(reason);
     pub_stream_.close();
-    wake_.notify();
+    queue_.notify();
 }
 
 void redis_endpoint::drop_queue(std::string_view why) {

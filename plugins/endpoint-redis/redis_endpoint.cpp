@@ -41,7 +41,7 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       pub_stream_(ctx.executor()),
       stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
       random_(std::random_device{}()),
-      wake_(ctx.executor()),
+      queue_(ctx.executor(), settings_.queue_size),
       received_(count(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
       published_(count(ctx, "araldo_redis_published_total", "PUBLISH commands Redis confirmed")),
       publish_errors_(count(ctx, "araldo_redis_publish_errors_total", "PUBLISH commands Redis answered with an error")),
@@ -96,14 +96,7 @@ delivery_result redis_endpoint::deliver(const message_ptr& msg) {
         }
         return delivery_result::dropped("no_publish_channel");
     }
-    if (queue_.size() >= settings_.queue_size) return delivery_result::dropped("queue_full");
-    try {
-        queue_.push_back(ctx_.marshalling().marshal(msg));
-    } catch (const std::exception&) {
-        return delivery_result::dropped("marshal_error");
-    }
-    wake_.notify();
-    return delivery_result::ok();
+    return queue_.offer(ctx_.marshalling(), msg);
 }
 
 void redis_endpoint::stop() {
@@ -111,7 +104,7 @@ void redis_endpoint::stop() {
     stopping_ = true;
     stop_signal_.cancel();
     sub_stream_.close();
-    wake_.notify();  // the publisher flushes what is queued (if connected), then returns
+    queue_.notify();  // the publisher flushes what is queued (if connected), then returns
 }
 
 std::vector<std::string> redis_endpoint::health() const {

@@ -18,7 +18,7 @@
 #include <araldo/endpoint.hpp>
 #include <araldo/marshaller.hpp>
 #include <araldo/metrics.hpp>
-#include <araldo/wakeup.hpp>
+#include <araldo/outbound_queue.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -99,8 +99,7 @@ private:
     asio::steady_timer stop_signal_;  // never expires; cancelled by stop() to wake every wait
     std::minstd_rand random_;
 
-    std::deque<araldo::encoded> queue_;  // marshalled, waiting for the publisher
-    araldo::wakeup wake_;                // parks write_loop while the queue is empty
+    araldo::outbound_queue queue_;  // marshalled, waiting for the publisher (which parks on it)
     std::size_t in_flight_ = 0;          // PUBLISHes written, replies not read yet
     std::string pub_session_end_;        // set when a publisher session ends: why
     bool warned_no_publish_ = false;
