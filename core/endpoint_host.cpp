@@ -3,6 +3,8 @@
 #include "logging.hpp"
 #include "router.hpp"
 
+#include <araldo/log_rate.hpp>
+
 namespace araldo::detail {
 
 namespace {
@@ -32,7 +34,7 @@ ingest_result endpoint_host::ingest(std::string payload, bool binary, attributes
     if (!r.ok) {
         invalid_->inc();
         auto n = invalid_->value();
-        if ((n & (n - 1)) == 0 || n % 1000 == 0) {
+        if (worth_logging(n)) {
             log_->warn("INVALID {} bytes rejected by {}: {} ({} so far)", payload.size(), w_.marshalling->id(),
                        r.error, n);
         }

@@ -1,5 +1,7 @@
 #include "router.hpp"
 
+#include <araldo/log_rate.hpp>
+
 namespace araldo::detail {
 
 router::router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log)
@@ -53,7 +55,7 @@ void router::count_drop(per_endpoint& target, std::string_view reason, const mes
     c->inc();
     // One line per drop would flood the log under overload: every 1st, 10th, 100th...
     auto n = c->value();
-    if ((n & (n - 1)) == 0 || n % 1000 == 0) {
+    if (worth_logging(n)) {
         log_->warn("DROP {} -> {}: {} ({} so far)", msg.id(), target.name, reason, n);
     }
 }

@@ -1,5 +1,7 @@
 #include "http_endpoint.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include "http_body.hpp"
 
 #include <araldo/signing.hpp>
@@ -116,7 +118,7 @@ http_response http_endpoint::serve(http_request& req) {
         invalid_.inc();
         // As the core does for ingest(): the 1st, 2nd, 4th... and every 1000th.
         const auto n = invalid_.value();
-        if ((n & (n - 1)) == 0 || n % 1000 == 0)
+        if (araldo::worth_logging(n))
             ctx_.log().warn("INVALID {} bytes from {} rejected by {}: {} ({} so far)", body.payload.size(),
                             req.remote_address, ctx_.marshalling().id(), valid.error, n);
         return refused(req, 400, valid.error);
@@ -147,7 +149,7 @@ std::optional<http_response> http_endpoint::authenticate(const http_request& req
     }
     if (reason.empty()) return std::nullopt;
     ++unauthorized_;
-    if ((unauthorized_ & (unauthorized_ - 1)) == 0 || unauthorized_ % 1000 == 0)
+    if (araldo::worth_logging(unauthorized_))
         ctx_.log().warn("401 for {} from {}: {} ({} so far)", req.target, req.remote_address, reason, unauthorized_);
     http_response r = refused(req, 401, reason);
     for (auto& challenge : credentials_.challenges()) r.headers.emplace_back("WWW-Authenticate", std::move(challenge));

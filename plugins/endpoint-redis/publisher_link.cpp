@@ -3,6 +3,8 @@
 // in order. Messages wait in the queue while the connection is down.
 #include "redis_endpoint.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -107,7 +109,7 @@ void redis_endpoint::take_publish_reply(const resp_value& reply) {
     }
     publish_errors_.inc();
     auto n = publish_errors_.value();
-    if ((n & (n - 1)) == 0 || n % 1000 == 0) {
+    if (araldo::worth_logging(n)) {
         ctx_.log().warn("PUBLISH to '{}' failed: {} ({} so far)", *settings_.publish,
                         reply.is_error() ? reply.str : std::string("unexpected reply"), n);
     }

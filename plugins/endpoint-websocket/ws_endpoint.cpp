@@ -1,5 +1,7 @@
 #include "ws_endpoint.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include "ws_handshake.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -100,7 +102,7 @@ void ws_endpoint::session_ended(ws_session& s) noexcept {
 
 bool ws_endpoint::may_warn() noexcept {
     const auto n = ++warnings_;
-    return (n & (n - 1)) == 0 || n % 1000 == 0;
+    return araldo::worth_logging(n);
 }
 
 std::optional<http_response> ws_endpoint::check(const http_request& req) {
