@@ -4,9 +4,7 @@
 
 #include "ws_handshake.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -17,8 +15,8 @@ namespace araldo::plugins::endpoint_websocket {
 namespace {
 
 constexpr std::size_t read_buffer_size = 64 * 1024;
-
-asio::awaitable<void> run_session(std::shared_ptr<ws_session> s) { co_await s->run(); }
+// Frames per sendmsg(): the kernel's limit (UIO_MAXIOV).
+constexpr std::size_t max_iovecs = 1024;
 
 std::uint64_t client_of(const message& msg) {
     const auto v = msg.attributes().get("ws.client");
@@ -34,6 +32,7 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
       settings_{std::move(settings)},
       metrics_{ctx.metrics(), ctx.name()},
       read_buffer_(read_buffer_size),
+      iovecs_(max_iovecs),
       ping_frame_{std::make_shared<const std::string>(encode_frame(opcode::ping, {}))},
       run_wake_{ctx.executor()} {
     const metric_labels labels{{"endpoint", ctx_.name()}};
@@ -149,16 +148,23 @@ void ws_endpoint::accept(http_upgrade up) {
     sessions_.push_back(s.get());
     metrics_.connections.inc();
     ctx_.log().debug("client {} connected from {}", s->id(), up.request.remote_address);
-    asio::co_spawn(ctx_.executor(), run_session(std::move(s)), [this](std::exception_ptr e) {
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            ctx_.log().error("session failed: {}", ex.what());
-        } catch (...) {
-            ctx_.log().error("session failed: unknown exception");
-        }
-    });
+    s->start();
+}
+
+void ws_endpoint::schedule_flush(std::shared_ptr<ws_session> s) {
+    to_flush_.push_back(std::move(s));
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
+    asio::post(ctx_.executor(), [this] { flush_sessions(); });
+}
+
+void ws_endpoint::flush_sessions() {
+    flush_posted_ = false;
+    // Walk a list nothing appends to meanwhile; both keep their capacity.
+    flushing_.swap(to_flush_);
+    for (const auto& s : flushing_) s->flush();
+    flushing_.clear();
 }
 
 std::unique_ptr<araldo::endpoint> make_ws_endpoint(araldo::endpoint_context& ctx) {

@@ -27,7 +27,7 @@ namespace araldo::plugins::endpoint_websocket {
 
 inline constexpr std::string_view plugin_id = "endpoint-websocket";
 
-// Owned by the core, which keeps it alive as long as any session's coroutine.
+// Owned by the core, which keeps it alive as long as any session's handler.
 class ws_endpoint final : public araldo::endpoint {
 public:
     ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings);
@@ -43,7 +43,12 @@ public:
     // One read buffer for every session: a session parses all it read before
     // its next co_await, so no other session can be using it meanwhile.
     std::vector<char>& read_buffer() noexcept { return read_buffer_; }
+    // One gather list for every session's writes, for the same reason.
+    std::vector<iovec>& iovecs() noexcept { return iovecs_; }
     const frame_ptr& ping_frame() const noexcept { return ping_frame_; }
+    // Flushes the session after the current turn of the event loop, together
+    // with every other session that asked during it.
+    void schedule_flush(std::shared_ptr<ws_session> s);
     bool stopping() const noexcept { return stopping_; }
     void session_ended(ws_session& s) noexcept;
     // True a few times per burst (1, 2, 4, 8... then every 1000th): per-client warnings.
@@ -52,6 +57,7 @@ public:
 private:
     std::optional<http_response> check(const http_request& req);
     void accept(http_upgrade upgrade);
+    void flush_sessions();
 
     araldo::endpoint_context& ctx_;
     ws_settings settings_;
@@ -59,10 +65,15 @@ private:
     std::vector<ws_session*> sessions_;
     std::uint64_t next_id_ = 0;
     std::vector<char> read_buffer_;
+    std::vector<iovec> iovecs_;
     frame_ptr ping_frame_;
     araldo::wakeup run_wake_;  // parks run() until stop() and the last session ends
     bool stopping_ = false;
     std::uint64_t warnings_ = 0;
+    // Last, so that sessions they still hold at destruction find the rest alive.
+    std::vector<std::shared_ptr<ws_session>> to_flush_;
+    std::vector<std::shared_ptr<ws_session>> flushing_;  // to_flush_'s spare: both keep their capacity
+    bool flush_posted_ = false;
 };
 
 std::unique_ptr<araldo::endpoint> make_ws_endpoint(araldo::endpoint_context& ctx);

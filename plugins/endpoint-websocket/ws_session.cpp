@@ -2,14 +2,11 @@
 
 #include "ws_endpoint.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
-#include <span>
+#include <cerrno>
 
 namespace araldo::plugins::endpoint_websocket {
 
@@ -17,10 +14,7 @@ namespace {
 
 using error_code = boost::system::error_code;
 using tcp = asio::ip::tcp;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// Frames per gather write: what one writev() takes (Asio's limit).
-constexpr std::size_t max_batch = 64;
 // How long a closing client has to answer our close frame (and, for a slow
 // consumer, to take what was already being written) before the socket closes.
 constexpr std::chrono::seconds close_grace{5};
@@ -54,58 +48,64 @@ std::string error_frame_json(std::string_view reason) {
     return out;
 }
 
+frame_ptr make_frame(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
+
 }  // namespace
 
 ws_session::ws_session(ws_endpoint& ep, tcp::socket socket, std::uint64_t id, auth_result auth,
                        std::string handshake_response, std::string buffered)
     : ep_{ep},
       socket_{std::move(socket)},
+      timer_{socket_.get_executor()},
       parser_{ep.settings().max_message_size},
       id_{id},
       client_attr_{std::to_string(id)},
       subject_{std::move(auth.subject)},
       expires_{auth.expires},
       initial_{std::move(buffered)},
-      wake_{socket_.get_executor()},
-      tick_{socket_.get_executor()},
+      handshake_left_{handshake_response.size()},
       started_{clock::now()} {
-    control_.push_back(std::make_shared<const std::string>(std::move(handshake_response)));
+    control_.push_back(make_frame(std::move(handshake_response)));
     ping_due_ = started_ + ep_.settings().ping_interval;
     error_code ignored;
-    socket_.non_blocking(true, ignored);  // reads are readiness waits plus non-blocking reads
+    socket_.non_blocking(true, ignored);  // reads and writes never block the one thread
     socket_.set_option(tcp::no_delay(true), ignored);
 }
 
-ws_session::~ws_session() { ep_.session_ended(*this); }
+ws_session::~ws_session() {
+    // The event loop went away with the connection still open.
+    if (!finished_) ep_.session_ended(*this);
+}
 
-asio::awaitable<void> ws_session::run() {
-    using namespace asio::experimental::awaitable_operators;
-    co_await (read_loop() || write_loop() || watch_loop());
-    if (!closing_) ep_.metrics().disconnected(close_reason::connection_lost);
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-    ep_.ctx().log().debug("client {} disconnected", id_);
+void ws_session::start() {
+    write_now();  // the 101: usually all of it, at once
+    if (!initial_.empty() && !finished_) {
+        const std::string first = std::move(initial_);
+        initial_.clear();
+        if (!take_bytes(first)) return finish();
+    }
+    if (finished_) return;
+    wait_readable();
+    arm_timer();
 }
 
 // ---- reading ------------------------------------------------------------------
 
-asio::awaitable<void> ws_session::read_loop() {
-    if (!initial_.empty()) {
-        const std::string first = std::move(initial_);
-        if (!take_bytes(first)) co_return;
-    }
+void ws_session::wait_readable() {
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+}
+
+void ws_session::on_readable(const error_code& ec) {
+    if (finished_) return;
+    if (ec) return finish();
     auto& buffer = ep_.read_buffer();
-    for (;;) {
-        const auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
-        if (wait_ec) co_return;
-        error_code ec;
-        const std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-        if (ec) co_return;  // the client left (EOF or reset)
-        ep_.metrics().bytes_in.inc(n);
-        if (!take_bytes({buffer.data(), n})) co_return;
-    }
+    error_code read_ec;
+    const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) return wait_readable();
+    if (read_ec) return finish();  // the client left (EOF or reset)
+    ep_.metrics().bytes_in.inc(n);
+    if (!take_bytes({buffer.data(), n})) return finish();
+    if (!finished_) wait_readable();
 }
 
 bool ws_session::take_bytes(std::string_view data) {
@@ -125,7 +125,7 @@ bool ws_session::on_event(const frame_event& ev) {
         else parser_.take_message();  // after our close frame, data is ignored
         break;
     case frame_event::ping:
-        if (!closing_) push_control(std::make_shared<const std::string>(encode_frame(opcode::pong, parser_.control_payload())));
+        if (!closing_) push_control(make_frame(encode_frame(opcode::pong, parser_.control_payload())));
         break;
     case frame_event::pong:
         awaiting_pong_ = false;
@@ -159,7 +159,7 @@ void ws_session::on_message(bool binary) {
         begin_close(close_code::invalid_payload, result.error, close_reason::invalid_payload, false);
         return;
     }
-    push(std::make_shared<const std::string>(encode_frame(opcode::text, error_frame_json(result.error))));
+    push(make_frame(encode_frame(opcode::text, error_frame_json(result.error))));
 }
 
 void ws_session::on_close_frame(const frame_event& ev) {
@@ -172,65 +172,9 @@ void ws_session::on_close_frame(const frame_event& ev) {
 
 // ---- writing ------------------------------------------------------------------
 
-asio::awaitable<void> ws_session::write_loop() {
-    for (;;) {
-        if (!fill_batch()) {
-            if (close_sent_ && close_received_) co_return;
-            co_await wake_.wait();  // push(), push_control() or begin_close()
-            continue;
-        }
-        // A span, not the vector: the write operation then copies two words, not the list.
-        const std::span<const asio::const_buffer> gather{buffers_};
-        const auto [ec, n] = co_await asio::async_write(socket_, gather, use_tuple);
-        if (ec) co_return;  // the client is gone; the reader ends with the socket
-        written(n);
-        if (close_sent_ && close_received_) co_return;
-    }
-}
-
-bool ws_session::fill_batch() {
-    batch_.clear();
-    buffers_.clear();
-    batch_data_bytes_ = 0;
-    batch_data_frames_ = 0;
-    batch_has_close_ = false;
-    if (close_sent_) return false;
-    for (auto& f : control_) batch_.push_back(std::move(f));
-    control_.clear();
-    while (!pending_.empty() && batch_.size() < max_batch) {
-        batch_data_bytes_ += pending_.front()->size();
-        ++batch_data_frames_;
-        batch_.push_back(pending_.pop_front());
-    }
-    if (pending_.empty() && close_frame_) {
-        batch_.push_back(close_frame_);
-        batch_has_close_ = true;
-    }
-    for (const auto& f : batch_) buffers_.emplace_back(f->data(), f->size());
-    return !batch_.empty();
-}
-
-void ws_session::written(std::size_t bytes) {
-    if (!handshake_done_) {
-        handshake_done_ = true;
-        tick_.cancel();  // the watchdog switches from the handshake deadline to pings
-    }
-    queued_bytes_ -= std::min(queued_bytes_, batch_data_bytes_);
-    auto& m = ep_.metrics();
-    m.messages_out.inc(batch_data_frames_);
-    m.bytes_out.inc(bytes);
-    batch_.clear();
-    if (!batch_has_close_) return;
-    close_sent_ = true;
-    // Nothing follows a close frame: the FIN tells the client so, and lets it
-    // end the connection without waiting for us.
-    error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-}
-
 void ws_session::push(const frame_ptr& frame) {
     auto& m = ep_.metrics();
-    if (closing_) {
+    if (closing_ || finished_) {
         m.drops_closing.inc();
         return;
     }
@@ -249,23 +193,151 @@ void ws_session::push(const frame_ptr& frame) {
             queued_bytes_ -= pending_.pop_front()->size();
             m.drops_slow.inc();
         }
-        // What is being written may alone fill the queue: the newest message
+        // A frame half written may alone fill the queue: the newest message
         // still waits behind it, so the client ends up with the latest state.
     }
     pending_.push_back(frame);
     queued_bytes_ += size;
-    wake_writer();
+    request_flush();
 }
 
 void ws_session::push_control(frame_ptr frame) {
     control_.push_back(std::move(frame));
-    wake_writer();
+    request_flush();
 }
 
-void ws_session::wake_writer() { wake_.notify(); }  // one wake-up per burst, however many frames
+// However many frames a burst queues, the session is flushed once, after it.
+void ws_session::request_flush() {
+    if (flush_requested_ || finished_) return;
+    flush_requested_ = true;
+    ep_.schedule_flush(shared_from_this());
+}
+
+void ws_session::flush() {
+    flush_requested_ = false;
+    if (finished_ || write_waiting_) return;  // a pending writability wait writes when the socket takes more
+    write_now();
+}
+
+void ws_session::write_now() {
+    auto& iov = ep_.iovecs();
+    for (;;) {
+        std::size_t total = 0;
+        const std::size_t n = gather(iov, total);
+        if (n == 0) break;
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = n;
+        // sendmsg, not writev: MSG_NOSIGNAL keeps a vanished client from raising SIGPIPE.
+        const ssize_t sent = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
+            return finish();  // the client is gone
+        }
+        consumed(static_cast<std::size_t>(sent));
+        if (finished_) return;
+        if (static_cast<std::size_t>(sent) < total) return wait_writable();  // the socket buffer is full
+    }
+    if (close_sent_ && close_received_) finish();
+}
+
+std::size_t ws_session::gather(std::vector<iovec>& iov, std::size_t& total) {
+    if (close_sent_) return 0;  // nothing follows a close frame
+    std::size_t n = 0;
+    const auto add = [&](const std::string& f, std::size_t offset) {
+        iov[n].iov_base = const_cast<char*>(f.data() + offset);  // sendmsg only reads it
+        iov[n].iov_len = f.size() - offset;
+        total += f.size() - offset;
+        return ++n < iov.size();
+    };
+    if (partial_ && (!add(*partial_, partial_offset_) || partial_is_close_)) return n;
+    for (const auto& f : control_)
+        if (!add(*f, 0)) return n;
+    for (const auto& f : pending_)
+        if (!add(*f, 0)) return n;
+    if (close_frame_) add(*close_frame_, 0);
+    return n;
+}
+
+// Walks what was written in the order gather() laid it out: whole frames
+// leave their queue, a frame cut short becomes partial_.
+void ws_session::consumed(std::size_t bytes) {
+    ep_.metrics().bytes_out.inc(bytes);
+    if (handshake_left_ > 0) {
+        handshake_left_ -= std::min(handshake_left_, bytes);
+        if (handshake_left_ == 0) arm_timer();  // from the handshake deadline to pings
+    }
+    if (partial_) {
+        const std::size_t left = partial_->size() - partial_offset_;
+        if (bytes < left) {
+            partial_offset_ += bytes;
+            return;
+        }
+        bytes -= left;
+        if (partial_is_data_) complete_data_frame(partial_->size());
+        const bool was_close = partial_is_close_;
+        partial_.reset();
+        partial_offset_ = 0;
+        partial_is_data_ = partial_is_close_ = false;
+        if (was_close) close_sent_ = true;
+    }
+    std::size_t done = 0;
+    while (done < control_.size() && bytes >= control_[done]->size()) bytes -= control_[done++]->size();
+    if (done < control_.size() && bytes > 0) {
+        partial_ = std::move(control_[done++]);
+        partial_offset_ = bytes;
+        bytes = 0;
+    }
+    control_.erase(control_.begin(), control_.begin() + static_cast<std::ptrdiff_t>(done));
+    if (!control_.empty() || partial_) return;
+    while (!pending_.empty() && bytes >= pending_.front()->size()) {
+        bytes -= pending_.front()->size();
+        complete_data_frame(pending_.pop_front()->size());
+    }
+    if (!pending_.empty()) {
+        if (bytes > 0) {
+            partial_ = pending_.pop_front();
+            partial_offset_ = bytes;
+            partial_is_data_ = true;
+        }
+        return;
+    }
+    if (close_frame_ && bytes > 0) {
+        partial_ = std::move(close_frame_);
+        partial_offset_ = bytes;
+        partial_is_close_ = true;
+        if (bytes < partial_->size()) return;
+        partial_.reset();
+        partial_offset_ = 0;
+        partial_is_close_ = false;
+        close_sent_ = true;
+    }
+    if (close_sent_) {
+        // Nothing follows a close frame: the FIN tells the client so, and lets
+        // it end the connection without waiting for us.
+        error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+}
+
+void ws_session::complete_data_frame(std::size_t size) {
+    queued_bytes_ -= std::min<std::uint64_t>(queued_bytes_, size);
+    ep_.metrics().messages_out.inc();
+}
+
+void ws_session::wait_writable() {
+    write_waiting_ = true;
+    socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const error_code& ec) {
+        self->write_waiting_ = false;
+        if (self->finished_) return;
+        if (ec) return self->finish();
+        self->write_now();
+    });
+}
 
 void ws_session::begin_close(std::uint16_t code, std::string_view reason, close_reason why, bool flush) {
-    if (closing_) return;
+    if (closing_ || finished_) return;
     closing_ = true;
     auto& m = ep_.metrics();
     m.disconnected(why);
@@ -274,31 +346,62 @@ void ws_session::begin_close(std::uint16_t code, std::string_view reason, close_
         for (const auto& f : pending_) queued_bytes_ -= std::min<std::uint64_t>(queued_bytes_, f->size());
         pending_.clear();
     }
-    close_frame_ = std::make_shared<const std::string>(encode_close(code, reason));
+    close_frame_ = make_frame(encode_close(code, reason));
     close_deadline_ = clock::now() + (why == close_reason::shutdown ? shutdown_grace : close_grace);
-    wake_writer();
-    tick_.cancel();  // the watchdog now waits for the close deadline
+    request_flush();
+    arm_timer();  // now for the close deadline
+}
+
+void ws_session::finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (!closing_) ep_.metrics().disconnected(close_reason::connection_lost);
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);  // pending waits end with operation_aborted, releasing the session
+    timer_.cancel();
+    partial_.reset();
+    control_.clear();
+    pending_.clear();
+    close_frame_.reset();
+    queued_bytes_ = 0;
+    ep_.session_ended(*this);
+    ep_.ctx().log().debug("client {} disconnected", id_);
 }
 
 // ---- liveness -------------------------------------------------------------------
 
-asio::awaitable<void> ws_session::watch_loop() {
-    for (;;) {
-        const auto now = clock::now();
-        if (closing_ && now >= close_deadline_) co_return;  // ends the reader and writer too
-        if (!handshake_done_ && now >= started_ + ep_.settings().handshake_timeout) {
-            ep_.metrics().disconnected(close_reason::handshake_timeout);
-            closing_ = true;  // counted here; nothing more to send
-            co_return;
-        }
-        check_liveness(now);
-        tick_.expires_at(next_deadline(now));
-        co_await tick_.async_wait(use_tuple);  // cancelled by begin_close()
+void ws_session::arm_timer() {
+    if (finished_) return;
+    const auto due = next_deadline(clock::now());
+    if (due == timer_due_) return;
+    timer_due_ = due;
+    if (due == clock::time_point::max()) {
+        timer_.cancel();
+        return;
     }
+    timer_.expires_at(due);  // cancels a wait armed for another time
+    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+        if (ec != asio::error::operation_aborted) self->on_timer();
+    });
+}
+
+void ws_session::on_timer() {
+    timer_due_ = clock::time_point::max();
+    if (finished_) return;
+    const auto now = clock::now();
+    if (closing_ && now >= close_deadline_) return finish();
+    if (handshake_left_ > 0 && now >= started_ + ep_.settings().handshake_timeout) {
+        ep_.metrics().disconnected(close_reason::handshake_timeout);
+        closing_ = true;  // counted here; nothing more to send
+        return finish();
+    }
+    check_liveness(now);
+    arm_timer();
 }
 
 void ws_session::check_liveness(clock::time_point now) {
-    if (closing_ || !handshake_done_) return;
+    if (closing_ || handshake_left_ > 0) return;
     if (expires_ && wall_clock::now() >= *expires_) {
         begin_close(close_code::policy_violation, "token expired", close_reason::token_expired, false);
         return;
@@ -317,9 +420,9 @@ void ws_session::check_liveness(clock::time_point now) {
     }
 }
 
-ws_session::clock::time_point ws_session::next_deadline(clock::time_point now) {
+ws_session::clock::time_point ws_session::next_deadline(clock::time_point now) const {
     if (closing_) return close_deadline_;
-    if (!handshake_done_) return started_ + ep_.settings().handshake_timeout;
+    if (handshake_left_ > 0) return started_ + ep_.settings().handshake_timeout;
     auto next = clock::time_point::max();
     if (ep_.settings().ping_interval.count() > 0) next = awaiting_pong_ ? pong_due_ : ping_due_;
     if (expires_) {
