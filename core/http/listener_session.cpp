@@ -4,7 +4,14 @@
 // Each connection is one coroutine that owns its tcp_stream. Only the first
 // byte of a request is awaited with the idle timeout; from there the whole
 // request (header and body) shares request_timeout.
+//
+// Pipelined requests are served in batches: whatever complete requests the
+// buffer holds are parsed and handled without a turn of the event loop, and
+// their replies are written together when the session next has to wait.
+// Between two turns, the rest of the relay (the messages those requests
+// routed) can then also be delivered in batches rather than one at a time.
 #include "http/listener_session.hpp"
+#include "http/reply_writer.hpp"
 
 #include <araldo/encoding.hpp>
 
@@ -31,7 +38,11 @@ using body_parser = http::request_parser<http::string_body>;
 
 // I/O errors are expected (clients vanish, time out): handled inline, not thrown.
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t idle_read_size = 4096;
+constexpr std::size_t min_read_size = 16 * 1024;
+constexpr std::size_t max_read_size = 64 * 1024;
+// A long pipeline or a large body grows the buffers; past this, they are
+// given back once the connection is idle again.
+constexpr std::size_t max_kept_capacity = 64 * 1024;
 // After the last reply the client may still be sending (a refused body):
 // draining a little before closing keeps the kernel from answering unread
 // data with a reset, which can destroy the reply before the client reads it.
@@ -165,43 +176,12 @@ std::optional<http_response> refuse(const http_route* route, const http_request&
 
 // ---- responses ---------------------------------------------------------------
 
-struct reply_to {
-    unsigned version = 11;
-    bool keep_alive = false;
-    bool head = false;  // HEAD: headers (with the body's length) but no body
-};
-
 reply_to reply_of(const header_parser& hp) {
     const auto& h = hp.get();
     return {h.version(), h.keep_alive(), h.method() == http::verb::head};
 }
 
-// The listener owns message framing; a handler cannot override it, nor smuggle
-// a line break into the header block.
-bool acceptable_header(std::string_view name, std::string_view value) {
-    const auto framing = {"content-length", "transfer-encoding", "connection"};
-    for (const auto* f : framing)
-        if (beast::iequals(name, f)) return false;
-    const auto clean = [](std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; };
-    return !name.empty() && clean(name) && clean(value);
-}
-
-http::response<http::string_body> to_beast(const reply_to& reply, http_response r) {
-    const unsigned status = r.status >= 100 && r.status <= 999 ? r.status : 500;
-    http::response<http::string_body> res;
-    res.version(reply.version);
-    res.result(status);
-    res.set(http::field::server, "araldo");
-    for (auto& [name, value] : r.headers)
-        if (acceptable_header(name, value)) res.insert(name, value);
-    res.keep_alive(reply.keep_alive);
-    // 1xx, 204 and 304 carry neither a body nor a Content-Length.
-    if (status < 200 || status == 204 || status == 304) return res;
-    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
-    res.content_length(r.body.size());
-    if (!reply.head) res.body() = std::move(r.body);
-    return res;
-}
+constexpr reply_to closing_reply{11, false, false};
 
 // ---- the session -------------------------------------------------------------
 
@@ -215,27 +195,25 @@ public:
     asio::awaitable<void> run() {
         auto next = step::keep_alive;
         while (next == step::keep_alive && !st_->stopping) next = co_await serve_one();
-        if (next == step::linger_close) co_await linger_close();
-        // Otherwise the stream's destructor closes the socket (if still ours).
+        if (next == step::handed_over) co_return;
+        const auto ec = co_await flush();  // the replies of the last batch
+        if (!ec && next == step::linger_close) co_await linger_close();
+        // Otherwise the stream's destructor closes the socket.
     }
 
 private:
+    // A request already in the buffer is served without a turn of the event
+    // loop (unless its handler suspends); its reply waits in out_ until the
+    // session has to wait for bytes, close or hand the connection over.
     asio::awaitable<step> serve_one() {
-        if (buffer_.size() == 0) {
-            const bool request_started = co_await wait_for_request();
-            if (!request_started) co_return step::close;
-        }
+        if (buffer_.size() == 0 && !co_await wait_for_request()) co_return step::close;
+        deadline_ = std::chrono::steady_clock::now() + st_->limits.request_timeout;
         header_parser hp;
         hp.header_limit(st_->limits.max_header_bytes);
         hp.body_limit(boost::none);  // the route decides, once the header is known
-        stream_.expires_after(st_->limits.request_timeout);
-        const auto [ec, n] = co_await http::async_read_header(stream_, buffer_, hp, use_tuple);
-        if (ec) co_return co_await on_read_error(ec);
+        if (const auto ec = co_await parse(hp, true)) co_return on_read_error(ec);
         auto request = make_request(hp.get(), remote_);
-        if (!request) {
-            const reply_to closing{11, false, false};
-            co_return co_await respond(closing, http_response::error(400, "malformed request target"));
-        }
+        if (!request) co_return respond(closing_reply, http_response::error(400, "malformed request target"));
         if (is_websocket_upgrade(hp)) {
             if (auto route = find_upgrade(*st_, request->path))
                 co_return co_await serve_upgrade(std::move(route), std::move(*request), reply_of(hp));
@@ -243,26 +221,58 @@ private:
         co_return co_await serve_http(hp, std::move(*request));
     }
 
-    // Idle: no byte of the next request yet. Only here may stop() close the connection.
+    // Idle: every reply is written and no byte of the next request has come.
+    // Only here may stop() close the connection.
     asio::awaitable<bool> wait_for_request() {
+        const auto ec = co_await flush();
+        if (ec || st_->stopping) co_return false;
+        if (buffer_.capacity() > max_kept_capacity) buffer_.shrink_to_fit();
         registration_.set_idle(true);
         stream_.expires_after(st_->limits.idle_timeout);
-        const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_size), use_tuple);
+        const auto [read_ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size()), use_tuple);
         registration_.set_idle(false);
         buffer_.commit(n);
-        co_return !ec;
+        co_return !read_ec;
     }
 
-    asio::awaitable<step> on_read_error(error_code ec) {
-        const reply_to closing{11, false, false};
+    // Parses what is buffered and reads only when that holds no complete
+    // header (or body). EOF needs no put_eof(): a request's body is never
+    // delimited by it, so EOF mid-request just ends the connection.
+    template <class Parser>
+    asio::awaitable<error_code> parse(Parser& parser, bool header_only) {
+        const auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+        while (!done()) {
+            error_code ec = http::error::need_more;  // put() on nothing says so only before the header
+            if (buffer_.size() > 0) buffer_.consume(parser.put(buffer_.data(), ec));
+            if (ec == http::error::need_more) ec = co_await read_more();
+            if (ec) co_return ec;
+        }
+        co_return error_code{};
+    }
+
+    // The rest of a request shares the deadline set at its first byte.
+    asio::awaitable<error_code> read_more() {
+        if (const auto ec = co_await flush()) co_return ec;
+        stream_.expires_at(deadline_);
+        const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size()), use_tuple);
+        buffer_.commit(n);
+        co_return ec;
+    }
+
+    // Like Beast's reads: as much as the buffer has room for, within bounds,
+    // so that one read can bring in a whole batch of pipelined requests.
+    std::size_t read_size() const {
+        return std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), min_read_size, max_read_size);
+    }
+
+    step on_read_error(error_code ec) {
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
-            co_return co_await respond(closing, http_response::error(431, "request header too large"));
-        if (ec == http::error::body_limit)
-            co_return co_await respond(closing, http_response::error(413, "request body too large"));
+            return respond(closing_reply, http_response::error(431, "request header too large"));
+        if (ec == http::error::body_limit) return respond(closing_reply, http_response::error(413, "request body too large"));
         const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category() &&
                                  ec != http::error::end_of_stream && ec != http::error::partial_message;
-        if (parse_error) co_return co_await respond(closing, http_response::error(400, "malformed request: " + ec.message()));
-        co_return step::close;  // the client left or timed out: nobody to answer
+        if (parse_error) return respond(closing_reply, http_response::error(400, "malformed request: " + ec.message()));
+        return step::close;  // the client left or timed out, or a write failed: nobody to answer
     }
 
     asio::awaitable<step> serve_http(header_parser& hp, http_request request) {
@@ -271,27 +281,25 @@ private:
         if (auto refusal = refuse(route.get(), request, hp)) {
             // An unread body would be parsed as the next request: close instead.
             if (has_body(hp) || refusal->status == 411 || refusal->status == 413) reply.keep_alive = false;
-            co_return co_await respond(reply, std::move(*refusal));
+            co_return respond(reply, *refusal);
         }
         if (has_body(hp)) {
             const auto ec = co_await read_body(hp, route->max_body, request.body);
-            if (ec) co_return co_await on_read_error(ec);
+            if (ec) co_return on_read_error(ec);
         }
-        auto response = co_await call_handler(*route, std::move(request));
-        co_return co_await respond(reply, std::move(response));
+        const auto response = co_await call_handler(*route, std::move(request));
+        co_return respond(reply, response);
     }
 
     asio::awaitable<error_code> read_body(header_parser& hp, std::uint64_t max_body, std::string& body) {
-        if (expects_continue(hp)) {
-            static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-            const auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(go_on.data(), go_on.size()), use_tuple);
-            if (ec) co_return ec;
-        }
+        // Queued after the earlier replies; it goes out at the latest when the
+        // body has to be awaited.
+        if (expects_continue(hp)) out_ += "HTTP/1.1 100 Continue\r\n\r\n";
         body_parser bp{std::move(hp)};
         bp.body_limit(max_body);  // a chunked body has no Content-Length to check up front
-        const auto [ec, n] = co_await http::async_read(stream_, buffer_, bp, use_tuple);
-        if (!ec) body = std::move(bp.get().body());
-        co_return ec;
+        if (const auto ec = co_await parse(bp, false)) co_return ec;
+        body = std::move(bp.get().body());
+        co_return error_code{};
     }
 
     asio::awaitable<http_response> call_handler(const http_route& route, http_request request) {
@@ -308,9 +316,12 @@ private:
     }
 
     asio::awaitable<step> serve_upgrade(std::shared_ptr<const upgrade_route> route, http_request request, reply_to reply) {
+        // The replies to the requests before this one must precede whatever the
+        // new owner writes on the socket.
+        if (const auto ec = co_await flush()) co_return step::close;
         reply.keep_alive = false;  // a refused upgrade ends the connection
-        if (st_->stopping) co_return co_await respond(reply, http_response::error(503, "shutting down"));
-        if (auto refusal = check_upgrade(*route, request)) co_return co_await respond(reply, std::move(*refusal));
+        if (st_->stopping) co_return respond(reply, http_response::error(503, "shutting down"));
+        if (auto refusal = check_upgrade(*route, request)) co_return respond(reply, *refusal);
         hand_over(*route, std::move(request));
         co_return step::handed_over;
     }
@@ -340,13 +351,21 @@ private:
         }
     }
 
-    asio::awaitable<step> respond(reply_to reply, http_response response) {
+    step respond(reply_to reply, const http_response& response) {
         if (st_->stopping) reply.keep_alive = false;  // finish this request, then close
-        auto res = to_beast(reply, std::move(response));
+        append_response(out_, reply, response);
+        return reply.keep_alive ? step::keep_alive : step::linger_close;
+    }
+
+    // One write for all the replies queued since the last one. On failure the
+    // replies are dropped with the connection.
+    asio::awaitable<error_code> flush() {
+        if (out_.empty()) co_return error_code{};
         stream_.expires_after(st_->limits.request_timeout);
-        const auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
-        if (ec) co_return step::close;
-        co_return res.need_eof() ? step::linger_close : step::keep_alive;
+        const auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), use_tuple);
+        out_.clear();
+        if (out_.capacity() > max_kept_capacity) std::string{}.swap(out_);
+        co_return ec;
     }
 
     asio::awaitable<void> linger_close() {
@@ -364,7 +383,9 @@ private:
     std::shared_ptr<listener_state> st_;
     std::string remote_;
     beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
+    beast::flat_buffer buffer_;  // received, not yet parsed
+    std::string out_;            // replies not yet written, in request order
+    std::chrono::steady_clock::time_point deadline_;  // of the request being read
     session_registration registration_;  // after stream_: unregisters before the stream dies
 };
 

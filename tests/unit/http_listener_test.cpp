@@ -537,3 +537,276 @@ TEST_CASE("an accepted upgrade hands over the socket and the bytes read past the
     CHECK(seen->header("sec-websocket-key") == "dGhlIHNhbXBsZSBub25jZQ==");
     CHECK(connections_at_accept == 0);
 }
+
+// ---- pipelining: requests already received are answered as one batch ----------
+
+namespace {
+
+// Writes while the caller reads: a long pipeline could otherwise fill both
+// directions' socket buffers and stall.
+void send_in_background(tcp::socket& socket, std::string bytes) {
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    asio::async_write(socket, asio::buffer(*data), [data](auto, auto) {});
+}
+
+// What is left in `buffer` plus everything the server sends until it closes.
+asio::awaitable<std::string> read_to_eof(tcp::socket& socket, beast::flat_buffer& buffer) {
+    std::string rest = beast::buffers_to_string(buffer.data());
+    buffer.clear();
+    co_await asio::async_read(socket, asio::dynamic_buffer(rest), asio::as_tuple(asio::use_awaitable));
+    co_return rest;
+}
+
+// Counts its calls and answers with the request's path and body.
+araldo::http_route counting_route(std::string path, int& calls) {
+    araldo::http_route route;
+    route.path = std::move(path);
+    route.prefix = true;
+    route.handler = [&calls](http_request r) -> asio::awaitable<http_response> {
+        ++calls;
+        co_return http_response::text(200, r.path + ":" + r.body);
+    };
+    return route;
+}
+
+std::string post(const std::string& target, const std::string& body, const std::string& extra = "") {
+    return "POST " + target + " HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" + extra +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("responses keep their exact wire format", "[http]") {
+    server s;
+    araldo::http_route route;
+    route.path = "/r";
+    route.prefix = true;
+    route.handler = [](http_request r) -> asio::awaitable<http_response> {
+        auto res = http_response::text(200, "hi");
+        if (r.path == "/r/custom") {
+            res.status = 201;
+            res.content_type = "text/x";
+            res.headers = {{"X-B", "1"}, {"Server", "other"}, {"x-b", " 2\t"}, {"Content-Type", "dropped"},
+                           {"Connection", "upgrade"}, {"content-length", "9"}, {"Bad", "a\r\nb"}, {"X-C", ""}};
+        } else if (r.path == "/r/untyped") {
+            res.content_type.clear();
+            res.headers = {{"Content-Type", "from/handler"}};
+        } else if (r.path == "/r/204") {
+            res.status = 204;
+            res.headers = {{"Content-Type", "kept"}};
+        } else if (r.path == "/r/299") {
+            res.status = 299;
+        } else if (r.path == "/r/42") {
+            res.status = 42;
+        }
+        co_return res;
+    };
+    s.listener.add(std::move(route));
+    const std::string tail = "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\n";
+    const std::string expected =
+        "HTTP/1.1 201 Created\r\nServer: araldo\r\nServer: other\r\nX-B: 1\r\nx-b: 2\r\nX-C: \r\n"
+        "Content-Type: text/x\r\nContent-Length: 2\r\n\r\nhi"
+        "HTTP/1.1 200 OK\r\nServer: araldo\r\nContent-Type: from/handler\r\nContent-Length: 2\r\n\r\nhi"
+        "HTTP/1.1 204 No Content\r\nServer: araldo\r\nContent-Type: kept\r\n\r\n"
+        "HTTP/1.1 299 <unknown-status>\r\nServer: araldo\r\n" + tail + "hi"
+        "HTTP/1.1 500 Internal Server Error\r\nServer: araldo\r\n" + tail + "hi"
+        "HTTP/1.1 200 OK\r\nServer: araldo\r\n" + tail +
+        "HTTP/1.0 200 OK\r\nServer: araldo\r\nConnection: keep-alive\r\n" + tail + "hi"
+        "HTTP/1.0 200 OK\r\nServer: araldo\r\n" + tail + "hi";
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/r/custom") + get("/r/untyped") + get("/r/204") + get("/r/299") + get("/r/42") +
+                                  "HEAD /r/plain HTTP/1.1\r\nHost: t\r\n\r\n" +
+                                  "GET /r/plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /r/plain HTTP/1.0\r\n\r\n");
+        beast::flat_buffer buffer;
+        const auto got = co_await read_to_eof(socket, buffer);
+        CHECK(got == expected);
+    });
+}
+
+TEST_CASE("Connection: close in the reply comes before the content headers", "[http]") {
+    server s;
+    s.listener.add(echo_route("/c"));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/c", "Connection: close\r\n"));
+        beast::flat_buffer buffer;
+        const auto got = co_await read_to_eof(socket, buffer);
+        CHECK(got ==
+              "HTTP/1.1 200 OK\r\nServer: araldo\r\nConnection: close\r\n"
+              "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 9\r\n\r\nGET|/c|||");
+    });
+}
+
+TEST_CASE("500 pipelined POSTs in one write get 500 responses in order", "[http]") {
+    server s;
+    int calls = 0;
+    s.listener.add(counting_route("/emit", calls));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        std::string pipeline;
+        for (int i = 0; i < 500; ++i) pipeline += post("/emit/" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}");
+        send_in_background(socket, std::move(pipeline));
+        beast::flat_buffer buffer;
+        int in_order = 0;
+        for (int i = 0; i < 500; ++i) {
+            const auto res = co_await receive(socket, buffer);
+            if (res.result_int() == 200 && res.body() == "/emit/" + std::to_string(i) + R"(:{"n":)" + std::to_string(i) + "}")
+                ++in_order;
+        }
+        CHECK(in_order == 500);
+    });
+    CHECK(calls == 500);
+}
+
+TEST_CASE("requests already received are handled without a turn of the event loop", "[http]") {
+    server s;
+    int calls = 0;
+    bool loop_turned = false;
+    int handled_after_a_turn = 0;
+    araldo::http_route route;
+    route.path = "/t";
+    route.handler = [&](http_request) -> asio::awaitable<http_response> {
+        if (calls++ == 0) asio::post(co_await asio::this_coro::executor, [&] { loop_turned = true; });
+        else if (loop_turned) ++handled_after_a_turn;
+        co_return http_response::text(200, std::to_string(calls));
+    };
+    s.listener.add(std::move(route));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        std::string pipeline;
+        for (int i = 0; i < 10; ++i) pipeline += get("/t");  // one small write: one segment on loopback
+        co_await send(socket, pipeline);
+        beast::flat_buffer buffer;
+        for (int i = 1; i <= 10; ++i) {
+            const auto res = co_await receive(socket, buffer);
+            CHECK(res.body() == std::to_string(i));
+        }
+    });
+    CHECK(calls == 10);
+    CHECK(loop_turned);
+    CHECK(handled_after_a_turn == 0);
+}
+
+TEST_CASE("a handler that suspends in a pipeline keeps the responses in order", "[http]") {
+    server s;
+    std::vector<std::string> handled;
+    s.listener.add(echo_route("/k", true));
+    araldo::http_route slow;
+    slow.path = "/slow";
+    slow.handler = [&](http_request) -> asio::awaitable<http_response> {
+        handled.push_back("slow started");
+        asio::steady_timer timer{co_await asio::this_coro::executor, 20ms};
+        co_await timer.async_wait(asio::use_awaitable);
+        handled.push_back("slow done");
+        co_return http_response::text(200, "slow");
+    };
+    s.listener.add(std::move(slow));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/k/1") + get("/slow") + get("/k/3") + post("/k/4", "four"));
+        beast::flat_buffer buffer;
+        const auto r1 = co_await receive(socket, buffer);
+        const auto r2 = co_await receive(socket, buffer);
+        const auto r3 = co_await receive(socket, buffer);
+        const auto r4 = co_await receive(socket, buffer);
+        CHECK(r1.body() == "GET|/k/1|||");
+        CHECK(r2.body() == "slow");
+        CHECK(r3.body() == "GET|/k/3|||");
+        CHECK(r4.body() == "POST|/k/4|||four");
+        CHECK(r4.keep_alive());
+    });
+    CHECK(handled == std::vector<std::string>{"slow started", "slow done"});
+}
+
+TEST_CASE("Connection: close in a pipeline: earlier requests answered, later ones not", "[http]") {
+    server s;
+    int calls = 0;
+    s.listener.add(counting_route("/k", calls));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/k/1") + get("/k/2") + get("/k/3", "Connection: close\r\n") + get("/k/4"));
+        beast::flat_buffer buffer;
+        const auto r1 = co_await receive(socket, buffer);
+        const auto r2 = co_await receive(socket, buffer);
+        const auto r3 = co_await receive(socket, buffer);
+        CHECK(r1.body() == "/k/1:");
+        CHECK(r2.body() == "/k/2:");
+        CHECK(r3.body() == "/k/3:");
+        CHECK(r2.keep_alive());
+        CHECK_FALSE(r3.keep_alive());
+        const auto rest = co_await read_to_eof(socket, buffer);
+        CHECK(rest.empty());
+    });
+    CHECK(calls == 3);
+}
+
+TEST_CASE("stop() in the middle of a pipeline answers that request, then closes", "[http]") {
+    server s;
+    int calls = 0;
+    araldo::http_route route;
+    route.path = "/s";
+    route.handler = [&](http_request) -> asio::awaitable<http_response> {
+        if (++calls == 2) s.listener.stop();
+        co_return http_response::text(200, std::to_string(calls));
+    };
+    s.listener.add(std::move(route));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/s") + get("/s") + get("/s"));
+        beast::flat_buffer buffer;
+        const auto r1 = co_await receive(socket, buffer);
+        const auto r2 = co_await receive(socket, buffer);
+        CHECK(r1.body() == "1");
+        CHECK(r1.keep_alive());
+        CHECK(r2.body() == "2");
+        CHECK_FALSE(r2.keep_alive());
+        const auto rest = co_await read_to_eof(socket, buffer);
+        CHECK(rest.empty());
+    });
+    CHECK(calls == 2);
+}
+
+TEST_CASE("Expect: 100-continue in a pipeline comes after the earlier responses", "[http]") {
+    server s;
+    s.listener.add(echo_route("/p", true));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/p/1") + "POST /p/2 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+        beast::flat_buffer buffer;
+        const auto r1 = co_await receive(socket, buffer);
+        CHECK(r1.body() == "GET|/p/1|||");
+        std::string interim = beast::buffers_to_string(buffer.data());
+        buffer.clear();
+        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n", asio::use_awaitable);
+        CHECK(interim.substr(0, n) == "HTTP/1.1 100 Continue\r\n\r\n");
+        co_await send(socket, "hi");
+        buffer.commit(asio::buffer_copy(buffer.prepare(interim.size() - n), asio::buffer(interim.substr(n))));
+        const auto r2 = co_await receive(socket, buffer);
+        CHECK(r2.body() == "POST|/p/2|||hi");
+    });
+}
+
+TEST_CASE("an upgrade after pipelined requests is handed over once their responses are written", "[http]") {
+    server s;
+    s.listener.add(echo_route("/k", true));
+    araldo::upgrade_route ws;
+    ws.path = "/ws";
+    ws.accept = [](araldo::http_upgrade up) {
+        auto reply = std::make_shared<std::string>("taken:" + up.buffered);
+        auto socket = std::make_shared<tcp::socket>(std::move(up.socket));
+        asio::async_write(*socket, asio::buffer(*reply), [socket, reply](auto, auto) {});
+    };
+    s.listener.add(std::move(ws));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/k/1") + post("/k/2", "two") + upgrade_request("/ws") + "EARLY");
+        beast::flat_buffer buffer;
+        const auto r1 = co_await receive(socket, buffer);
+        const auto r2 = co_await receive(socket, buffer);
+        CHECK(r1.body() == "GET|/k/1|||");
+        CHECK(r2.body() == "POST|/k/2|||two");
+        const auto rest = co_await read_to_eof(socket, buffer);
+        CHECK(rest == "taken:EARLY");
+    });
+}

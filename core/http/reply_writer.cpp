@@ -1,0 +1,79 @@
+#include "http/reply_writer.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace araldo::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+// The listener owns message framing; a handler cannot override it, nor smuggle
+// a line break into the header block.
+bool acceptable_header(std::string_view name, std::string_view value) {
+    const auto framing = {"content-length", "transfer-encoding", "connection"};
+    for (const auto* f : framing)
+        if (beast::iequals(name, f)) return false;
+    const auto clean = [](std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; };
+    return !name.empty() && clean(name) && clean(value);
+}
+
+std::string_view trim_ows(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(trim_ows(value)).append("\r\n");
+}
+
+// In the order Beast's field list wrote them before this listener serialized
+// replies itself: a repeated name joins the first field of that name.
+void append_header_fields(std::string& out, const string_pairs& headers, bool own_type) {
+    const auto wanted = [&](const auto& h) {
+        return acceptable_header(h.first, h.second) && !(own_type && beast::iequals(h.first, "content-type"));
+    };
+    const auto append_named = [&](std::string_view name) {
+        for (const auto& h : headers)
+            if (wanted(h) && beast::iequals(h.first, name)) append_field(out, h.first, h.second);
+    };
+    append_field(out, "Server", "araldo");
+    append_named("server");
+    for (auto it = headers.begin(); it != headers.end(); ++it) {
+        if (!wanted(*it) || beast::iequals(it->first, "server")) continue;
+        const auto same = [&](const auto& h) { return wanted(h) && beast::iequals(h.first, it->first); };
+        if (std::none_of(headers.begin(), it, same)) append_named(it->first);
+    }
+}
+
+// HTTP/1.1 says when the connection closes, HTTP/1.0 when it stays open.
+std::string_view connection_token(const reply_to& reply) {
+    if (reply.version < 11) return reply.keep_alive ? "keep-alive" : "";
+    return reply.keep_alive ? "" : "close";
+}
+
+}  // namespace
+
+void append_response(std::string& out, const reply_to& reply, const http_response& r) {
+    const unsigned status = r.status >= 100 && r.status <= 999 ? r.status : 500;
+    // 1xx, 204 and 304 carry neither a body nor a Content-Length.
+    const bool bodiless = status < 200 || status == 204 || status == 304;
+    const bool own_type = !bodiless && !r.content_type.empty();
+    const std::array<char, 3> version{static_cast<char>('0' + reply.version / 10 % 10), '.',
+                                      static_cast<char>('0' + reply.version % 10)};
+    out.append("HTTP/").append(version.data(), version.size()).append(" ").append(std::to_string(status));
+    out.append(" ").append(std::string_view{http::obsolete_reason(static_cast<http::status>(status))}).append("\r\n");
+    append_header_fields(out, r.headers, own_type);
+    if (const auto token = connection_token(reply); !token.empty()) append_field(out, "Connection", token);
+    if (own_type) append_field(out, "Content-Type", r.content_type);
+    if (!bodiless) append_field(out, "Content-Length", std::to_string(r.body.size()));
+    out += "\r\n";
+    if (!bodiless && !reply.head) out += r.body;
+}
+
+}  // namespace araldo::detail
