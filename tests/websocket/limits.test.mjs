@@ -76,6 +76,28 @@ test('with slow-consumer: drop-oldest a stalled client loses old messages, keeps
   }
 });
 
+test('a client that stops reading, then resumes, gets every message whole and in order', async () => {
+  // Its socket fills mid-frame: araldo must go on from the exact byte a write stopped at.
+  const relay = await Relay.start(config(', send-queue-bytes: 64MiB'));
+  try {
+    const [sender, paused, reader] = await open(relay, 3);
+    paused._socket.pause();
+    const count = 400;  // 20 MB: more than the kernel buffers of a loopback connection hold
+    const body = (n) => String(n % 10).repeat(50 * 1024 + n);  // sizes that never align with a socket buffer
+    for (let n = 0; n < count; n++) sender.send(JSON.stringify({ n, body: body(n) }));
+    await waitUntil(() => reader.received.length >= count, 20000);
+    assert.ok((await relay.metric('araldo_ws_queued_bytes', { endpoint: 'chat' })) > 0, 'frames wait in araldo for the paused client');
+    paused._socket.resume();
+    await waitUntil(() => paused.received.length >= count, 20000);
+    const got = paused.received.map((m) => JSON.parse(m.data));
+    assert.deepEqual(got.map((m) => m.n), [...Array(count).keys()]);
+    assert.ok(got.every((m) => m.body === body(m.n)), 'every payload intact');
+    assert.equal(await relay.metric('araldo_ws_drops_total', { endpoint: 'chat', reason: 'slow_consumer' }), 0);
+  } finally {
+    await relay.stop();
+  }
+});
+
 test('an oversized frame is closed with 1009 before it is buffered', async () => {
   const relay = await Relay.start(config(', max-message-size: 1MiB', 'raw'));
   try {
