@@ -61,7 +61,10 @@ private:
 
     cli_options cli_;
     // Declared first so it is destroyed last: endpoints own I/O objects bound to it.
-    asio::io_context io_{1};
+    // All I/O runs on this one thread, so the reactor's per-socket locks are
+    // pure cost (4% of the fan-out profile); the scheduler keeps its lock, as
+    // the resolver's helper thread posts completions to it.
+    asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::shared_ptr<spdlog::logger> log_;
     config config_;
     plugin_loader loader_;
