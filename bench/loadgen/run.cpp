@@ -4,6 +4,8 @@
 
 #include "../common/ws_wire.hpp"
 
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,7 @@ private:
     void set_lowat(int bytes);
     void watch_publisher();
     void dispatch(const epoll_event& e);
+    std::uint64_t arrival_ns(const msghdr& msg) const;
 
     const options& o_;
     std::vector<subscriber> subs_;
@@ -61,6 +65,9 @@ private:
     int lowat_ = 1;
     int closed_ = 0;
     histogram latency_;
+    // CLOCK_REALTIME minus CLOCK_MONOTONIC: the kernel's receive timestamps are
+    // wall-clock, the payloads' send times monotonic.
+    std::int64_t realtime_offset_ns_ = 0;
     std::vector<epoll_event> events_ = std::vector<epoll_event>(1024);
     syscall_counter perf_;
     bool perf_on_ = false;
@@ -76,6 +83,11 @@ bool load_run::connect(std::string& err) {
             err = "subscriber " + std::to_string(i) + ": " + err;
             return false;
         }
+        // Latency is taken when the relay's frame reached the subscriber's socket,
+        // not when this loop got round to reading it: reading 100 sockets one after
+        // the other costs the generator about as much as writing them costs the relay.
+        const int stamping = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+        setsockopt(subs_[i].fd, SOL_SOCKET, SO_TIMESTAMPING, &stamping, sizeof stamping);
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.u64 = i;
@@ -199,14 +211,21 @@ void load_run::read_subscriber(std::size_t i) {
     const std::size_t carried = s.carry.size();
     if (carried >= rbuf_.size() / 2) rbuf_.resize(carried * 2 + read_buffer_size);
     std::memcpy(rbuf_.data(), s.carry.data(), carried);
-    const ssize_t n = read(s.fd, rbuf_.data() + carried, rbuf_.size() - carried);
+    iovec iov{rbuf_.data() + carried, rbuf_.size() - carried};
+    alignas(cmsghdr) char control[256];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = recvmsg(s.fd, &msg, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
         close_subscriber(i);
         return;
     }
-    const std::uint64_t now = now_ns();
-    last_progress_ = now;
+    last_progress_ = now_ns();
+    const std::uint64_t now = arrival_ns(msg);
     const std::size_t total = carried + static_cast<std::size_t>(n);
     std::size_t pos = 0;
     ws_frame_view f;
@@ -215,8 +234,23 @@ void load_run::read_subscriber(std::size_t i) {
         if (subs_[i].fd < 0) return;
         pos += f.total;
     }
-    last_delivery_ = now;
+    last_delivery_ = last_progress_;
     s.carry.assign(rbuf_.data() + pos, total - pos);
+}
+
+// When the newest of the bytes just read arrived (for frames read in a batch,
+// a little late for the older ones); the time of the read if the kernel gave none.
+std::uint64_t load_run::arrival_ns(const msghdr& msg) const {
+    for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPING) continue;
+        scm_timestamping stamp{};
+        std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        const auto& ts = stamp.ts[0];
+        if (ts.tv_sec == 0 && ts.tv_nsec == 0) break;
+        const auto wall = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        return static_cast<std::uint64_t>(wall - realtime_offset_ns_);
+    }
+    return last_progress_;
 }
 
 void load_run::begin(run_result& r) {
@@ -235,7 +269,11 @@ void load_run::begin(run_result& r) {
     relay0_ = process_cpu_s(o_.relay_pid);
     self0_ = self_cpu_s();
     r.rss_before_kib = process_rss_kib(o_.relay_pid);
-    t0_ = last_progress_ = now_ns();
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    const std::uint64_t mono = now_ns();
+    realtime_offset_ns_ = static_cast<std::int64_t>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec - static_cast<std::int64_t>(mono);
+    t0_ = last_progress_ = mono;
 }
 
 // False when the run is over: everything delivered, the deadline, or no progress.
