@@ -38,7 +38,7 @@ using body_parser = http::request_parser<http::string_body>;
 
 // I/O errors are expected (clients vanish, time out): handled inline, not thrown.
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t min_read_size = 16 * 1024;
+constexpr std::size_t min_read_size = 4 * 1024;
 constexpr std::size_t max_read_size = 64 * 1024;
 // A long pipeline or a large body grows the buffers; past this, they are
 // given back once the connection is idle again.
@@ -229,9 +229,8 @@ private:
         if (buffer_.capacity() > max_kept_capacity) buffer_.shrink_to_fit();
         registration_.set_idle(true);
         stream_.expires_after(st_->limits.idle_timeout);
-        const auto [read_ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size()), use_tuple);
+        const auto read_ec = co_await read_some();
         registration_.set_idle(false);
-        buffer_.commit(n);
         co_return !read_ec;
     }
 
@@ -254,15 +253,19 @@ private:
     asio::awaitable<error_code> read_more() {
         if (const auto ec = co_await flush()) co_return ec;
         stream_.expires_at(deadline_);
-        const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size()), use_tuple);
-        buffer_.commit(n);
-        co_return ec;
+        co_return co_await read_some();
     }
 
-    // Like Beast's reads: as much as the buffer has room for, within bounds,
-    // so that one read can bring in a whole batch of pipelined requests.
-    std::size_t read_size() const {
-        return std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), min_read_size, max_read_size);
+    // As much as the buffer has room for, at least read_size_. Reads start
+    // small, so an idle keep-alive connection holds 4 KiB, and double each time
+    // one fills what it was given: a client that pipelines soon has one read
+    // bring in a whole batch of requests.
+    asio::awaitable<error_code> read_some() {
+        const std::size_t want = std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), read_size_, max_read_size);
+        const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(want), use_tuple);
+        buffer_.commit(n);
+        if (n == want) read_size_ = std::min(read_size_ * 2, max_read_size);
+        co_return ec;
     }
 
     step on_read_error(error_code ec) {
@@ -385,6 +388,7 @@ private:
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;  // received, not yet parsed
     std::string out_;            // replies not yet written, in request order
+    std::size_t read_size_ = min_read_size;
     std::chrono::steady_clock::time_point deadline_;  // of the request being read
     session_registration registration_;  // after stream_: unregisters before the stream dies
 };
