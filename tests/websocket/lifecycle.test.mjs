@@ -52,6 +52,30 @@ test('a client that vanished without a word is closed by the ping timeout', asyn
   }
 });
 
+test('clients that drop their connection are counted lost at once, and nothing of them stays', async () => {
+  const relay = await Relay.start(config());
+  try {
+    const clients = Array.from({ length: 100 }, () => connect(relay.url('/chat')));
+    await Promise.all(clients.map((c) => c.opened));
+    assert.equal(await relay.metric('araldo_ws_clients', { endpoint: 'chat' }), 100);
+    // Half go while messages are queued for them, half while idle.
+    for (let i = 0; i < 50; i++) clients[i]._socket.pause();
+    for (let n = 0; n < 200; n++) clients[99].send(JSON.stringify({ n, body: 'x'.repeat(4096) }));
+    for (let i = 0; i < 98; i++) clients[i]._socket.destroy();
+    await waitUntil(async () => (await relay.metric('araldo_ws_clients', { endpoint: 'chat' })) === 2, 5000);
+    assert.equal(await relay.metric('araldo_ws_disconnects_total', { endpoint: 'chat', reason: 'connection_lost' }), 98);
+    // The two left still get what is sent.
+    await waitUntil(() => clients[98].received.length === 200, 5000);
+    relay.signal('SIGTERM');
+    const { code } = await relay.exited;
+    await relay.stop();
+    // Under AddressSanitizer a session never freed fails the exit code.
+    assert.equal(code, 0, relay.stderr);
+  } finally {
+    await relay.stop();
+  }
+});
+
 test('SIGTERM closes every client with 1001 "going away" and araldo exits 0', async () => {
   const relay = await Relay.start(config());
   let mute;
