@@ -41,7 +41,7 @@ public:
     const ws_settings& settings() const noexcept { return settings_; }
     ws_metrics& metrics() noexcept { return metrics_; }
     // One read buffer for every session: a session parses all it read before
-    // its next co_await, so no other session can be using it meanwhile.
+    // control returns to the event loop, so no other session can be using it.
     std::vector<char>& read_buffer() noexcept { return read_buffer_; }
     // One gather list for every session's writes, for the same reason.
     std::vector<iovec>& iovecs() noexcept { return iovecs_; }

@@ -77,22 +77,38 @@ ws_session::~ws_session() {
     if (!finished_) ep_.session_ended(*this);
 }
 
-void ws_session::start() {
-    write_now();  // the 101: usually all of it, at once
-    if (!initial_.empty() && !finished_) {
-        const std::string first = std::move(initial_);
-        initial_.clear();
-        if (!take_bytes(first)) return finish();
+template <class Step>
+void ws_session::guarded(Step&& step) noexcept {
+    try {
+        step();
+        return;
+    } catch (const std::exception& e) {
+        ep_.ctx().log().error("client {}: session failed: {}", id_, e.what());
+    } catch (...) {
+        ep_.ctx().log().error("client {}: session failed: unknown exception", id_);
     }
-    if (finished_) return;
-    wait_readable();
-    arm_timer();
+    finish();
+}
+
+void ws_session::start() {
+    guarded([&] {
+        write_now();  // the 101: usually all of it, at once
+        if (!initial_.empty() && !finished_) {
+            const std::string first = std::move(initial_);
+            initial_.clear();
+            if (!take_bytes(first)) return finish();
+        }
+        if (finished_) return;
+        wait_readable();
+        arm_timer();
+    });
 }
 
 // ---- reading ------------------------------------------------------------------
 
 void ws_session::wait_readable() {
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) { self->on_readable(ec); });
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](const error_code& ec) { self->guarded([&] { self->on_readable(ec); }); });
 }
 
 void ws_session::on_readable(const error_code& ec) {
@@ -216,7 +232,7 @@ void ws_session::request_flush() {
 void ws_session::flush() {
     flush_requested_ = false;
     if (finished_ || write_waiting_) return;  // a pending writability wait writes when the socket takes more
-    write_now();
+    guarded([&] { write_now(); });
 }
 
 void ws_session::write_now() {
@@ -332,7 +348,7 @@ void ws_session::wait_writable() {
         self->write_waiting_ = false;
         if (self->finished_) return;
         if (ec) return self->finish();
-        self->write_now();
+        self->guarded([&] { self->write_now(); });
     });
 }
 
@@ -382,7 +398,7 @@ void ws_session::arm_timer() {
     }
     timer_.expires_at(due);  // cancels a wait armed for another time
     timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-        if (ec != asio::error::operation_aborted) self->on_timer();
+        if (ec != asio::error::operation_aborted) self->guarded([&] { self->on_timer(); });
     });
 }
 

@@ -92,6 +92,10 @@ private:
 
     // Ends the connection now; the object goes when its last handler has run.
     void finish();
+    // Runs a step of the session from a handler: what it throws (memory
+    // running out) ends this session, not the event loop.
+    template <class Step>
+    void guarded(Step&& step) noexcept;
 
     ws_endpoint& ep_;
     asio::ip::tcp::socket socket_;
