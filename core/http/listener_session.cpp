@@ -12,8 +12,7 @@
 // routed) can then also be delivered in batches rather than one at a time.
 #include "http/listener_session.hpp"
 #include "http/reply_writer.hpp"
-
-#include <araldo/encoding.hpp>
+#include "http/request_rules.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -33,7 +32,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-using header_parser = http::request_parser<http::empty_body>;
 using body_parser = http::request_parser<http::string_body>;
 
 // I/O errors are expected (clients vanish, time out): handled inline, not thrown.
@@ -70,115 +68,12 @@ private:
     std::list<session_entry>::iterator it_;
 };
 
-// ---- request helpers (no I/O) ----------------------------------------------
-
-// Strict: a broken escape or an encoded NUL makes the request malformed (400).
-std::optional<std::string> decode_path(std::string_view in) {
-    auto out = percent_decode(in, false);
-    if (!out || out->find('\0') != std::string::npos) return std::nullopt;
-    return out;
-}
-
-// The path-and-query part of a target; absolute-form ("http://host/x") is
-// allowed by HTTP/1.1, "*" and authority-form are not served here.
-std::optional<std::string_view> origin_form(std::string_view target) {
-    if (target.starts_with('/')) return target;
-    const auto scheme_end = target.find("://");
-    if (scheme_end == std::string_view::npos) return std::nullopt;
-    const auto path_start = target.find('/', scheme_end + 3);
-    return path_start == std::string_view::npos ? std::string_view{"/"} : target.substr(path_start);
-}
-
-std::string lower(std::string_view s) {
-    std::string out{s};
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::optional<http_request> make_request(const http::request<http::empty_body>& h, const std::string& remote) {
-    http_request r;
-    r.method = std::string_view{h.method_string()};
-    r.target = std::string_view{h.target()};
-    const auto origin = origin_form(r.target);
-    if (!origin) return std::nullopt;
-    const auto q = origin->find('?');
-    auto path = decode_path(origin->substr(0, q));
-    if (!path) return std::nullopt;
-    r.path = std::move(*path);
-    if (q != std::string_view::npos) r.query = origin->substr(q + 1);
-    for (const auto& field : h) r.headers.emplace_back(lower(field.name_string()), std::string_view{field.value()});
-    r.remote_address = remote;
-    return r;
-}
-
 std::string remote_of(const tcp::socket& socket) {
     error_code ec;
     const auto ep = socket.remote_endpoint(ec);
     if (ec) return "unknown";
     const auto ip = ep.address().to_string();
     return (ep.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(ep.port());
-}
-
-// Checked by hand rather than with websocket::is_upgrade: the websocket
-// headers cost seconds of compile time in every TU that includes them.
-bool is_websocket_upgrade(const header_parser& hp) {
-    const auto& h = hp.get();
-    if (h.version() < 11 || h.method() != http::verb::get || !hp.upgrade()) return false;
-    for (const auto token : http::token_list{h[http::field::upgrade]})
-        if (beast::iequals(token, "websocket")) return true;
-    return false;
-}
-
-bool has_body(const header_parser& hp) { return hp.chunked() || hp.content_length().value_or(0) > 0; }
-
-bool expects_continue(const header_parser& hp) {
-    return hp.get().version() >= 11 && beast::iequals(hp.get()[http::field::expect], "100-continue");
-}
-
-bool route_matches(const http_route& r, std::string_view path) {
-    if (path == r.path) return true;
-    if (!r.prefix || !path.starts_with(r.path)) return false;
-    return r.path.back() == '/' || path[r.path.size()] == '/';
-}
-
-std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path) {
-    std::shared_ptr<const http_route> best;
-    for (const auto& r : st.http_routes)
-        if (route_matches(*r, path) && (!best || r->path.size() > best->path.size())) best = r;
-    return best;
-}
-
-std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path) {
-    for (const auto& r : st.upgrade_routes)
-        if (r->path == path) return r;
-    return nullptr;
-}
-
-// 404, 405, 413 and 411, decided from the header alone: the body is never read.
-std::optional<http_response> refuse(const http_route* route, const http_request& req, const header_parser& hp) {
-    if (route == nullptr) return http_response::error(404, "no route for " + req.path);
-    const auto& methods = route->methods;
-    if (!methods.empty() && std::find(methods.begin(), methods.end(), req.method) == methods.end()) {
-        auto response = http_response::error(405, "method " + req.method + " not allowed on " + route->path);
-        std::string allow;
-        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
-        response.headers.emplace_back("Allow", std::move(allow));
-        return response;
-    }
-    if (hp.content_length().value_or(0) > route->max_body)
-        return http_response::error(413, "request body larger than " + std::to_string(route->max_body) + " bytes");
-    const bool needs_length = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-    if (needs_length && !hp.content_length() && !hp.chunked())
-        return http_response::error(411, "Content-Length or chunked Transfer-Encoding required");
-    return std::nullopt;
-}
-
-// ---- responses ---------------------------------------------------------------
-
-reply_to reply_of(const header_parser& hp) {
-    const auto& h = hp.get();
-    return {h.version(), h.keep_alive(), h.method() == http::verb::head};
 }
 
 constexpr reply_to closing_reply{11, false, false};
@@ -212,7 +107,7 @@ private:
         hp.header_limit(st_->limits.max_header_bytes);
         hp.body_limit(boost::none);  // the route decides, once the header is known
         if (const auto ec = co_await parse(hp, true)) co_return on_read_error(ec);
-        auto request = make_request(hp.get(), remote_);
+        auto request = make_request(hp, remote_);
         if (!request) co_return respond(closing_reply, http_response::error(400, "malformed request target"));
         if (is_websocket_upgrade(hp)) {
             if (auto route = find_upgrade(*st_, request->path))

@@ -1,0 +1,117 @@
+#include "http/request_rules.hpp"
+
+#include <araldo/encoding.hpp>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+
+#include <algorithm>
+
+namespace araldo::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+// Strict: a broken escape or an encoded NUL makes the request malformed (400).
+std::optional<std::string> decode_path(std::string_view in) {
+    auto out = percent_decode(in, false);
+    if (!out || out->find('\0') != std::string::npos) return std::nullopt;
+    return out;
+}
+
+// The path-and-query part of a target; absolute-form ("http://host/x") is
+// allowed by HTTP/1.1, "*" and authority-form are not served here.
+std::optional<std::string_view> origin_form(std::string_view target) {
+    if (target.starts_with('/')) return target;
+    const auto scheme_end = target.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    const auto path_start = target.find('/', scheme_end + 3);
+    return path_start == std::string_view::npos ? std::string_view{"/"} : target.substr(path_start);
+}
+
+std::string lower(std::string_view s) {
+    std::string out{s};
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+bool route_matches(const http_route& r, std::string_view path) {
+    if (path == r.path) return true;
+    if (!r.prefix || !path.starts_with(r.path)) return false;
+    return r.path.back() == '/' || path[r.path.size()] == '/';
+}
+
+}  // namespace
+
+std::optional<http_request> make_request(const header_parser& hp, const std::string& remote) {
+    const auto& h = hp.get();
+    http_request r;
+    r.method = std::string_view{h.method_string()};
+    r.target = std::string_view{h.target()};
+    const auto origin = origin_form(r.target);
+    if (!origin) return std::nullopt;
+    const auto q = origin->find('?');
+    auto path = decode_path(origin->substr(0, q));
+    if (!path) return std::nullopt;
+    r.path = std::move(*path);
+    if (q != std::string_view::npos) r.query = origin->substr(q + 1);
+    for (const auto& field : h) r.headers.emplace_back(lower(field.name_string()), std::string_view{field.value()});
+    r.remote_address = remote;
+    return r;
+}
+
+// Checked by hand rather than with websocket::is_upgrade: the websocket
+// headers cost seconds of compile time in every TU that includes them.
+bool is_websocket_upgrade(const header_parser& hp) {
+    const auto& h = hp.get();
+    if (h.version() < 11 || h.method() != http::verb::get || !hp.upgrade()) return false;
+    for (const auto token : http::token_list{h[http::field::upgrade]})
+        if (beast::iequals(token, "websocket")) return true;
+    return false;
+}
+
+bool has_body(const header_parser& hp) { return hp.chunked() || hp.content_length().value_or(0) > 0; }
+
+bool expects_continue(const header_parser& hp) {
+    return hp.get().version() >= 11 && beast::iequals(hp.get()[http::field::expect], "100-continue");
+}
+
+std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path) {
+    std::shared_ptr<const http_route> best;
+    for (const auto& r : st.http_routes)
+        if (route_matches(*r, path) && (!best || r->path.size() > best->path.size())) best = r;
+    return best;
+}
+
+std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path) {
+    for (const auto& r : st.upgrade_routes)
+        if (r->path == path) return r;
+    return nullptr;
+}
+
+std::optional<http_response> refuse(const http_route* route, const http_request& req, const header_parser& hp) {
+    if (route == nullptr) return http_response::error(404, "no route for " + req.path);
+    const auto& methods = route->methods;
+    if (!methods.empty() && std::find(methods.begin(), methods.end(), req.method) == methods.end()) {
+        auto response = http_response::error(405, "method " + req.method + " not allowed on " + route->path);
+        std::string allow;
+        for (const auto& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+        response.headers.emplace_back("Allow", std::move(allow));
+        return response;
+    }
+    if (hp.content_length().value_or(0) > route->max_body)
+        return http_response::error(413, "request body larger than " + std::to_string(route->max_body) + " bytes");
+    const bool needs_length = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (needs_length && !hp.content_length() && !hp.chunked())
+        return http_response::error(411, "Content-Length or chunked Transfer-Encoding required");
+    return std::nullopt;
+}
+
+reply_to reply_of(const header_parser& hp) {
+    const auto& h = hp.get();
+    return {h.version(), h.keep_alive(), h.method() == http::verb::head};
+}
+
+}  // namespace araldo::detail

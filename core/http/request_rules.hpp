@@ -1,0 +1,36 @@
+// What the listener decides from a request's header alone, before any body is
+// read: the request handlers see, the route it goes to, and the refusals.
+// Private to core/http.
+#pragma once
+
+#include "http/listener_session.hpp"
+#include "http/reply_writer.hpp"
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace araldo::detail {
+
+using header_parser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
+
+// The handlers' view of a request; nullopt for a target that is malformed.
+std::optional<http_request> make_request(const header_parser& hp, const std::string& remote);
+
+bool is_websocket_upgrade(const header_parser& hp);
+bool has_body(const header_parser& hp);
+bool expects_continue(const header_parser& hp);
+reply_to reply_of(const header_parser& hp);
+
+// The longest matching route, or null.
+std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path);
+std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path);
+
+// 404, 405, 413 and 411, decided from the header alone: the body is never read.
+std::optional<http_response> refuse(const http_route* route, const http_request& req, const header_parser& hp);
+
+}  // namespace araldo::detail
