@@ -28,7 +28,7 @@ void app::load() {
     config_ = load_config(cli_.config, process_environment());
     set_log_level(cli_.log_level.value_or(config_.global.log_level));
     scan_plugins(config_.global.plugin_dirs);
-    listener_ = std::make_unique<http_listener>(io_.get_executor(), log_);
+    listener_ = std::make_unique<http_listener>(io_.get_executor(), log_, listener_limits{}, &metrics_);
     router_ = std::make_unique<router>(metrics_, log_);
     build_marshallers();
     build_endpoints();

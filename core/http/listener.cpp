@@ -54,8 +54,11 @@ struct http_listener::impl {
     std::shared_ptr<listener_state> state;
 };
 
-http_listener::http_listener(asio::any_io_executor ex, std::shared_ptr<spdlog::logger> log, listener_limits limits)
-    : impl_{std::make_unique<impl>(impl{std::make_shared<listener_state>(std::move(ex), std::move(log), limits)})} {}
+http_listener::http_listener(asio::any_io_executor ex, std::shared_ptr<spdlog::logger> log, listener_limits limits,
+                             metrics_registry* metrics)
+    : impl_{std::make_unique<impl>(impl{std::make_shared<listener_state>(std::move(ex), std::move(log), limits)})} {
+    impl_->state->metrics = metrics;
+}
 
 // Sessions share the state and may outlive the listener; they must not keep accepting.
 http_listener::~http_listener() { stop(); }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <araldo/http.hpp>
+#include <araldo/metrics.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,8 +29,10 @@ struct listener_limits {
 
 class http_listener final : public http_registry {
 public:
+    // `metrics`, if given, counts the requests the listener refuses itself
+    // (araldo_http_refused_total{status}); it must outlive the listener.
     http_listener(asio::any_io_executor ex, std::shared_ptr<spdlog::logger> log,
-                  listener_limits limits = {});
+                  listener_limits limits = {}, metrics_registry* metrics = nullptr);
     ~http_listener() override;
 
     void add(http_route route) override;

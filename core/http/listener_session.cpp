@@ -108,7 +108,7 @@ private:
         hp.body_limit(boost::none);  // the route decides, once the header is known
         if (const auto ec = co_await parse(hp, true)) co_return on_read_error(ec);
         auto request = make_request(hp, remote_);
-        if (!request) co_return respond(closing_reply, http_response::error(400, "malformed request target"));
+        if (!request) co_return refuse_with(closing_reply, http_response::error(400, "malformed request target"));
         if (is_websocket_upgrade(hp)) {
             if (auto route = find_upgrade(*st_, request->path))
                 co_return co_await serve_upgrade(std::move(route), std::move(*request), reply_of(hp));
@@ -165,11 +165,11 @@ private:
 
     step on_read_error(error_code ec) {
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
-            return respond(closing_reply, http_response::error(431, "request header too large"));
-        if (ec == http::error::body_limit) return respond(closing_reply, http_response::error(413, "request body too large"));
+            return refuse_with(closing_reply, http_response::error(431, "request header too large"));
+        if (ec == http::error::body_limit) return refuse_with(closing_reply, http_response::error(413, "request body too large"));
         const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category() &&
                                  ec != http::error::end_of_stream && ec != http::error::partial_message;
-        if (parse_error) return respond(closing_reply, http_response::error(400, "malformed request: " + ec.message()));
+        if (parse_error) return refuse_with(closing_reply, http_response::error(400, "malformed request: " + ec.message()));
         return step::close;  // the client left or timed out, or a write failed: nobody to answer
     }
 
@@ -179,7 +179,7 @@ private:
         if (auto refusal = refuse(route.get(), request, hp)) {
             // An unread body would be parsed as the next request: close instead.
             if (has_body(hp) || refusal->status == 411 || refusal->status == 413) reply.keep_alive = false;
-            co_return respond(reply, *refusal);
+            co_return refuse_with(reply, *refusal);
         }
         if (has_body(hp)) {
             const auto ec = co_await read_body(hp, route->max_body, request.body);
@@ -218,7 +218,7 @@ private:
         // new owner writes on the socket.
         if (const auto ec = co_await flush()) co_return step::close;
         reply.keep_alive = false;  // a refused upgrade ends the connection
-        if (st_->stopping) co_return respond(reply, http_response::error(503, "shutting down"));
+        if (st_->stopping) co_return refuse_with(reply, http_response::error(503, "shutting down"));
         if (auto refusal = check_upgrade(*route, request)) co_return respond(reply, *refusal);
         hand_over(*route, std::move(request));
         co_return step::handed_over;
@@ -247,6 +247,11 @@ private:
         } catch (...) {
             st_->log->error("http: upgrade accept for {} failed: unknown exception", route.path);
         }
+    }
+
+    step refuse_with(reply_to reply, const http_response& response) {
+        st_->count_refusal(response.status);
+        return respond(reply, response);
     }
 
     step respond(reply_to reply, const http_response& response) {

@@ -5,7 +5,9 @@
 #include "http/listener.hpp"
 
 #include <list>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace araldo::detail {
@@ -29,6 +31,18 @@ struct listener_state {
     std::vector<std::shared_ptr<const upgrade_route>> upgrade_routes;
     std::list<session_entry> sessions;  // stable iterators: each session erases its own
     bool stopping = false;
+    metrics_registry* metrics = nullptr;
+    std::map<unsigned, counter*> refused;  // by status, looked up on first use
+
+    // Counts a request the listener answered itself with an error status.
+    void count_refusal(unsigned status) {
+        if (metrics == nullptr) return;
+        auto& c = refused[status];
+        if (c == nullptr)
+            c = &metrics->counter("araldo_http_refused_total", {{"status", std::to_string(status)}},
+                                  "requests the core listener refused before any handler (bad, too large, no route)");
+        c->inc();
+    }
 };
 
 // Serves one accepted connection until it closes or is handed to an upgrade route.

@@ -77,6 +77,13 @@ TEST_CASE("unknown paths and wrong methods get JSON errors", "[integration][http
     CHECK_THAT(wrong.body, Catch::Contains("\"status\":405"));
     auto garbage = raw_exchange(r.port(), "NOT HTTP AT ALL\r\n\r\n");
     CHECK_THAT(garbage, Catch::StartsWith("HTTP/1.1 400"));
+    // The listener's own refusals are counted by status. The 404 came from the
+    // static files handler (the catch-all "/"), which answered: not counted.
+    const auto m = http_get(r.port(), "/metrics").body;
+    CHECK_THAT(m, Catch::Contains("araldo_http_refused_total{status=\"405\"} 1"));
+    CHECK_THAT(m, Catch::Contains("araldo_http_refused_total{status=\"400\"} 1"));
+    CHECK_THAT(m, !Catch::Contains("araldo_http_refused_total{status=\"404\"}"));
+    CHECK_THAT(m, !Catch::Contains("araldo_http_refused_total{status=\"200\"}"));
 }
 
 TEST_CASE("static files: content types, index.html, no path traversal", "[integration][http][static]") {
@@ -114,4 +121,7 @@ TEST_CASE("static files: content types, index.html, no path traversal", "[integr
 TEST_CASE("static-dir: none serves nothing", "[integration][http][static]") {
     relay r("global:\n  server-port: 0\n  static-dir: none\n");
     CHECK(http_get(r.port(), "/").status == 404);
+    CHECK(http_get(r.port(), "/x").status == 404);
+    // Without the catch-all route these 404s are the listener's own.
+    CHECK_THAT(http_get(r.port(), "/metrics").body, Catch::Contains("araldo_http_refused_total{status=\"404\"} 2"));
 }
