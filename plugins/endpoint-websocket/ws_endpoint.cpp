@@ -33,7 +33,7 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
       metrics_{ctx.metrics(), ctx.name()},
       read_buffer_(read_buffer_size),
       iovecs_(max_iovecs),
-      ping_frame_{std::make_shared<const std::string>(encode_frame(opcode::ping, {}))},
+      ping_frame_{make_frame(encode_frame(opcode::ping, {}))},
       run_wake_{ctx.executor()} {
     const metric_labels labels{{"endpoint", ctx_.name()}};
     // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
@@ -69,7 +69,7 @@ delivery_result ws_endpoint::deliver(const message_ptr& msg) {
         // A browser fails the whole connection on a text frame that is not
         // UTF-8; such bytes can only go as a binary frame.
         const bool binary = e.binary || !valid_utf8(e.bytes);
-        const auto frame = std::make_shared<const std::string>(encode_frame(binary ? opcode::binary : opcode::text, e.bytes));
+        const auto frame = make_frame(encode_frame(binary ? opcode::binary : opcode::text, e.bytes));
         const std::uint64_t skip = !settings_.echo && msg->source() == ctx_.name() ? client_of(*msg) : 0;
         for (auto* s : sessions_)
             if (s->id() != skip) s->push(frame);
@@ -143,12 +143,12 @@ void ws_endpoint::accept(http_upgrade up) {
     const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
     if (!auth.ok || !key) return;  // the socket closes as `up` goes
     auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth),
-                                          switching_protocols(*key), std::move(up.buffered));
+                                          switching_protocols(*key));
     s->index = sessions_.size();
     sessions_.push_back(s.get());
     metrics_.connections.inc();
     ctx_.log().debug("client {} connected from {}", s->id(), up.request.remote_address);
-    s->start();
+    s->start(up.buffered);
 }
 
 void ws_endpoint::schedule_flush(std::shared_ptr<ws_session> s) {

@@ -12,6 +12,8 @@ namespace araldo::plugins::endpoint_websocket {
 
 using frame_ptr = std::shared_ptr<const std::string>;
 
+inline frame_ptr make_frame(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
+
 class frame_queue {
 public:
     bool empty() const noexcept { return head_ == items_.size(); }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace araldo::plugins::endpoint_websocket {
 
@@ -48,12 +49,10 @@ std::string error_frame_json(std::string_view reason) {
     return out;
 }
 
-frame_ptr make_frame(std::string bytes) { return std::make_shared<const std::string>(std::move(bytes)); }
-
 }  // namespace
 
 ws_session::ws_session(ws_endpoint& ep, tcp::socket socket, std::uint64_t id, auth_result auth,
-                       std::string handshake_response, std::string buffered)
+                       std::string handshake_response)
     : ep_{ep},
       socket_{std::move(socket)},
       timer_{socket_.get_executor()},
@@ -62,7 +61,6 @@ ws_session::ws_session(ws_endpoint& ep, tcp::socket socket, std::uint64_t id, au
       client_attr_{std::to_string(id)},
       subject_{std::move(auth.subject)},
       expires_{auth.expires},
-      initial_{std::move(buffered)},
       handshake_left_{handshake_response.size()},
       started_{clock::now()} {
     control_.push_back(make_frame(std::move(handshake_response)));
@@ -90,14 +88,10 @@ void ws_session::guarded(Step&& step) noexcept {
     finish();
 }
 
-void ws_session::start() {
+void ws_session::start(std::string_view buffered) {
     guarded([&] {
         write_now();  // the 101: usually all of it, at once
-        if (!initial_.empty() && !finished_) {
-            const std::string first = std::move(initial_);
-            initial_.clear();
-            if (!take_bytes(first)) return finish();
-        }
+        if (!buffered.empty() && !finished_ && !take_bytes(buffered)) return finish();
         if (finished_) return;
         wait_readable();
         arm_timer();
@@ -267,7 +261,7 @@ std::size_t ws_session::gather(std::vector<iovec>& iov, std::size_t& total) {
         total += f.size() - offset;
         return ++n < iov.size();
     };
-    if (partial_ && (!add(*partial_, partial_offset_) || partial_is_close_)) return n;
+    if (partial_ && (!add(*partial_, partial_offset_) || partial_kind_ == frame_kind::close)) return n;
     for (const auto& f : control_)
         if (!add(*f, 0)) return n;
     for (const auto& f : pending_)
@@ -291,55 +285,45 @@ void ws_session::consumed(std::size_t bytes) {
             return;
         }
         bytes -= left;
-        if (partial_is_data_) complete_data_frame(partial_->size());
-        const bool was_close = partial_is_close_;
+        frame_written(*partial_, partial_kind_);
         partial_.reset();
-        partial_offset_ = 0;
-        partial_is_data_ = partial_is_close_ = false;
-        if (was_close) close_sent_ = true;
     }
     std::size_t done = 0;
     while (done < control_.size() && bytes >= control_[done]->size()) bytes -= control_[done++]->size();
-    if (done < control_.size() && bytes > 0) {
-        partial_ = std::move(control_[done++]);
-        partial_offset_ = bytes;
-        bytes = 0;
-    }
+    if (done < control_.size() && bytes > 0) cut_short(std::move(control_[done++]), std::exchange(bytes, 0), frame_kind::control);
     control_.erase(control_.begin(), control_.begin() + static_cast<std::ptrdiff_t>(done));
     if (!control_.empty() || partial_) return;
     while (!pending_.empty() && bytes >= pending_.front()->size()) {
         bytes -= pending_.front()->size();
-        complete_data_frame(pending_.pop_front()->size());
+        frame_written(*pending_.pop_front(), frame_kind::data);
     }
     if (!pending_.empty()) {
-        if (bytes > 0) {
-            partial_ = pending_.pop_front();
-            partial_offset_ = bytes;
-            partial_is_data_ = true;
-        }
+        if (bytes > 0) cut_short(pending_.pop_front(), bytes, frame_kind::data);
         return;
     }
-    if (close_frame_ && bytes > 0) {
-        partial_ = std::move(close_frame_);
-        partial_offset_ = bytes;
-        partial_is_close_ = true;
-        if (bytes < partial_->size()) return;
-        partial_.reset();
-        partial_offset_ = 0;
-        partial_is_close_ = false;
+    if (!close_frame_ || bytes == 0) return;
+    if (bytes < close_frame_->size()) return cut_short(std::move(close_frame_), bytes, frame_kind::close);
+    frame_written(*close_frame_, frame_kind::close);
+    close_frame_.reset();
+}
+
+void ws_session::cut_short(frame_ptr frame, std::size_t written, frame_kind kind) {
+    partial_ = std::move(frame);
+    partial_offset_ = written;
+    partial_kind_ = kind;
+}
+
+void ws_session::frame_written(const std::string& frame, frame_kind kind) {
+    if (kind == frame_kind::data) {
+        queued_bytes_ -= std::min<std::uint64_t>(queued_bytes_, frame.size());
+        ep_.metrics().messages_out.inc();
+    } else if (kind == frame_kind::close) {
         close_sent_ = true;
-    }
-    if (close_sent_) {
         // Nothing follows a close frame: the FIN tells the client so, and lets
         // it end the connection without waiting for us.
         error_code ignored;
         socket_.shutdown(tcp::socket::shutdown_send, ignored);
     }
-}
-
-void ws_session::complete_data_frame(std::size_t size) {
-    queued_bytes_ -= std::min<std::uint64_t>(queued_bytes_, size);
-    ep_.metrics().messages_out.inc();
 }
 
 void ws_session::wait_writable() {

@@ -43,14 +43,14 @@ public:
     using clock = std::chrono::steady_clock;
 
     ws_session(ws_endpoint& ep, asio::ip::tcp::socket socket, std::uint64_t id, auth_result auth,
-               std::string handshake_response, std::string buffered);
+               std::string handshake_response);
     ~ws_session();
     ws_session(const ws_session&) = delete;
     ws_session& operator=(const ws_session&) = delete;
 
-    // Writes the 101, takes the bytes the listener read past the request, and
-    // starts waiting for the client.
-    void start();
+    // Writes the 101, takes `buffered` (what the listener read past the
+    // request), and starts waiting for the client.
+    void start(std::string_view buffered);
 
     // Queues a data frame; applies the slow-consumer policy. Never blocks.
     void push(const frame_ptr& frame);
@@ -67,6 +67,8 @@ public:
     std::size_t index = 0;  // position in the endpoint's list, for O(1) removal
 
 private:
+    enum class frame_kind { control, data, close };
+
     // Reading.
     void wait_readable();
     void on_readable(const boost::system::error_code& ec);
@@ -80,7 +82,8 @@ private:
     void write_now();
     std::size_t gather(std::vector<iovec>& iov, std::size_t& total);
     void consumed(std::size_t bytes);
-    void complete_data_frame(std::size_t size);
+    void cut_short(frame_ptr frame, std::size_t written, frame_kind kind);
+    void frame_written(const std::string& frame, frame_kind kind);
     void wait_writable();
     void push_control(frame_ptr frame);
 
@@ -105,14 +108,12 @@ private:
     std::string client_attr_;  // id_ as text: the ws.client attribute
     std::string subject_;      // a JWT's sub: the ws.user attribute
     std::optional<wall_clock::time_point> expires_;
-    std::string initial_;      // bytes the listener read past the request
 
     // Sent in this order: the rest of a frame a write cut short, control
     // frames (the 101, pongs, pings), data frames, the close frame.
     frame_ptr partial_;
     std::size_t partial_offset_ = 0;
-    bool partial_is_data_ = false;
-    bool partial_is_close_ = false;
+    frame_kind partial_kind_ = frame_kind::control;
     std::vector<frame_ptr> control_;
     frame_queue pending_;
     frame_ptr close_frame_;
