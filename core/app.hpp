@@ -21,6 +21,12 @@
 
 namespace araldo::detail {
 
+struct health_problem {
+    std::string endpoint;
+    std::string severity;  // "critical", "error" or "warning"
+    std::string text;
+};
+
 class app {
 public:
     explicit app(cli_options cli);
@@ -56,7 +62,10 @@ private:
     void begin_shutdown();
     void finish_if_stopped();
     void on_endpoint_done(endpoint_host& host, std::exception_ptr e);
-    std::vector<std::string> health_problems() const;
+    std::vector<health_problem> health_problems() const;
+    std::string liveness_failure() const;
+    bool start_endpoints();
+    void run_loop();
     std::string render_metrics() const;
 
     cli_options cli_;
@@ -78,6 +87,12 @@ private:
     std::unique_ptr<asio::steady_timer> deadline_;
     bool stopping_ = false;
     std::size_t running_ = 0;
+    int exit_code_ = 0;
+    // araldo_plugin_errors_total{endpoint="",where="handler"}: thrown from a
+    // handler no endpoint could be charged with.
+    araldo::counter& unowned_faults_ = metrics_.counter(
+        "araldo_plugin_errors_total", {{"endpoint", ""}, {"where", "handler"}},
+        "exceptions thrown by plugin code and contained by the core");
 };
 
 }  // namespace araldo::detail

@@ -29,7 +29,9 @@ void app::load() {
     set_log_level(cli_.log_level.value_or(config_.global.log_level));
     scan_plugins(config_.global.plugin_dirs);
     listener_ = std::make_unique<http_listener>(io_.get_executor(), log_, listener_limits{}, &metrics_);
-    router_ = std::make_unique<router>(metrics_, log_);
+    // Faults in deliver() are charged to the endpoint that threw.
+    router_ = std::make_unique<router>(metrics_, log_,
+                                       [this](std::size_t i, std::string_view where) { endpoints_[i]->record_fault(where); });
     build_marshallers();
     build_endpoints();
     std::vector<endpoint_slot> slots;

@@ -1,6 +1,8 @@
 // The lifecycle: bind, run every endpoint, stop on SIGINT/SIGTERM.
 #include "app.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
@@ -24,6 +26,13 @@ int app::run() {
         log_->critical("cannot listen on {}:{}: {}", g.bind, g.server_port, e.what());
         return 1;
     }
+    // After binding (a relay that cannot listen must not load a spool it
+    // would then abandon) and before accepting (no request may reach an
+    // endpoint that has not started).
+    if (!start_endpoints()) {
+        run_loop();
+        return exit_code_;
+    }
     log_->info("araldo listening on {}:{} with {} endpoints", g.bind, listener_->port(), endpoints_.size());
     asio::co_spawn(io_, listener_->accept_loop(), [log = log_](std::exception_ptr e) {
         if (!e) return;
@@ -33,16 +42,55 @@ int app::run() {
             log->error("listener stopped: {}", ex.what());
         }
     });
+    run_loop();
+    return exit_code_;
+}
+
+// Starts every endpoint in config order and spawns the run() of each that
+// started. When one refuses, those already started still get a graceful stop
+// (they may hold state to persist), and the exit code is 1.
+bool app::start_endpoints() {
+    bool all = true;
     for (auto& host : endpoints_) {
+        try {
+            host->get()->start();
+        } catch (const std::exception& e) {
+            log_->critical("endpoint {} cannot start: {}", host->name(), e.what());
+            all = false;
+            break;
+        }
         ++running_;
         host->running = true;
         endpoint_host* h = host.get();
         asio::co_spawn(io_, h->get()->run(), [this, h](std::exception_ptr e) { on_endpoint_done(*h, e); });
     }
-    io_.run();
+    if (!all) {
+        exit_code_ = 1;
+        begin_shutdown();
+    }
+    return all;
+}
+
+// The last boundary: a handler of a plugin's own (a timer, a socket callback)
+// that throws unwinds out of io_.run(). The relay logs it and runs on; the
+// exception was the plugin's, the loop is still sound.
+void app::run_loop() {
+    for (;;) {
+        try {
+            io_.run();
+            break;
+        } catch (const std::exception& e) {
+            unowned_faults_.inc();
+            if (worth_logging(unowned_faults_.value()))
+                log_->error("an event handler threw and was contained: {} ({} so far)", e.what(), unowned_faults_.value());
+        } catch (...) {
+            unowned_faults_.inc();
+            if (worth_logging(unowned_faults_.value()))
+                log_->error("an event handler threw a non-standard exception ({} so far)", unowned_faults_.value());
+        }
+    }
     log_->info("stopped");
     spdlog::apply_all([](const auto& l) { l->flush(); });
-    return 0;
 }
 
 void app::wait_for_signal() {
@@ -74,7 +122,7 @@ void app::begin_shutdown() {
         // Coroutines still suspended reference endpoints; unwinding them now
         // gains nothing for a process that is about to end.
         spdlog::apply_all([](const auto& l) { l->flush(); });
-        std::_Exit(0);
+        std::_Exit(exit_code_);
     });
     finish_if_stopped();
 }

@@ -5,6 +5,8 @@
 
 #include <araldo/log_rate.hpp>
 
+#include <exception>
+
 namespace araldo::detail {
 
 namespace {
@@ -16,6 +18,16 @@ public:
     encoded marshal(const message_ptr& msg) const override { return pass_through(msg); }
 };
 
+std::string current_exception_text() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an exception that is not a std::exception";
+    }
+}
+
 }  // namespace
 
 const marshaller& pass_through_marshaller() {
@@ -23,36 +35,133 @@ const marshaller& pass_through_marshaller() {
     return instance;
 }
 
+// Wraps the plugin's handlers: the listener would answer 500 anyway, but the
+// fault must be charged to the endpoint that owns the path.
+class endpoint_host::guarded_http final : public http_registry {
+public:
+    guarded_http(endpoint_host& host, http_registry& inner) : host_(host), inner_(inner) {}
+
+    void add(http_route route) override {
+        route.handler = [h = &host_, handler = std::move(route.handler)](http_request req)
+            -> asio::awaitable<http_response> {
+            std::exception_ptr failure;
+            try {
+                co_return co_await handler(std::move(req));
+            } catch (...) {
+                h->record_fault("http");
+                failure = std::current_exception();
+            }
+            std::rethrow_exception(failure);
+        };
+        inner_.add(std::move(route));
+    }
+
+    void add(upgrade_route route) override {
+        if (route.check) {
+            route.check = [h = &host_, check = std::move(route.check)](const http_request& req) {
+                try {
+                    return check(req);
+                } catch (...) {
+                    h->record_fault("upgrade");
+                    throw;
+                }
+            };
+        }
+        route.accept = [h = &host_, accept = std::move(route.accept)](http_upgrade u) {
+            try {
+                accept(std::move(u));
+            } catch (...) {
+                h->record_fault("upgrade");
+                throw;
+            }
+        };
+        inner_.add(std::move(route));
+    }
+
+private:
+    endpoint_host& host_;
+    http_registry& inner_;
+};
+
 endpoint_host::endpoint_host(wiring w) : w_(std::move(w)), log_(make_logger("endpoint/" + w_.name)) {
     if (!w_.marshalling) w_.marshalling = &pass_through_marshaller();
     invalid_ = &w_.metrics->counter("araldo_messages_invalid_total", {{"endpoint", w_.name}},
                                     "inbound messages rejected by the endpoint's marshaller");
+    http_ = std::make_unique<guarded_http>(*this, *w_.http);
+}
+
+endpoint_host::~endpoint_host() = default;
+
+http_registry& endpoint_host::http() { return *http_; }
+
+void endpoint_host::record_fault(std::string_view where) noexcept {
+    try {
+        const std::string what = current_exception_text();
+        araldo::counter* c = nullptr;
+        for (auto& [w, counter] : fault_counters_)
+            if (w == where) c = counter;
+        if (!c) {
+            c = &w_.metrics->counter("araldo_plugin_errors_total", {{"endpoint", w_.name}, {"where", std::string(where)}},
+                                     "exceptions thrown by plugin code and contained by the core");
+            fault_counters_.emplace_back(std::string(where), c);
+        }
+        c->inc();
+        ++faults_;
+        last_fault_ = std::string(where) + ": " + what;
+        if (worth_logging(c->value())) log_->error("plugin error in {}: {} ({} so far)", where, what, c->value());
+    } catch (...) {
+        ++faults_;  // out of memory while recording: the count still moves
+    }
 }
 
 ingest_result endpoint_host::ingest(std::string payload, bool binary, attributes attrs) {
-    unmarshal_result r = w_.marshalling->unmarshal(payload, binary, attrs);
-    if (!r.ok) {
-        invalid_->inc();
-        auto n = invalid_->value();
-        if (worth_logging(n)) {
-            log_->warn("INVALID {} bytes rejected by {}: {} ({} so far)", payload.size(), w_.marshalling->id(),
-                       r.error, n);
-        }
-        return {nullptr, std::move(r.error)};
-    }
     message::fields f;
     f.payload = std::move(payload);
     f.binary = binary;
     f.attributes = std::move(attrs);
-    f.format = w_.marshalling;
-    return {emit(std::move(f)), {}};
+    return ingest(std::move(f));
 }
 
-message_ptr endpoint_host::emit(message::fields f) {
+ingest_result endpoint_host::ingest(message::fields f) {
+    if (!f.id.empty() && !valid_message_id(f.id)) {
+        invalid_->inc();
+        const auto n = invalid_->value();
+        if (worth_logging(n)) log_->warn("INVALID message id refused ({} so far)", n);
+        return {nullptr, "a message id is 1 to 128 letters, digits, '-', '.', '_' or '~'", {}};
+    }
+    if (!f.format) {
+        attributes lifted;
+        unmarshal_result r;
+        try {
+            r = w_.marshalling->unmarshal(f.payload, f.binary, lifted);
+        } catch (...) {
+            record_fault("unmarshal");
+            return {nullptr, "the marshaller failed on this input", {}};
+        }
+        if (!r.ok) {
+            invalid_->inc();
+            auto n = invalid_->value();
+            if (worth_logging(n)) {
+                log_->warn("INVALID {} bytes rejected by {}: {} ({} so far)", f.payload.size(),
+                           w_.marshalling->id(), r.error, n);
+            }
+            return {nullptr, std::move(r.error), {}};
+        }
+        // What the caller set (from a URL, a topic) overrides what the marshaller lifted.
+        for (auto& [k, v] : f.attributes) lifted.set(k, v);
+        f.attributes = std::move(lifted);
+        f.format = w_.marshalling;
+    }
+    return route_fields(std::move(f));
+}
+
+ingest_result endpoint_host::route_fields(message::fields f) {
     f.source = w_.name;
     message_ptr msg = make_message(std::move(f));
-    w_.route->route(w_.index, msg);
-    return msg;
+    const route_outcome outcome = w_.route->route(w_.index, msg);
+    return {std::move(msg), {}, std::string(outcome.refused_by)};
 }
+
+message_ptr endpoint_host::emit(message::fields f) { return route_fields(std::move(f)).msg; }
 
 }  // namespace araldo::detail

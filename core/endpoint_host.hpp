@@ -7,8 +7,11 @@
 
 #include <spdlog/logger.h>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace araldo::detail {
 
@@ -30,6 +33,7 @@ public:
     };
 
     explicit endpoint_host(wiring w);
+    ~endpoint_host() override;
 
     const std::string& name() const override { return w_.name; }
     const options& opts() const override { return w_.opts; }
@@ -37,10 +41,20 @@ public:
     asio::any_io_executor executor() const override { return w_.executor; }
     spdlog::logger& log() const override { return *log_; }
     const marshaller& marshalling() const override { return *w_.marshalling; }
-    http_registry& http() override { return *w_.http; }
+    // The core's registry, with every handler wrapped so that a throw is
+    // recorded as this endpoint's fault.
+    http_registry& http() override;
     metrics_registry& metrics() override { return *w_.metrics; }
     ingest_result ingest(std::string payload, bool binary, attributes attrs) override;
+    ingest_result ingest(message::fields f) override;
     message_ptr emit(message::fields f) override;
+
+    // Call inside a catch block when this endpoint's plugin code threw:
+    // counts araldo_plugin_errors_total{endpoint,where}, logs (rate-limited)
+    // and keeps the endpoint unhealthy in /_health/?full from then on.
+    void record_fault(std::string_view where) noexcept;
+    std::uint64_t faults() const noexcept { return faults_; }
+    const std::string& last_fault() const noexcept { return last_fault_; }
 
     const std::string& plugin_id() const { return w_.plugin_id; }
     endpoint* get() const { return endpoint_.get(); }
@@ -50,9 +64,16 @@ public:
     bool running = false;
 
 private:
+    class guarded_http;
+    ingest_result route_fields(message::fields f);
+
     wiring w_;
     std::shared_ptr<spdlog::logger> log_;
     araldo::counter* invalid_ = nullptr;
+    std::unique_ptr<guarded_http> http_;
+    std::vector<std::pair<std::string, araldo::counter*>> fault_counters_;
+    std::uint64_t faults_ = 0;
+    std::string last_fault_;
     std::unique_ptr<endpoint> endpoint_;
 };
 

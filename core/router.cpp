@@ -4,8 +4,8 @@
 
 namespace araldo::detail {
 
-router::router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log)
-    : metrics_(metrics), log_(std::move(log)) {}
+router::router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log, fault_handler on_fault)
+    : metrics_(metrics), log_(std::move(log)), on_fault_(std::move(on_fault)) {}
 
 void router::install(route_table table, const std::vector<std::string>& names) {
     table_ = std::move(table);
@@ -21,7 +21,8 @@ void router::install(route_table table, const std::vector<std::string>& names) {
     }
 }
 
-void router::route(std::size_t source, const message_ptr& msg) {
+route_outcome router::route(std::size_t source, const message_ptr& msg) {
+    route_outcome outcome;
     per_endpoint& src = endpoints_[source];
     src.in->inc();
     const bool trace = log_->should_log(spdlog::level::debug);
@@ -29,14 +30,28 @@ void router::route(std::size_t source, const message_ptr& msg) {
     for (const auto& t : table_.by_source[source]) {
         if (!t.type_glob.empty() && !glob_match(t.type_glob, msg->type())) continue;
         if (trace) log_->debug("ROUTE {} {} -> {}", msg->id(), src.name, t.target_name);
-        delivery_result r = t.target->deliver(msg);
+        const delivery_result r = deliver_contained(t, msg);
         per_endpoint& dst = endpoints_[t.target_index];
         if (r.accepted) {
             t.delivered->inc();
             dst.out->inc();
         } else {
             count_drop(dst, r.reason, *msg);
+            if (r.durable && outcome.refused_by.empty()) outcome.refused_by = dst.name;
         }
+    }
+    return outcome;
+}
+
+// A plugin's exception must not unwind through the router into the ingress
+// (and from there out of the event loop): one bad endpoint would take every
+// other down. Contained here, it costs nothing until something throws.
+delivery_result router::deliver_contained(const route_target_ref& t, const message_ptr& msg) {
+    try {
+        return t.target->deliver(msg);
+    } catch (...) {
+        if (on_fault_) on_fault_(t.target_index, "deliver");
+        return delivery_result::dropped("plugin_error");
     }
 }
 

@@ -9,22 +9,34 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 namespace araldo::detail {
 
+// What became of one routed message, for the ingress that accepted it.
+struct route_outcome {
+    // The first durable target that refused it (delivery_result::refused);
+    // empty when every durable target took it.
+    std::string_view refused_by;
+};
+
 class router {
 public:
-    router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log);
+    // Called inside a catch block when a target's deliver() throws: the
+    // target's index and where ("deliver"). The message counts as dropped.
+    using fault_handler = std::function<void(std::size_t endpoint, std::string_view where)>;
+
+    router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log, fault_handler on_fault = {});
 
     // Replaces the whole table (start-up now, hot reload later). `names` are
     // the endpoint names by index, for per-endpoint counters.
     void install(route_table table, const std::vector<std::string>& names);
 
     // Routes `msg`, which arrived at endpoint `source`.
-    void route(std::size_t source, const message_ptr& msg);
+    route_outcome route(std::size_t source, const message_ptr& msg);
 
 private:
     struct per_endpoint {
@@ -36,8 +48,11 @@ private:
     };
     void count_drop(per_endpoint& target, std::string_view reason, const message& msg);
 
+    delivery_result deliver_contained(const route_target_ref& t, const message_ptr& msg);
+
     metrics_registry& metrics_;
     std::shared_ptr<spdlog::logger> log_;
+    fault_handler on_fault_;
     route_table table_;
     std::vector<per_endpoint> endpoints_;
 };

@@ -6,13 +6,34 @@
 
 namespace araldo::detail {
 
-std::vector<std::string> app::health_problems() const {
-    std::vector<std::string> problems;
+// Severity tells an operator what to do: "critical" needs a restart (an
+// endpoint's loop ended), "error" is a fault in plugin code that was contained,
+// "warning" is what an endpoint reports of the world (a receiver failing,
+// Redis reconnecting) and usually heals by itself.
+std::vector<health_problem> app::health_problems() const {
+    std::vector<health_problem> problems;
     for (const auto& host : endpoints_) {
-        if (!host->failure.empty()) problems.push_back(host->name() + ": stopped with an error: " + host->failure);
-        for (auto& p : host->get()->health()) problems.push_back(host->name() + ": " + p);
+        if (!host->failure.empty())
+            problems.push_back({host->name(), "critical", "stopped with an error: " + host->failure});
+        if (host->faults() > 0) {
+            problems.push_back({host->name(), "error",
+                                std::to_string(host->faults()) + " plugin errors, the last in " + host->last_fault()});
+        }
+        for (auto& p : host->get()->health()) problems.push_back({host->name(), "warning", std::move(p)});
     }
     return problems;
+}
+
+// Liveness: the loop answers and every endpoint's loop runs. Soft problems
+// (a failing receiver, Redis reconnecting) do not count: they are the same on
+// every node, and failing on them would take the whole fleet out of a load
+// balancer at once.
+std::string app::liveness_failure() const {
+    if (stopping_) return "stopping";
+    for (const auto& host : endpoints_) {
+        if (!host->running) return host->name() + " is not running";
+    }
+    return {};
 }
 
 std::string app::render_metrics() const { return metrics_.render(); }
@@ -27,7 +48,11 @@ void app::register_core_routes() {
         endpoint_host* h = host.get();
         metrics_.gauge("araldo_endpoint_up", {{"endpoint", h->name()}},
                        "1 while the endpoint runs and reports no problem",
-                       [h] { return h->running && h->failure.empty() && h->get()->health().empty() ? 1.0 : 0.0; });
+                       [h] {
+                           return h->running && h->failure.empty() && h->faults() == 0 && h->get()->health().empty()
+                                      ? 1.0
+                                      : 0.0;
+                       });
     }
 
     http_route health;
@@ -39,12 +64,15 @@ void app::register_core_routes() {
         if (req.path != "/_health" && req.path != "/_health/") co_return http_response::error(404, "not found");
         bool full = req.query == "full" || req.query.starts_with("full=") || req.query.starts_with("full&") ||
                     req.query.find("&full") != std::string::npos;
+        const std::string dead = liveness_failure();
+        if (!full) co_return dead.empty() ? http_response::text(200, "ok\n") : http_response::text(503, "fail: " + dead + "\n");
         auto problems = health_problems();
-        if (!full) co_return problems.empty() ? http_response::text(200, "ok\n") : http_response::text(500, "fail\n");
         boost::json::array list;
-        for (auto& p : problems) list.emplace_back(p);
-        boost::json::object body{{"problems", std::move(list)}};
-        co_return http_response::json(problems.empty() ? 200 : 500, boost::json::serialize(body));
+        for (auto& p : problems) {
+            list.emplace_back(boost::json::object{{"endpoint", p.endpoint}, {"severity", p.severity}, {"problem", p.text}});
+        }
+        boost::json::object body{{"live", dead.empty()}, {"problems", std::move(list)}};
+        co_return http_response::json(problems.empty() && dead.empty() ? 200 : 500, boost::json::serialize(body));
     };
     listener_->add(std::move(health));
 

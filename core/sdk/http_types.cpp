@@ -8,6 +8,23 @@ namespace araldo {
 
 http_registry::~http_registry() = default;
 
+bool valid_header_name(std::string_view name) noexcept {
+    if (name.empty()) return false;
+    for (const char c : name) {
+        const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        // tchar of RFC 9110 section 5.6.2
+        static constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
+        if (!alnum && symbols.find(c) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+bool valid_header_value(std::string_view value) noexcept {
+    for (const char c : value)
+        if (c == '\r' || c == '\n' || c == '\0') return false;
+    return true;
+}
+
 namespace {
 
 char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }

@@ -34,6 +34,16 @@ std::string_view message::type() const noexcept {
     return attributes_.get("type").value_or(std::string_view{});
 }
 
+bool valid_message_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > max_message_id_length) return false;
+    for (char c : id) {
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '.' || c == '_' || c == '~';
+        if (!unreserved) return false;
+    }
+    return true;
+}
+
 message_ptr make_message(message::fields f) {
     return std::make_shared<const message>(std::move(f));
 }

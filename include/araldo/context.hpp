@@ -42,8 +42,12 @@ struct global_settings {
 
 // The outcome of handing inbound bytes to the router.
 struct ingest_result {
-    message_ptr msg;    // null when the marshaller rejected the bytes
-    std::string error;  // the marshaller's reason, for the sender
+    message_ptr msg;    // null when the bytes or the id were rejected
+    std::string error;  // why they were rejected, for the sender
+    // The first durable target (see delivery_result::refused) that could not
+    // take the routed message; empty when every durable target took it. An
+    // ingress that confirms delivery to its sender must not confirm then.
+    std::string refused_by;
     explicit operator bool() const noexcept { return msg != nullptr; }
 };
 
@@ -68,6 +72,14 @@ public:
 
     // Ingress of an already-built message (source is forced to name()).
     virtual message_ptr emit(message::fields f) = 0;
+
+    // Ingress with an id and attributes of the caller's: f.payload is
+    // unmarshalled with marshalling() (unless f.format is already set), the
+    // attributes the marshaller lifts come first and f.attributes override
+    // them, f.id must pass valid_message_id() (empty: a new id), and the
+    // message is routed with this endpoint as source. Rejections are counted
+    // and logged as ingest() does; refused_by reports a durable refusal.
+    virtual ingest_result ingest(message::fields f) = 0;
 };
 
 }  // namespace araldo

@@ -47,6 +47,14 @@ struct ARALDO_EXPORT http_response {
     static http_response error(unsigned status, std::string_view reason);
 };
 
+// Header rules (RFC 9110 section 5): a name is a non-empty token, a value has
+// no CR, LF or NUL (anything else could smuggle a second header or end the
+// head early). The core checks every header a plugin puts in a response and
+// refuses to send one that breaks them; plugins check configured headers
+// with these when their options are read.
+ARALDO_EXPORT bool valid_header_name(std::string_view name) noexcept;
+ARALDO_EXPORT bool valid_header_value(std::string_view value) noexcept;
+
 using http_handler = std::function<asio::awaitable<http_response>(http_request)>;
 
 struct http_route {

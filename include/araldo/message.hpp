@@ -5,6 +5,7 @@
 #include <araldo/export.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,6 +80,13 @@ private:
 using message_ptr = std::shared_ptr<const message>;
 
 ARALDO_EXPORT message_ptr make_message(message::fields f);
+
+// The one rule for message ids, enforced at every ingress: 1 to 128 of the
+// characters a URL path carries unescaped (RFC 3986 "unreserved": letters,
+// digits, '-', '.', '_', '~'), so an id can be logged, put in JSON and in an
+// admin URL as it is. Ids araldo makes itself always pass.
+inline constexpr std::size_t max_message_id_length = 128;
+ARALDO_EXPORT bool valid_message_id(std::string_view id) noexcept;
 
 // A new unique id: 26 characters, Crockford base32, sortable by creation time
 // (48 bits of milliseconds, 80 bits of randomness), as ULIDs are.

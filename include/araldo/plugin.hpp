@@ -21,7 +21,7 @@
 #include <vector>
 
 // Bump whenever a header in include/araldo/ changes incompatibly.
-#define ARALDO_ABI_VERSION 1
+#define ARALDO_ABI_VERSION 2
 
 namespace araldo {
 

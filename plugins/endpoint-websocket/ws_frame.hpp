@@ -3,7 +3,7 @@
 // whatever bytes arrived, split anywhere; tests feed it every possible split.
 #pragma once
 
-#include "ws_utf8.hpp"
+#include <araldo/utf8.hpp>
 
 #include <array>
 #include <cstdint>

@@ -14,7 +14,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool healthy(const relay& r) { return http_get(r.port(), "/_health/").status == 200; }
+// Every problem gone (Redis connected): the detail view, not liveness.
+bool healthy(const relay& r) { return http_get(r.port(), "/_health/?full").status == 200; }
 
 std::string numbered(const std::string& prefix, int n) {
     std::string s;

@@ -15,7 +15,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool healthy(const relay& r) { return http_get(r.port(), "/_health/").status == 200; }
+// Every problem gone (Redis connected): the detail view, not liveness.
+bool healthy(const relay& r) { return http_get(r.port(), "/_health/?full").status == 200; }
 
 std::string bus_config(const redis_server& redis, const std::string& extra = {}) {
     return R"(global:

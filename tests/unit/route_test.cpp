@@ -97,3 +97,58 @@ TEST_CASE("drops are counted per endpoint and reason", "[route]") {
     CHECK(small.got.size() == 2);
     CHECK_THAT(m.render(), Catch::Contains("araldo_messages_dropped_total{endpoint=\"small\",reason=\"queue_full\"} 3"));
 }
+
+namespace {
+
+class throwing_endpoint final : public endpoint {
+public:
+    asio::awaitable<void> run() override { co_return; }
+    delivery_result deliver(const message_ptr&) override { throw std::runtime_error("broken plugin"); }
+    void stop() override {}
+};
+
+class durable_full_endpoint final : public endpoint {
+public:
+    asio::awaitable<void> run() override { co_return; }
+    delivery_result deliver(const message_ptr&) override { return delivery_result::refused("queue_full"); }
+    void stop() override {}
+};
+
+}  // namespace
+
+TEST_CASE("a target that throws is contained; the others still get the message", "[route]") {
+    recording_endpoint src, before, after;
+    throwing_endpoint broken;
+    std::vector<endpoint_slot> slots{{"src", &src}, {"before", &before}, {"broken", &broken}, {"after", &after}};
+    std::vector<route_entry> routes{{"src", {}, {{"before", "", {}}, {"broken", "", {}}, {"after", "", {}}}}};
+    metrics m;
+    std::vector<std::pair<std::size_t, std::string>> faults;
+    router r(m, quiet(), [&](std::size_t index, std::string_view where) {
+        try {
+            throw;
+        } catch (const std::exception& e) {
+            faults.emplace_back(index, std::string(where) + ": " + e.what());
+        }
+    });
+    r.install(compile_routes(routes, slots, m), {"src", "before", "broken", "after"});
+    const route_outcome outcome = r.route(0, typed("x"));
+    CHECK(outcome.refused_by.empty());
+    CHECK(before.got.size() == 1);
+    CHECK(after.got.size() == 1);
+    REQUIRE(faults.size() == 1);
+    CHECK(faults[0].first == 2);
+    CHECK(faults[0].second == "deliver: broken plugin");
+    CHECK_THAT(m.render(), Catch::Contains("araldo_messages_dropped_total{endpoint=\"broken\",reason=\"plugin_error\"} 1"));
+}
+
+TEST_CASE("a durable target's refusal is reported to the ingress", "[route]") {
+    recording_endpoint src, live(0);
+    durable_full_endpoint queue;
+    std::vector<endpoint_slot> slots{{"src", &src}, {"live", &live}, {"queue", &queue}};
+    std::vector<route_entry> routes{{"src", {}, {{"live", "", {}}, {"queue", "", {}}}}};
+    metrics m;
+    router r(m, quiet());
+    r.install(compile_routes(routes, slots, m), {"src", "live", "queue"});
+    // The live target's drop does not count as a refusal: retrying would not help.
+    CHECK(r.route(0, typed("x")).refused_by == "queue");
+}

@@ -200,7 +200,7 @@ routes:
 // Healthy means both Redis connections are up and the subscriber is subscribed.
 async function healthy(relay) {
   try {
-    return (await fetch(`http://127.0.0.1:${relay.port}/_health/`)).status === 200;
+    return (await fetch(`http://127.0.0.1:${relay.port}/_health/?full`)).status === 200;
   } catch {
     return false;
   }

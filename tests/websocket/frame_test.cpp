@@ -8,6 +8,7 @@
 #include <vector>
 
 using namespace araldo::plugins::endpoint_websocket;
+using araldo::valid_utf8;
 
 namespace {
 

@@ -1,8 +1,8 @@
-#include "ws_utf8.hpp"
+#include <araldo/utf8.hpp>
 
 #include <cstring>
 
-namespace araldo::plugins::endpoint_websocket {
+namespace araldo {
 
 bool utf8_validator::feed(std::string_view bytes) noexcept {
     const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
@@ -58,4 +58,4 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) noexcept {
     return s.substr(0, end);
 }
 
-}  // namespace araldo::plugins::endpoint_websocket
+}  // namespace araldo
