@@ -6,9 +6,13 @@
  *   client.addEventListener('message', (e) => console.log(e.detail.json ?? e.detail.data));
  *   client.addEventListener('close', (e) => console.log('closed', e.detail.code, 'retry in', e.detail.delay));
  *
- * It reconnects after every close it did not ask for, with exponential backoff
+ * It reconnects after a close it did not ask for when a new connection can
+ * succeed (the relay restarted, the network dropped), with exponential backoff
  * and full jitter (a random delay between 0 and min(maxDelay, minDelay * 2^attempt)),
- * so a restarted relay is not hit by every browser at the same instant.
+ * so a restarted relay is not hit by every browser at the same instant. It
+ * stops, and fires 'refused', when the relay refuses the client itself (a
+ * policy close, or maxFailures attempts in a row that never opened: browsers
+ * show a 401/403 at the upgrade only as a close 1006 before open).
  * Works as a classic <script> (window.Araldo) and under CommonJS.
  */
 (function (root, factory) {
@@ -23,6 +27,8 @@
     minDelay: 500,       // ms: the backoff's first ceiling
     maxDelay: 30000,     // ms: the backoff's largest ceiling
     reconnect: true,     // reconnect after a close the client did not ask for
+    maxFailures: 5,      // attempts in a row that never open before giving up, until a first open
+    stableAfter: 10000,  // ms a connection must last before the backoff starts over
     binaryType: 'arraybuffer',
     WebSocket: typeof WebSocket !== 'undefined' ? WebSocket : null,
   };
@@ -41,6 +47,24 @@
     return url + (url.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token);
   }
 
+  // Closes after which reconnecting cannot help: the relay refused this client
+  // (or this page's code), not the connection. 1008 is araldo's policy close;
+  // of its reasons, a slow consumer or a missed pong may well do better on a
+  // new connection, and an expired token does when a token function can issue
+  // a fresh one. 4000-4999 are the application's own codes: terminal unless an
+  // application says otherwise with a 1012/1013 instead.
+  const terminalCodes = new Set([1002, 1003, 1008, 1010]);
+  const retryablePolicy = new Set(['slow consumer', 'pong timeout']);
+
+  function isTerminal(code, reason, renewableToken) {
+    if (code >= 4000 && code <= 4999) return true;
+    if (code === 1008) {
+      if (retryablePolicy.has(reason)) return false;
+      if (reason === 'token expired') return !renewableToken;
+    }
+    return terminalCodes.has(code);
+  }
+
   function parseJson(data) {
     if (typeof data !== 'string') return undefined;
     try {
@@ -56,8 +80,11 @@
       this.url = resolveUrl(url);
       this.options = Object.assign({}, defaults, options || {});
       this.socket = null;
-      this.attempt = 0;      // consecutive failed connections, for the backoff
-      this.stopped = false;  // close() was called: no more reconnects
+      this.attempt = 0;       // the backoff's exponent: attempts since a connection last lasted
+      this.failures = 0;      // attempts in a row that closed before opening
+      this.everOpened = false;
+      this.openedAt = null;   // when the current connection opened (ms)
+      this.stopped = false;   // close() was called, or the relay refused: no more reconnects
       this.timer = null;
     }
 
@@ -65,16 +92,28 @@
       return this.socket !== null && this.socket.readyState === 1;
     }
 
-    // Opens the connection (also called by Araldo.connect and on reconnect).
+    // Opens the connection (also called by Araldo.connect); after a refusal or
+    // close(), starts over as a new client would.
     open() {
       this.stopped = false;
+      this.failures = 0;
+      this.attempt = 0;
+      this.everOpened = false;
+      return this.connect();
+    }
+
+    connect() {
       clearTimeout(this.timer);
+      this.timer = null;
+      if (this.socket) return this;  // open() while connecting or connected
       const token = typeof this.options.token === 'function' ? this.options.token() : this.options.token;
       const socket = new this.options.WebSocket(withToken(this.url, token));
       socket.binaryType = this.options.binaryType;
       this.socket = socket;
       socket.onopen = () => {
-        this.attempt = 0;
+        this.failures = 0;
+        this.everOpened = true;
+        this.openedAt = Date.now();
         this.emit('open', {});
       };
       socket.onmessage = (e) => this.emit('message', { data: e.data, json: parseJson(e.data) });
@@ -117,10 +156,29 @@
     closed(socket, code, reason) {
       if (socket !== this.socket) return;  // an older connection's late event
       this.socket = null;
+      const refusal = this.stopped || !this.options.reconnect ? null : this.refusal(code, reason);
+      if (refusal) this.stopped = true;
       const willReconnect = !this.stopped && this.options.reconnect;
       const delay = willReconnect ? this.nextDelay() : null;
       this.emit('close', { code: code, reason: reason, willReconnect: willReconnect, delay: delay });
-      if (willReconnect) this.timer = setTimeout(() => this.open(), delay);
+      if (refusal) this.emit('refused', refusal);
+      if (willReconnect) this.timer = setTimeout(() => this.connect(), delay);
+    }
+
+    // What ends the retries, or null: a terminal close code, or maxFailures
+    // attempts in a row that never opened while none ever has (once one has,
+    // such failures are taken for a relay restarting or a network down).
+    refusal(code, reason) {
+      const opened = this.openedAt !== null;
+      if (opened && Date.now() - this.openedAt >= this.options.stableAfter) this.attempt = 0;
+      this.openedAt = null;
+      if (opened) {
+        const renewable = typeof this.options.token === 'function';
+        return isTerminal(code, reason, renewable) ? { code: code, reason: reason, attempts: 1 } : null;
+      }
+      this.failures += 1;
+      if (this.everOpened || this.failures < this.options.maxFailures) return null;
+      return { code: code, reason: reason || 'could not connect', attempts: this.failures };
     }
 
     emit(type, detail) {
@@ -130,6 +188,7 @@
 
   return {
     Client: Client,
+    isTerminal: isTerminal,
     // Creates a client and opens it.
     connect: function (url, options) {
       return new Client(url, options).open();

@@ -3,28 +3,10 @@
 // and a JSON line typed into araldo's stdin shows up as a notification.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { Relay } from '../websocket/lib/araldo.mjs';
+import { launch, noBrowser } from './chromium.mjs';
 
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-async function launch() {
-  // playwright-core refuses --user-data-dir in args; a persistent context in a
-  // fresh temp dir gives the same clean profile.
-  const profile = mkdtempSync(join(tmpdir(), 'araldo-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  return { context, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
-}
-
-test('two tabs of the demo page chat with each other; stdin lines arrive as notifications', { skip: !existsSync(executablePath) && `no ${executablePath}` }, async () => {
+test('two tabs of the demo page chat with each other; stdin lines arrive as notifications', { skip: noBrowser }, async () => {
   const relay = await Relay.startDefault({ stdin: 'pipe' });
   const browser = await launch();
   try {

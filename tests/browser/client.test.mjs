@@ -1,6 +1,8 @@
 // web/araldo.js under node, with npm `ws` standing in for the browser's
-// WebSocket, against the real binary: token, JSON helpers, events, and
-// reconnecting with backoff after the relay closes the connection.
+// WebSocket, against the real binary: token, JSON helpers, events,
+// reconnecting with backoff after the relay closes the connection, and
+// stopping when the relay refuses the client. The retry rules themselves are
+// also driven through a scripted WebSocket, without sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -23,9 +25,29 @@ routes:
 
 function record(client) {
   const events = [];
-  for (const type of ['open', 'message', 'close']) client.addEventListener(type, (e) => events.push({ type, ...e.detail }));
+  for (const type of ['open', 'message', 'close', 'refused']) client.addEventListener(type, (e) => events.push({ type, ...e.detail }));
   return events;
 }
+
+// A WebSocket whose life the test scripts: every instance is kept, and the
+// test calls open() and close(code, reason) on it as a browser would report them.
+function scriptedSocket() {
+  const made = [];
+  class Fake {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      made.push(this);
+    }
+    open() { this.readyState = 1; this.onopen?.({}); }
+    close(code = 1006, reason = '') { this.readyState = 3; this.onclose?.({ code, reason }); }
+    send() {}
+  }
+  return { Fake, made };
+}
+
+// The client has nothing scheduled and no socket: it will not connect again by itself.
+const idle = (client) => client.timer === null && client.socket === null;
 
 test('connect with a token, publish and receive JSON', async () => {
   const relay = await Relay.start(config('{tokens: [t0ken]}'));
@@ -53,7 +75,7 @@ test('connect with a token, publish and receive JSON', async () => {
   }
 });
 
-test('a refused token keeps retrying with backoff; a token function is asked again each time', async () => {
+test('after a first open, a token function is asked for a fresh token on every attempt, refusals are retried', async () => {
   const secret = 'k';
   const relay = await Relay.start(config(`{jwt-secret: ${secret}}`));
   let issued = 0;
@@ -107,5 +129,110 @@ test('close() stops reconnecting', async () => {
     assert.equal(events.filter((e) => e.type === 'open').length, 1);
   } finally {
     await relay.stop();
+  }
+});
+
+test('a wrong token: the client gives up after maxFailures upgrades, and the relay saw exactly those', async () => {
+  const relay = await Relay.start(config('{tokens: [right]}'));
+  const client = Araldo.connect(relay.url('/chat'), { token: 'wrong', WebSocket, minDelay: 10, maxDelay: 40, maxFailures: 4 });
+  const events = record(client);
+  try {
+    await waitUntil(() => events.some((e) => e.type === 'refused'));
+    const refused = events.find((e) => e.type === 'refused');
+    assert.equal(refused.code, 1006);  // what a browser reports for a 401 at the upgrade
+    assert.equal(refused.attempts, 4);
+    assert.equal(events.filter((e) => e.type === 'close').length, 4);
+    assert.equal(events.at(-2).willReconnect, false);
+    assert.ok(idle(client));
+    assert.equal(await relay.metric('araldo_ws_upgrades_refused_total', { endpoint: 'chat', reason: 'auth' }), 4);
+    // open() starts over, as a new client would.
+    client.options.token = 'right';
+    client.open();
+    await waitUntil(() => client.connected);
+  } finally {
+    client.close();
+    await relay.stop();
+  }
+});
+
+test('a static token that expires while connected is terminal: 1008 "token expired", no retry', async () => {
+  const secret = 'k';
+  const relay = await Relay.start(config(`{jwt-secret: ${secret}}`));
+  const client = Araldo.connect(relay.url('/chat'), { token: jwt({ exp: Date.now() / 1000 + 1 }, secret), WebSocket, minDelay: 10 });
+  const events = record(client);
+  try {
+    await waitUntil(() => events.some((e) => e.type === 'refused'), 15000);
+    assert.deepEqual(events.map((e) => e.type), ['open', 'close', 'refused']);
+    assert.equal(events[2].code, 1008);
+    assert.equal(events[2].reason, 'token expired');
+    assert.ok(idle(client));
+    assert.equal(await relay.metric('araldo_ws_connections_total', { endpoint: 'chat' }), 1);
+  } finally {
+    client.close();
+    await relay.stop();
+  }
+});
+
+test('which closes are terminal', () => {
+  const terminal = (code, reason = '', renewable = false) => Araldo.isTerminal(code, reason, renewable);
+  for (const code of [1002, 1003, 1008, 1010, 4000, 4401, 4999]) assert.equal(terminal(code), true, `${code}`);
+  for (const code of [1000, 1001, 1005, 1006, 1007, 1009, 1011, 1012, 1013, 1014, 3000]) assert.equal(terminal(code), false, `${code}`);
+  assert.equal(terminal(1008, 'slow consumer'), false);
+  assert.equal(terminal(1008, 'pong timeout'), false);
+  assert.equal(terminal(1008, 'token expired'), true);
+  assert.equal(terminal(1008, 'token expired', true), false);
+});
+
+test('retry rules: failures before any open are bounded, after one they are not; terminal closes stop at once', async () => {
+  const { Fake, made } = scriptedSocket();
+  const client = Araldo.connect('ws://x/chat', { WebSocket: Fake, minDelay: 1, maxDelay: 2, maxFailures: 3 });
+  const events = record(client);
+  const next = async (n) => { await waitUntil(() => made.length === n); return made[n - 1]; };
+  (await next(1)).close();
+  (await next(2)).close();
+  (await next(3)).open();  // the bound counts failures in a row
+  made[2].close(1001, 'going away');
+  for (let n = 4; n < 14; n++) (await next(n)).close();  // a relay down for long: retried without end
+  (await next(14)).open();
+  made[13].close(1008, 'slow consumer');  // a new connection may keep up
+  (await next(15)).open();
+  made[14].close(4403, 'forbidden');
+  assert.equal(events.at(-1).type, 'refused');
+  assert.deepEqual({ code: events.at(-1).code, reason: events.at(-1).reason }, { code: 4403, reason: 'forbidden' });
+  assert.ok(idle(client));
+  assert.equal(made.length, 15);
+
+  const fresh = scriptedSocket();
+  const never = Araldo.connect('ws://x/chat', { WebSocket: fresh.Fake, minDelay: 1, maxDelay: 2, maxFailures: 3 });
+  const neverEvents = record(never);
+  for (let n = 1; n <= 3; n++) {
+    await waitUntil(() => fresh.made.length === n);
+    fresh.made[n - 1].close();
+  }
+  assert.equal(neverEvents.at(-1).type, 'refused');
+  assert.equal(neverEvents.at(-1).attempts, 3);
+  assert.ok(idle(never));
+});
+
+test('the backoff only starts over once a connection has lasted stableAfter', async () => {
+  const { Fake, made } = scriptedSocket();
+  const client = Araldo.connect('ws://x/chat', { WebSocket: Fake, minDelay: 1, maxDelay: 1000, stableAfter: 60000 });
+  const random = Math.random;
+  Math.random = () => 0;  // no waiting: the ceilings are what is checked
+  try {
+    for (let n = 1; n <= 4; n++) {
+      await waitUntil(() => made.length === n);
+      made[n - 1].open();
+      made[n - 1].close(1007, 'invalid JSON');  // closed at once, each time
+    }
+    assert.equal(client.attempt, 4, 'short-lived connections keep growing the backoff');
+    await waitUntil(() => made.length === 5);
+    made[4].open();
+    client.openedAt -= 60000;  // as if it had lasted a minute
+    made[4].close(1001, 'going away');
+    assert.equal(client.attempt, 1, 'a lasting connection resets it');
+  } finally {
+    Math.random = random;
+    client.close();
   }
 });
