@@ -22,14 +22,9 @@ namespace {
 // (404, 405, 411, 413) never reach it.
 constexpr unsigned answered[] = {202, 400, 401, 415, 503};
 
-// A webhook-id becomes the message id, which is logged and echoed in JSON:
-// printable ASCII without quotes, backslashes or spaces, and not too long.
-bool acceptable_id(std::string_view id) {
-    if (id.empty() || id.size() > 256) return false;
-    for (char c : id)
-        if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\\') return false;
-    return true;
-}
+// How long a sender should wait after a durable target refused a message
+// (its queue was full or it was stopping): long enough for a queue to drain.
+constexpr std::string_view retry_after_seconds = "5";
 
 std::vector<std::string> one_method() {
     std::vector<std::string> m;
@@ -43,9 +38,7 @@ http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settin
     : ctx_(ctx),
       settings_(std::move(settings)),
       credentials_(settings_.tokens, settings_.basic),
-      stopped_(ctx.executor()),
-      invalid_(ctx.metrics().counter("araldo_messages_invalid_total", {{"endpoint", ctx.name()}},
-                                     "inbound messages rejected by the endpoint's marshaller")) {
+      stopped_(ctx.executor()) {
     for (unsigned status : answered) {
         metric_labels labels{{"endpoint", ctx.name()}, {"status", std::to_string(status)}};
         by_status_.emplace_back(status, &ctx.metrics().counter("araldo_http_requests_total", std::move(labels),
@@ -107,35 +100,42 @@ http_response http_endpoint::serve(http_request& req) {
     std::string id;
     if (verifies_signatures()) {
         id = req.header("webhook-id").value_or("");
-        if (!acceptable_id(id)) return refused(req, 400, "webhook-id must be 1 to 256 printable characters");
+        // The SDK's one rule, so that the admin API can address every id accepted here.
+        if (!araldo::valid_message_id(id))
+            return refused(req, 400, "webhook-id must be 1 to 128 letters, digits, '-', '.', '_' or '~'");
     }
     // The signature has been checked: the body is not needed as it came any more.
     auto body = extract_payload(req.header("content-type"), std::move(req.body));
     if (!body) return refused(req, body.status, body.reason);
-    attributes attrs;
-    const unmarshal_result valid = ctx_.marshalling().unmarshal(body.payload, false, attrs);
-    if (!valid.ok) {
-        invalid_.inc();
-        // As the core does for ingest(): the 1st, 2nd, 4th... and every 1000th.
-        const auto n = invalid_.value();
-        if (araldo::worth_logging(n))
-            ctx_.log().warn("INVALID {} bytes from {} rejected by {}: {} ({} so far)", body.payload.size(),
-                            req.remote_address, ctx_.marshalling().id(), valid.error, n);
-        return refused(req, 400, valid.error);
-    }
-    // Set after unmarshalling: what the sender put in the URL overrides what the marshaller lifted.
-    if (auto type = type_of(req)) attrs.set("type", std::move(*type));
-    attrs.set("http.path", req.path);
-    attrs.set("http.remote", req.remote_address);
     message::fields f;
     f.id = std::move(id);  // empty: the core makes a new one
     f.payload = std::move(body.payload);
-    f.attributes = std::move(attrs);
-    f.format = &ctx_.marshalling();
-    message_ptr msg = ctx_.emit(std::move(f));
-    ctx_.log().debug("{} {} from {}: 202 id={} type={}", req.method, req.target, req.remote_address, msg->id(),
-                     msg->type());
-    return accepted(msg);
+    // What the sender put in the URL overrides what the marshaller lifts.
+    if (auto type = type_of(req)) f.attributes.set("type", std::move(*type));
+    f.attributes.set("http.path", req.path);
+    f.attributes.set("http.remote", req.remote_address);
+    // The core unmarshals, counts and logs a rejection, and routes.
+    ingest_result result = ctx_.ingest(std::move(f));
+    if (!result) return refused(req, 400, result.error);
+    if (!result.refused_by.empty()) return retry_later(req, result);
+    ctx_.log().debug("{} {} from {}: 202 id={} type={}", req.method, req.target, req.remote_address, result.msg->id(),
+                     result.msg->type());
+    return accepted(result.msg);
+}
+
+// 202 promises that every durable target (a webhook queue, a spool) took the
+// message. When one could not, the sender must learn it and try again: the
+// message may still have reached the live targets, which is why a retried
+// message keeps its webhook-id (receivers de-duplicate on it).
+http_response http_endpoint::retry_later(const http_request& req, const ingest_result& result) {
+    ++retry_later_;
+    if (araldo::worth_logging(retry_later_)) {
+        ctx_.log().warn("503 for {} from {}: {} could not take message {} ({} so far)", req.target,
+                        req.remote_address, result.refused_by, result.msg->id(), retry_later_);
+    }
+    http_response r = http_response::error(503, result.refused_by + " cannot take the message now; retry later");
+    r.headers.emplace_back("Retry-After", std::string(retry_after_seconds));
+    return r;
 }
 
 std::optional<http_response> http_endpoint::authenticate(const http_request& req) {

@@ -49,6 +49,7 @@ private:
     std::optional<http_response> authenticate(const http_request& req);
     std::optional<std::string> type_of(const http_request& req) const;
     http_response accepted(const message_ptr& msg);
+    http_response retry_later(const http_request& req, const ingest_result& result);
     http_response refused(const http_request& req, unsigned status, std::string_view reason);
     void count(unsigned status);
     void warn_if_exposed() const;
@@ -62,8 +63,8 @@ private:
     bool warned_deliver_ = false;
 
     std::vector<std::pair<unsigned, araldo::counter*>> by_status_;  // araldo_http_requests_total
-    araldo::counter& invalid_;    // the core's araldo_messages_invalid_total for this endpoint
     std::uint64_t unauthorized_ = 0;  // 401s so far, to rate-limit their warnings
+    std::uint64_t retry_later_ = 0;   // 503s for a durable refusal, likewise
 };
 
 // The factory: reads the options, builds the endpoint and registers its route.

@@ -60,11 +60,22 @@ public:
     http_registry& http() override { return registry; }
     metrics_registry& metrics() override { return registry; }
     ingest_result ingest(std::string, bool, attributes) override { throw std::logic_error("not used"); }
-    message_ptr emit(message::fields f) override {
+    message_ptr emit(message::fields) override { throw std::logic_error("not used"); }
+    // The core's contract in small: the marshaller's attributes first, the
+    // caller's over them; a rejection is returned, a durable refusal reported.
+    ingest_result ingest(message::fields f) override {
+        attributes lifted;
+        auto r = marshaller_.unmarshal(f.payload, f.binary, lifted);
+        if (!r.ok) return {nullptr, r.error, {}};
+        for (const auto& [k, v] : f.attributes) lifted.set(k, v);
+        f.attributes = std::move(lifted);
+        f.format = &marshaller_;
         f.source = name_;
         emitted.push_back(make_message(std::move(f)));
-        return emitted.back();
+        return {emitted.back(), {}, refused_by};
     }
+
+    std::string refused_by;  // set by a test: a durable target refuses
 
     mutable asio::io_context io;
     fake_registry registry;
@@ -143,7 +154,6 @@ TEST_CASE("the handler registers one POST prefix route and emits messages with h
     CHECK(bad.status == 400);
     CHECK(bad.body == R"({"error":"bad input","status":400})");
     CHECK(ctx.emitted.size() == 3);
-    CHECK(ctx.registry.counters["araldo_messages_invalid_total,endpoint=emit"].value() == 1);
     CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=202"].value() == 3);
     CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=400"].value() == 1);
 
@@ -167,8 +177,27 @@ TEST_CASE("a verified webhook-id becomes the message id", "[http_endpoint][unit]
     REQUIRE(ctx.emitted.size() == 1);
     CHECK(ctx.emitted[0]->id() == "msg_abc");
     CHECK(ok.body == R"({"id":"msg_abc","message":"ok"})");
-    // Signed, but not an id this relay will log and echo.
-    auto quoted = call(ctx, post("/emit", "{}", headers("msg\"x")));
-    CHECK(quoted.status == 400);
-    CHECK(ctx.emitted.size() == 1);
+    // Signed, but not an id the admin API could address: the SDK's one rule.
+    const std::vector<std::string> unaddressable{"msg\"x", "msg/x", "msg x", std::string(129, 'a')};
+    for (const auto& bad : unaddressable) {
+        auto refused = call(ctx, post("/emit", "{}", headers(bad)));
+        CHECK(refused.status == 400);
+    }
+    CHECK(call(ctx, post("/emit", "{}", headers("msg.2~x_y-z"))).status == 202);
+    CHECK(ctx.emitted.size() == 2);
+}
+
+TEST_CASE("a durable target's refusal turns the 202 into a 503 with Retry-After", "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options());
+    auto ep = make_http_endpoint(ctx);
+    ctx.refused_by = "hooks";
+    auto r = call(ctx, post("/emit", "x"));
+    CHECK(r.status == 503);
+    CHECK(r.body == R"({"error":"hooks cannot take the message now; retry later","status":503})");
+    REQUIRE(r.headers.size() == 1);
+    CHECK(r.headers[0].first == "Retry-After");
+    CHECK(r.headers[0].second == "5");
+    CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=503"].value() == 1);
+    ctx.refused_by.clear();
+    CHECK(call(ctx, post("/emit", "x")).status == 202);
 }
