@@ -4,11 +4,14 @@
 #include "webhook_endpoint.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/message.hpp>
 #include <araldo/units.hpp>
 
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <optional>
+#include <vector>
 
 namespace araldo::plugins::endpoint_webhook {
 
@@ -31,6 +34,29 @@ std::optional<std::int64_t> since_ms(const std::string& text) {
 }
 
 http_response ok(json::object body) { return http_response::json(200, json::serialize(body)); }
+
+// The path after `prefix`, cut at '/' in the target as sent and then
+// percent-decoded segment by segment: an id may arrive escaped ("a%7Eb"),
+// and an escaped '/' must not make a segment of its own. nullopt: a bad escape.
+std::optional<std::vector<std::string>> segments_after(const http_request& req, std::string_view prefix) {
+    std::string_view raw = req.target;
+    raw = raw.substr(0, raw.find('?'));
+    if (!raw.starts_with(prefix)) return std::nullopt;
+    raw.remove_prefix(prefix.size());
+    std::vector<std::string> out;
+    if (raw.empty() || raw == "/") return out;
+    if (!raw.starts_with('/')) return std::nullopt;
+    raw.remove_prefix(1);
+    for (;;) {
+        auto slash = raw.find('/');
+        auto segment = araldo::percent_decode(raw.substr(0, slash), false);
+        if (!segment) return std::nullopt;
+        out.push_back(std::move(*segment));
+        if (slash == std::string_view::npos) break;
+        raw.remove_prefix(slash + 1);
+    }
+    return out;
+}
 
 }  // namespace
 
@@ -76,34 +102,33 @@ std::optional<http_response> admin_api::refuse(const http_request& req) const {
 
 asio::awaitable<http_response> admin_api::deadletters(http_request req) {
     if (auto no = refuse(req)) co_return *no;
-    std::string_view rest = std::string_view(req.path).substr(deadletters_path.size());
-    if (rest.empty() || rest == "/") {
+    auto parts = segments_after(req, deadletters_path);
+    if (!parts) co_return http_response::error(400, "bad percent-escape in the path");
+    if (parts->empty()) {
         if (req.method == "GET") co_return list(req);
         co_return http_response::error(405, "GET lists dead letters");
     }
-    if (rest == "/retry") {
+    if (parts->size() == 1 && (*parts)[0] == "retry") {
         if (req.method != "POST") co_return http_response::error(405, "POST retries dead letters");
         co_return retry_all(req);
     }
-    rest.remove_prefix(1);
-    std::string id(rest.substr(0, rest.find('/')));
-    std::string_view action = rest.substr(id.size());
-    if (!valid_id(id)) co_return http_response::error(400, "not a message id");
-    if (action == "/retry" && req.method == "POST") co_return retry_one(id);
-    if (action.empty() && req.method == "DELETE") co_return discard(id);
-    if (action.empty() && req.method == "GET") co_return show(id);
+    const std::string& id = (*parts)[0];
+    // The SDK's rule, the one every ingress enforces: any id accepted can be addressed here.
+    if (!araldo::valid_message_id(id)) co_return http_response::error(400, "not a message id");
+    bool retry = parts->size() == 2 && (*parts)[1] == "retry";
+    if (retry && req.method == "POST") co_return retry_one(id);
+    if (parts->size() == 1 && req.method == "DELETE") co_return discard(id);
+    if (parts->size() == 1 && req.method == "GET") co_return show(id);
     co_return http_response::error(404, "not found");
 }
 
 asio::awaitable<http_response> admin_api::endpoints(http_request req) {
     if (auto no = refuse(req)) co_return *no;
-    std::string_view rest = std::string_view(req.path).substr(endpoints_path.size());
-    constexpr std::string_view enable = "/enable";
-    if (!rest.starts_with('/') || !rest.ends_with(enable) || rest.size() <= enable.size() + 1)
-        co_return http_response::error(404, "not found");
-    std::string_view name = rest.substr(1, rest.size() - 1 - enable.size());
+    auto parts = segments_after(req, endpoints_path);
+    if (!parts || parts->size() != 2 || (*parts)[1] != "enable") co_return http_response::error(404, "not found");
+    const std::string& name = (*parts)[0];
     webhook_endpoint* ep = find(name);
-    if (!ep) co_return http_response::error(404, "no webhook endpoint named '" + std::string(name) + "'");
+    if (!ep) co_return http_response::error(404, "no webhook endpoint named '" + name + "'");
     bool was_disabled = ep->disabled();
     ep->enable();
     co_return ok({{"endpoint", ep->name()}, {"enabled", true}, {"was_disabled", was_disabled}});

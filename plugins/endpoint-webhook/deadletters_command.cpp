@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <ostream>
@@ -24,13 +25,25 @@ const char* usage =
     "araldo deadletters retry (ID... | --all [--endpoint NAME]) [--port P] -c araldo.yaml\n"
     "araldo deadletters purge --days N [--endpoint NAME] -c araldo.yaml";
 
+const char* help_text =
+    "Dead letters of the webhook endpoints (files under <data-dir>/webhook/<endpoint>/deadletters/).\n"
+    "\n"
+    "  list    prints them, oldest first (--json: as a JSON array); reads the files\n"
+    "  retry   asks the running relay (admin API, global.admin-token) to queue them again\n"
+    "  purge   removes those older than --days N (0: all); reads the files\n"
+    "\n"
+    "Options take their value after a space or '=' (--days 30, --days=30).\n"
+    "Exit codes: 0 done, 1 failed, 2 usage.\n";
+
 struct args {
     std::string action, endpoint;
     std::vector<std::string> ids;
     std::optional<long long> days;
     std::optional<unsigned> port;
-    bool json = false, all = false;
+    bool json = false, all = false, help = false;
 };
+
+bool is_help(const std::string& s) { return s == "--help" || s == "-h"; }
 
 std::optional<long long> number(const std::string& s) {
     long long v = 0;
@@ -43,14 +56,29 @@ std::optional<long long> number(const std::string& s) {
 std::optional<args> parse(const std::vector<std::string>& in, std::ostream& err) {
     args a;
     if (in.empty()) return std::nullopt;
+    if (std::any_of(in.begin(), in.end(), is_help)) {
+        a.help = true;
+        return a;
+    }
     a.action = in[0];
     for (std::size_t i = 1; i < in.size(); ++i) {
-        const std::string& s = in[i];
+        // "--days=30" is "--days 30".
+        std::string s = in[i];
+        std::optional<std::string> inline_value;
+        if (auto eq = s.find('='); s.starts_with("--") && eq != std::string::npos) {
+            inline_value = s.substr(eq + 1);
+            s.resize(eq);
+        }
         auto value = [&]() -> std::optional<std::string> {
+            if (inline_value) return inline_value;
             if (i + 1 < in.size()) return in[++i];
             err << "araldo deadletters: " << s << " needs a value\n";
             return std::nullopt;
         };
+        if (inline_value && (s == "--json" || s == "--all")) {
+            err << "araldo deadletters: " << s << " takes no value\n";
+            return std::nullopt;
+        }
         if (s == "--json") {
             a.json = true;
         } else if (s == "--all") {
@@ -183,6 +211,10 @@ araldo::command deadletters_command() {
         if (!a) {
             ctx.err << usage << "\n";
             return exit_usage;
+        }
+        if (a->help) {
+            ctx.out << usage << "\n\n" << help_text;
+            return exit_ok;
         }
         try {
             if (a->action == "list") return list(*a, ctx);

@@ -1,9 +1,11 @@
 #include "delivery.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/utf8.hpp>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 
@@ -16,30 +18,70 @@ namespace {
 // Enough to see a pattern; a delivery retried for days stays small.
 constexpr std::size_t history_limit = 20;
 
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
-        if (n == 4 || i + n >= s.size()) return false;
-        for (std::size_t k = 1; k <= n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += n + 1;
+// Text goes in as it is; anything Boost.JSON would not read back (bytes that
+// are not UTF-8) as base64 under "<key>_base64".
+void put_text(json::object& o, std::string_view key, std::string_view s) {
+    if (araldo::valid_utf8(s)) {
+        o[key] = s;
+    } else {
+        o[std::string(key) + "_base64"] = base64_encode(s);
     }
-    return true;
 }
 
-// JSON strings hold text; anything else is stored as base64.
-bool text_safe(const delivery& d) { return !d.binary && valid_utf8(d.payload); }
-
-std::string str(const json::object& o, std::string_view key) {
-    auto it = o.find(key);
-    return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string{};
+// nullopt when the key is there but unreadable (not a string, bad base64).
+std::optional<std::string> get_text(const json::object& o, std::string_view key) {
+    if (auto it = o.find(key); it != o.end()) {
+        if (!it->value().is_string()) return std::nullopt;
+        return std::string(it->value().get_string());
+    }
+    if (auto it = o.find(std::string(key) + "_base64"); it != o.end()) {
+        if (!it->value().is_string()) return std::nullopt;
+        return base64_decode(it->value().get_string());
+    }
+    return std::string{};
 }
 
 std::int64_t num(const json::object& o, std::string_view key) {
     auto it = o.find(key);
     return it != o.end() && it->value().is_int64() ? it->value().get_int64() : 0;
+}
+
+bool all_text(const string_pairs& pairs) {
+    return std::all_of(pairs.begin(), pairs.end(),
+                       [](const auto& p) { return araldo::valid_utf8(p.first) && araldo::valid_utf8(p.second); });
+}
+
+json::value attributes_json(const string_pairs& attrs, bool text) {
+    if (text) {
+        json::object o;
+        for (const auto& [k, v] : attrs) o[k] = v;
+        return o;
+    }
+    json::array a;
+    for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(base64_encode(k)), json::string(base64_encode(v))});
+    return a;
+}
+
+bool read_attributes(const json::object& o, string_pairs& out) {
+    if (auto it = o.find("attributes"); it != o.end()) {
+        if (!it->value().is_object()) return false;
+        for (const auto& [k, val] : it->value().get_object()) {
+            if (!val.is_string()) return false;
+            out.emplace_back(std::string(k), std::string(val.get_string()));
+        }
+    }
+    if (auto it = o.find("attributes_base64"); it != o.end()) {
+        if (!it->value().is_array()) return false;
+        for (const auto& pair : it->value().get_array()) {
+            const json::array* kv = pair.if_array();
+            if (!kv || kv->size() != 2 || !(*kv)[0].is_string() || !(*kv)[1].is_string()) return false;
+            auto k = base64_decode((*kv)[0].get_string());
+            auto v = base64_decode((*kv)[1].get_string());
+            if (!k || !v) return false;
+            out.emplace_back(std::move(*k), std::move(*v));
+        }
+    }
+    return true;
 }
 
 }  // namespace
@@ -57,29 +99,28 @@ std::int64_t unix_ms_now() {
 
 std::string to_json(const delivery& d) {
     json::object o;
-    o["id"] = d.id;
-    o["endpoint"] = d.endpoint;
-    o["source"] = d.source;
+    put_text(o, "id", d.id);
+    put_text(o, "endpoint", d.endpoint);
+    put_text(o, "source", d.source);
     o["time"] = d.time_ms;
-    if (text_safe(d)) {
-        o["payload"] = d.payload;
-    } else {
+    if (d.binary) {
         o["payload_base64"] = base64_encode(d.payload);
+    } else {
+        put_text(o, "payload", d.payload);
     }
     o["binary"] = d.binary;
-    json::object attrs;
-    for (const auto& [k, v] : d.attributes) attrs[k] = v;
-    o["attributes"] = std::move(attrs);
+    bool text = all_text(d.attributes);
+    o[text ? "attributes" : "attributes_base64"] = attributes_json(d.attributes, text);
     o["attempts"] = static_cast<std::int64_t>(d.attempts);
     json::array hist;
     for (const auto& a : d.history) {
         json::object h{{"time", a.at_ms}};
         if (a.status) h["status"] = a.status;
-        if (!a.error.empty()) h["error"] = a.error;
+        if (!a.error.empty()) put_text(h, "error", a.error);
         hist.push_back(std::move(h));
     }
     o["history"] = std::move(hist);
-    o["last_error"] = d.last_error;
+    put_text(o, "last_error", d.last_error);
     if (d.next_at_ms) o["next_attempt"] = d.next_at_ms;
     if (d.dead_at_ms) o["dead_at"] = d.dead_at_ms;
     return json::serialize(o);
@@ -88,36 +129,36 @@ std::string to_json(const delivery& d) {
 std::optional<delivery> delivery_from_json(std::string_view text) {
     boost::system::error_code ec;
     json::value v = json::parse(text, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    const json::object& o = v.get_object();
+    if (ec) return std::nullopt;
+    return delivery_from_json(v);
+}
+
+std::optional<delivery> delivery_from_json(const json::value& v) {
+    const json::object* o = v.if_object();
+    if (!o) return std::nullopt;
     delivery d;
-    d.id = str(o, "id");
-    if (d.id.empty()) return std::nullopt;
-    d.endpoint = str(o, "endpoint");
-    d.source = str(o, "source");
-    d.time_ms = num(o, "time");
-    if (o.contains("payload_base64")) {
-        auto bytes = base64_decode(str(o, "payload_base64"));
-        d.payload = bytes.value_or(std::string{});
-    } else {
-        d.payload = str(o, "payload");
-    }
-    if (auto it = o.find("binary"); it != o.end() && it->value().is_bool()) d.binary = it->value().get_bool();
-    if (auto it = o.find("attributes"); it != o.end() && it->value().is_object()) {
-        for (const auto& [k, val] : it->value().get_object())
-            if (val.is_string()) d.attributes.emplace_back(std::string(k), std::string(val.get_string()));
-    }
-    d.attempts = static_cast<std::size_t>(std::max<std::int64_t>(0, num(o, "attempts")));
-    if (auto it = o.find("history"); it != o.end() && it->value().is_array()) {
+    auto id = get_text(*o, "id"), endpoint = get_text(*o, "endpoint"), source = get_text(*o, "source");
+    auto payload = get_text(*o, "payload"), last_error = get_text(*o, "last_error");
+    if (!id || id->empty() || !endpoint || !source || !payload || !last_error) return std::nullopt;
+    d.id = std::move(*id);
+    d.endpoint = std::move(*endpoint);
+    d.source = std::move(*source);
+    d.payload = std::move(*payload);
+    d.last_error = std::move(*last_error);
+    d.time_ms = num(*o, "time");
+    if (auto it = o->find("binary"); it != o->end() && it->value().is_bool()) d.binary = it->value().get_bool();
+    if (!read_attributes(*o, d.attributes)) return std::nullopt;
+    d.attempts = static_cast<std::size_t>(std::max<std::int64_t>(0, num(*o, "attempts")));
+    if (auto it = o->find("history"); it != o->end() && it->value().is_array()) {
         for (const auto& h : it->value().get_array()) {
-            if (!h.is_object()) continue;
-            const auto& ho = h.get_object();
-            d.history.push_back({num(ho, "time"), static_cast<unsigned>(num(ho, "status")), str(ho, "error")});
+            const json::object* ho = h.if_object();
+            if (!ho) continue;
+            auto error = get_text(*ho, "error");
+            d.history.push_back({num(*ho, "time"), static_cast<unsigned>(num(*ho, "status")), error.value_or("")});
         }
     }
-    d.last_error = str(o, "last_error");
-    d.next_at_ms = num(o, "next_attempt");
-    d.dead_at_ms = num(o, "dead_at");
+    d.next_at_ms = num(*o, "next_attempt");
+    d.dead_at_ms = num(*o, "dead_at");
     return d;
 }
 
@@ -135,15 +176,6 @@ std::string file_name_for(std::string_view id) {
         }
     }
     return out;
-}
-
-bool valid_id(std::string_view id) {
-    if (id.empty() || id.size() > 200 || id.find("..") != std::string_view::npos) return false;
-    for (char c : id) {
-        auto u = static_cast<unsigned char>(c);
-        if (!std::isalnum(u) && c != '_' && c != '-' && c != '.') return false;
-    }
-    return true;
 }
 
 }  // namespace araldo::plugins::endpoint_webhook

@@ -4,6 +4,8 @@
 
 #include <araldo/options.hpp>
 
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,14 +39,18 @@ struct delivery {
 
 std::int64_t unix_ms_now();
 
+// Every string that is not valid UTF-8 (araldo::valid_utf8, the rule Boost.JSON
+// reads back with) is written as base64 under "<key>_base64", and a binary
+// payload always is: whatever deliver() accepted reads back byte for byte.
 std::string to_json(const delivery& d);
-// nullopt when the text is not a delivery this plugin wrote.
+// nullopt when the text is not a delivery this plugin wrote (the caller
+// quarantines it; nothing is dropped silently).
 std::optional<delivery> delivery_from_json(std::string_view text);
+std::optional<delivery> delivery_from_json(const boost::json::value& v);
 
-// A file name for an id: ids are ULIDs, but messages may carry ids from
-// elsewhere, so anything but [A-Za-z0-9_-] is percent-encoded.
+// A file name for an id. Ids pass araldo::valid_message_id, which still
+// allows "." and "..": anything but [A-Za-z0-9_-] is percent-encoded (the
+// mapping of earlier versions, so their dead letters stay addressable).
 std::string file_name_for(std::string_view id);
-// Ids accepted in admin paths: non-empty, [A-Za-z0-9_.-] only, no "..".
-bool valid_id(std::string_view id);
 
 }  // namespace araldo::plugins::endpoint_webhook

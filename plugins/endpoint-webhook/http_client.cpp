@@ -26,7 +26,6 @@ using error_code = boost::system::error_code;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t body_cap = 64 * 1024;
 constexpr std::size_t header_limit = 16 * 1024;
 
 using request = http::request<http::string_body>;
@@ -60,35 +59,31 @@ struct connection {
     }
 };
 
-// Reads the response: status, Retry-After, and at most body_cap bytes of body.
+// Reads the response: status, Retry-After, and the body, discarded, within
+// `body_limit` bytes (an endless body ends in http::error::body_limit, the
+// buffers stay at a chunk and one read). The status is filled in as soon as
+// the head is read, even when an error follows.
 template <class Stream>
-asio::awaitable<error_code> read_response(Stream& s, beast::flat_buffer& buf, attempt_result& r, bool& keep_alive) {
+asio::awaitable<error_code> read_response(Stream& s, beast::flat_buffer& buf, attempt_result& r, bool& keep_alive,
+                                          std::uint64_t body_limit) {
     http::response_parser<http::buffer_body> p;
     p.header_limit(header_limit);
-    p.body_limit(boost::none);
+    p.body_limit(body_limit);
     auto [ec, n] = co_await http::async_read_header(s, buf, p, use_tuple);
-    if (ec) co_return ec;
-    r.status = p.get().result_int();
-    if (auto it = p.get().find(http::field::retry_after); it != p.get().end()) {
-        r.retry_after = parse_retry_after(it->value(), std::chrono::system_clock::now());
+    if (p.is_header_done()) {
+        r.status = p.get().result_int();
+        if (auto it = p.get().find(http::field::retry_after); it != p.get().end()) {
+            r.retry_after = parse_retry_after(it->value(), std::chrono::system_clock::now());
+        }
+        keep_alive = p.get().keep_alive();
     }
-    keep_alive = p.get().keep_alive();
+    if (ec) co_return ec;
     std::array<char, 8192> chunk;
-    std::size_t total = 0;
     while (!p.is_done()) {
         p.get().body().data = chunk.data();
         p.get().body().size = chunk.size();
         auto [rec, m] = co_await http::async_read(s, buf, p, use_tuple);
-        if (rec == http::error::need_buffer) rec = {};
-        if (rec) {
-            keep_alive = false;  // the status is known: the attempt still counts as answered
-            break;
-        }
-        total += chunk.size() - p.get().body().size;
-        if (total > body_cap) {
-            keep_alive = false;
-            break;
-        }
+        if (rec && rec != http::error::need_buffer) co_return rec;
     }
     co_return error_code{};
 }
@@ -98,6 +93,7 @@ asio::awaitable<error_code> read_response(Stream& s, beast::flat_buffer& buf, at
 struct http_client::impl {
     asio::any_io_executor ex;
     target_url url;
+    std::uint64_t max_body = 0;
     std::optional<asio::ssl::context> ssl;
     std::vector<connection> slots;
     bool closed = false;
@@ -138,18 +134,19 @@ asio::awaitable<error_code> http_client::impl::exchange(connection& c, request& 
     error_code ec;
     if (c.tls) {
         auto [wec, n] = co_await http::async_write(*c.tls, req, use_tuple);
-        ec = wec ? wec : co_await read_response(*c.tls, c.buffer, r, keep_alive);
+        ec = wec ? wec : co_await read_response(*c.tls, c.buffer, r, keep_alive, max_body);
     } else {
         auto [wec, n] = co_await http::async_write(*c.tcp, req, use_tuple);
-        ec = wec ? wec : co_await read_response(*c.tcp, c.buffer, r, keep_alive);
+        ec = wec ? wec : co_await read_response(*c.tcp, c.buffer, r, keep_alive, max_body);
     }
     if (ec || !keep_alive) c.reset();
     co_return ec;
 }
 
-http_client::http_client(asio::any_io_executor ex, target_url url, std::size_t slots)
+http_client::http_client(asio::any_io_executor ex, target_url url, std::size_t slots, std::uint64_t max_response_body)
     : impl_(std::make_unique<impl>()) {
     impl_->ex = std::move(ex);
+    impl_->max_body = max_response_body;
     impl_->url = std::move(url);
     impl_->slots.resize(slots);
     if (impl_->url.tls) {
@@ -197,7 +194,18 @@ asio::awaitable<attempt_result> http_client::post(std::size_t slot, string_pairs
         if (!ec || !reused || r.status != 0 || !stale_connection(ec) || impl_->closed) break;
     }
     r.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    if (ec && r.status == 0) {
+    if (ec && r.status != 0) {
+        // An answer counts only when it arrives whole, within the timeout and
+        // the body limit: a receiver streaming forever must not pass for one
+        // that took the delivery.
+        std::string why = ec == http::error::body_limit ? "a body over " + std::to_string(impl_->max_body) + " bytes"
+                          : ec == beast::error::timeout ? "no end of the body within " + std::to_string(timeout.count()) + " ms"
+                                                        : ec.message();
+        r.error = "HTTP " + std::to_string(r.status) + " with " + why;
+        r.timed_out = ec == beast::error::timeout;
+        r.status = 0;
+        r.retry_after.reset();
+    } else if (ec) {
         r.timed_out = ec == beast::error::timeout;
         r.error = r.timed_out ? "timeout after " + std::to_string(timeout.count()) + " ms" : ec.message();
     }

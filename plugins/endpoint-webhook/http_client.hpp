@@ -3,7 +3,8 @@
 //
 // One kept-alive connection per slot (a worker owns a slot), opened on first
 // use and again after the receiver closed it. Response bodies are read up to
-// a cap and discarded; a larger body closes the connection instead.
+// max_response_body bytes and discarded; a longer one fails the attempt and
+// closes the connection.
 #pragma once
 
 #include "outcome.hpp"
@@ -14,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -24,7 +26,7 @@ namespace asio = boost::asio;
 class http_client {
 public:
     // Throws boost::system::system_error when url.ca_file cannot be loaded.
-    http_client(asio::any_io_executor ex, target_url url, std::size_t slots);
+    http_client(asio::any_io_executor ex, target_url url, std::size_t slots, std::uint64_t max_response_body);
     ~http_client();
     http_client(const http_client&) = delete;
     http_client& operator=(const http_client&) = delete;

@@ -117,24 +117,6 @@ void webhook_endpoint::retry_later(const delivery_queue::ptr& d, const attempt_r
     wake_one();
 }
 
-void webhook_endpoint::dead_letter(const delivery_queue::ptr& d) {
-    d->dead_at_ms = unix_ms_now();
-    d->next_at_ms = 0;
-    dead_letters_.inc();
-    auto now = clock::now();
-    recent_dead_.push_back(now);
-    // Only the last hour matters to health(); the cap bounds a storm of failures.
-    while (recent_dead_.size() > 1000 || recent_dead_.front() < now - std::chrono::hours(1)) recent_dead_.pop_front();
-    try {
-        dead_.write(*d);
-        ctx_.log().warn("{} is a dead letter after {} attempts: {}", d->id, d->attempts, d->last_error);
-    } catch (const std::exception& e) {
-        // Not silently: the whole delivery goes to the log.
-        ctx_.log().error("cannot store dead letter {} ({}): {}", d->id, e.what(), to_json(*d));
-    }
-    finished(d->id);
-}
-
 void webhook_endpoint::disable(const delivery_queue::ptr& d) {
     if (!disabled_) {
         disabled_ = true;
@@ -144,15 +126,6 @@ void webhook_endpoint::disable(const delivery_queue::ptr& d) {
                          settings_.url.text, queue_.size(), name());
     }
     queue_.reschedule(d, clock::now());  // held, first in line when enabled
-}
-
-void webhook_endpoint::finished(const std::string& id) {
-    queue_.finish(id);
-    try {
-        if (pending_.done(id, queue_.size())) pending_.compact(queue_.pending());
-    } catch (const std::exception& e) {
-        if (may_warn()) ctx_.log().error("spool: {}", e.what());
-    }
 }
 
 retry_status webhook_endpoint::retry_dead_letter(const std::string& id) {

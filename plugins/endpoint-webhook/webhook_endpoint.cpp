@@ -2,6 +2,8 @@
 
 #include "admin_api.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,8 +18,6 @@ namespace araldo::plugins::endpoint_webhook {
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// Per-message warnings (queue full, spool errors): this many a minute, then counted only.
-constexpr unsigned warnings_per_minute = 10;
 
 araldo::counter& count(araldo::endpoint_context& ctx, std::string_view name, std::string_view help) {
     return ctx.metrics().counter(name, {{"endpoint", ctx.name()}}, help);
@@ -28,16 +28,20 @@ araldo::counter& count(araldo::endpoint_context& ctx, std::string_view name, std
 webhook_endpoint::webhook_endpoint(araldo::endpoint_context& ctx, webhook_settings settings)
     : ctx_(ctx),
       settings_(std::move(settings)),
-      client_(ctx.executor(), settings_.url, settings_.max_in_flight),
+      client_(ctx.executor(), settings_.url, settings_.max_in_flight, settings_.max_response_body),
       pending_(endpoint_dir(ctx.global().data_dir, ctx.name()), settings_.spool),
       dead_(endpoint_dir(ctx.global().data_dir, ctx.name())),
+      writer_(ctx.executor(), writer_jobs),
       done_(ctx.executor()),
-      warnings_left_(warnings_per_minute),
       retries_(count(ctx, "araldo_webhook_retries_total", "failed attempts scheduled to be tried again")),
       dead_letters_(count(ctx, "araldo_webhook_dead_letters_total", "deliveries stored as dead letters")),
       delivered_(count(ctx, "araldo_webhook_delivered_total", "deliveries answered with 2xx")),
       latency_ms_(count(ctx, "araldo_webhook_latency_ms_total", "milliseconds spent in attempts, all together")),
-      responses_(count(ctx, "araldo_webhook_attempts_timed_total", "attempts counted in latency_ms_total")) {
+      responses_(count(ctx, "araldo_webhook_attempts_timed_total", "attempts counted in latency_ms_total")),
+      quarantined_(count(ctx, "araldo_webhook_quarantined_total",
+                         "saved records that could not be read back, moved to quarantine/")),
+      writer_busy_(count(ctx, "araldo_webhook_writer_busy_total",
+                         "jobs the disk writer had no room for (dead letters held in memory, compactions put off)")) {
     for (std::size_t i = 0; i < settings_.max_in_flight; ++i) timers_.emplace_back(ctx.executor());
     sleeping_.assign(settings_.max_in_flight, 0);
     metric_labels labels{{"endpoint", ctx.name()}};
@@ -48,25 +52,8 @@ webhook_endpoint::webhook_endpoint(araldo::endpoint_context& ctx, webhook_settin
                         [this] { return static_cast<double>(queue_.in_flight()); });
     ctx.metrics().gauge("araldo_webhook_disabled", labels, "1 after a 410 Gone until an operator enables it",
                         [this] { return disabled_ ? 1.0 : 0.0; });
-    resume_saved();
-}
-
-void webhook_endpoint::resume_saved() {
-    std::vector<delivery> saved;
-    try {
-        saved = pending_.load();
-    } catch (const std::exception& e) {
-        ctx_.opts().fail("spool", std::string("cannot load the saved deliveries: ") + e.what(),
-                         "check data-dir's permissions and free space");
-    }
-    auto now_ms = unix_ms_now();
-    auto now = clock::now();
-    for (auto& d : saved) {
-        d.endpoint = ctx_.name();
-        auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, d.next_at_ms - now_ms));
-        queue_.add(std::make_shared<delivery>(std::move(d)), now + wait);
-    }
-    if (!saved.empty()) ctx_.log().info("resumed {} pending deliveries from {}", saved.size(), ctx_.global().data_dir);
+    ctx.metrics().gauge("araldo_webhook_writer_queue", labels, "jobs waiting for the disk writer thread",
+                        [this] { return static_cast<double>(writer_.queued() + dead_backlog_.size()); });
 }
 
 asio::awaitable<void> webhook_endpoint::run() {
@@ -120,20 +107,27 @@ void webhook_endpoint::wake_all() {
     }
 }
 
+// A durable target refuses what it cannot keep (the sender hears 503 and
+// retries): a full queue, a stop, a spool that cannot be written or synced.
+// It drops what a retry could not fix: a payload the marshaller cannot
+// encode, and an id already pending here (that copy will be delivered; the
+// sender retrying would get the same answer).
 delivery_result webhook_endpoint::deliver(const message_ptr& msg) {
-    if (stopping_) return delivery_result::dropped("stopped");
-    if (queue_.size() >= settings_.queue_size) {
-        if (may_warn()) ctx_.log().warn("queue full ({} pending): dropping {}", queue_.size(), msg->id());
-        return delivery_result::dropped("queue_full");
-    }
+    if (stopping_ || !started_) return refuse("stopped", *msg, stopped_seen_);
+    if (queue_.size() >= settings_.queue_size) return refuse("queue_full", *msg, queue_full_seen_);
     if (queue_.contains(msg->id())) return delivery_result::dropped("duplicate");
+    // The disk is behind: dead letters wait for the writer, or (spool) the
+    // last fdatasync is older than the power-loss promise allows.
+    if (!dead_backlog_.empty() || (settings_.spool && writer_.sync_lagging(max_sync_lag)))
+        return refuse("spool_busy", *msg, spool_busy_seen_);
     auto d = std::make_shared<delivery>();
     try {
         araldo::encoded e = ctx_.marshalling().marshal(msg);
         d->payload.assign(e.bytes);
         d->binary = e.binary;
     } catch (const std::exception& e) {
-        if (may_warn()) ctx_.log().warn("cannot marshal {}: {}", msg->id(), e.what());
+        if (araldo::worth_logging(++marshal_error_seen_))
+            ctx_.log().warn("cannot marshal {}: {} ({} so far)", msg->id(), e.what(), marshal_error_seen_);
         return delivery_result::dropped("marshal_error");
     }
     d->id = msg->id();
@@ -144,11 +138,20 @@ delivery_result webhook_endpoint::deliver(const message_ptr& msg) {
     try {
         pending_.added(*d);  // written ahead before the router hears "accepted"
     } catch (const std::exception& e) {
-        if (may_warn()) ctx_.log().error("spool write failed, refusing {}: {}", d->id, e.what());
-        return delivery_result::dropped("spool_error");
+        if (araldo::worth_logging(++spool_error_seen_))
+            ctx_.log().error("spool write failed, refusing {}: {} ({} so far)", d->id, e.what(), spool_error_seen_);
+        return delivery_result::refused("spool_error");
     }
     accept(std::move(d));
     return delivery_result::ok();
+}
+
+delivery_result webhook_endpoint::refuse(std::string_view reason, const message& msg, std::uint64_t& seen) {
+    if (araldo::worth_logging(++seen)) {
+        ctx_.log().warn("refusing {} ({}): {} pending, {} dead letters waiting for the disk ({} so far)", msg.id(),
+                        reason, queue_.size(), dead_backlog_.size(), seen);
+    }
+    return delivery_result::refused(reason);
 }
 
 bool webhook_endpoint::accept(delivery_queue::ptr d) {
@@ -157,23 +160,6 @@ bool webhook_endpoint::accept(delivery_queue::ptr d) {
     if (!queue_.add(std::move(d), clock::now() + delay)) return false;
     wake_one();
     return true;
-}
-
-void webhook_endpoint::stop() {
-    if (stopping_) return;
-    stopping_ = true;
-    // Saved before anything else: the core may end the process at shutdown-timeout.
-    // Requests in flight are abandoned and counted as pending; the receiver
-    // de-duplicates by webhook-id if one of them did arrive.
-    auto pending = queue_.pending();
-    try {
-        pending_.save(pending);
-        if (!pending.empty()) ctx_.log().info("saved {} pending deliveries for the next start", pending.size());
-    } catch (const std::exception& e) {
-        ctx_.log().error("cannot save {} pending deliveries: {}", pending.size(), e.what());
-    }
-    client_.close_all();
-    wake_all();
 }
 
 std::vector<std::string> webhook_endpoint::health() const {
@@ -186,18 +172,10 @@ std::vector<std::string> webhook_endpoint::health() const {
     auto hour_ago = clock::now() - std::chrono::hours(1);
     auto recent = std::count_if(recent_dead_.begin(), recent_dead_.end(), [&](auto t) { return t > hour_ago; });
     if (recent > 0) problems.push_back(std::to_string(recent) + " dead letters in the last hour");
+    if (settings_.spool && writer_.sync_lagging(max_sync_lag))
+        problems.push_back("the disk is behind: spool writes not synced for over " +
+                           std::to_string(max_sync_lag.count()) + " s; new deliveries are refused (spool_busy)");
     return problems;
-}
-
-bool webhook_endpoint::may_warn() {
-    auto now = clock::now();
-    if (now - warn_window_ > std::chrono::minutes(1)) {
-        warn_window_ = now;
-        warnings_left_ = warnings_per_minute;
-    }
-    if (warnings_left_ == 0) return false;
-    --warnings_left_;
-    return true;
 }
 
 std::unique_ptr<araldo::endpoint> make_webhook_endpoint(araldo::endpoint_context& ctx) {

@@ -1,5 +1,6 @@
 #include "webhook_options.hpp"
 
+#include <araldo/http.hpp>
 #include <araldo/signing.hpp>
 
 #include <boost/url/parse.hpp>
@@ -19,7 +20,9 @@ option_table webhook_options() {
                     "json: the payload is the body; form: payload=<urlencoded payload> as "
                     "application/x-www-form-urlencoded",
                     false},
-        option_spec{"headers", option_type::string_map, "{}", "extra request headers, e.g. {Authorization: Bearer x}",
+        option_spec{"headers", option_type::string_map, "{}",
+                    "extra request headers, e.g. {Authorization: Bearer x}; names are tokens, values have no CR, LF "
+                    "or NUL",
                     false},
         option_spec{"secret", option_type::string_list, "[]",
                     "Standard Webhooks signing secrets (whsec_<base64>); several sign with each, for rotation; "
@@ -28,6 +31,10 @@ option_table webhook_options() {
         option_spec{"ca-file", option_type::string, std::nullopt,
                     "https: a PEM file of the CAs to trust instead of the system store (e.g. a private CA)", false},
         option_spec{"timeout", option_type::duration, "30s", "per attempt: connect, send and read the response",
+                    false},
+        option_spec{"max-response-body", option_type::size, "64KiB",
+                    "largest response body read (and discarded); a longer one fails the attempt and closes the "
+                    "connection; at most 16MiB",
                     false},
         option_spec{"max-in-flight", option_type::integer, "4",
                     "concurrent requests (each on its own kept-alive connection), at most 1024", false},
@@ -38,7 +45,8 @@ option_table webhook_options() {
         option_spec{"spool", option_type::boolean, "false",
                     "write each accepted delivery ahead to data-dir, so a crash (kill -9) loses nothing", false},
         option_spec{"queue-size", option_type::integer, "10000",
-                    "deliveries pending (queued, in flight, waiting to retry); when full, new ones are dropped",
+                    "deliveries pending (queued, in flight, waiting to retry); when full, new ones are refused "
+                    "(the sender hears 503)",
                     false},
     };
 }
@@ -47,6 +55,43 @@ namespace {
 
 // Each in-flight slot is a coroutine, a timer and a connection.
 constexpr std::size_t max_workers = 1024;
+// Response bodies are discarded: reading more only costs time and memory.
+constexpr std::uint64_t response_body_ceiling = 16 * 1024 * 1024;
+
+// For error messages: a name may hold the very bytes that are wrong with it.
+std::string printable(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (char c : s.substr(0, 64)) {
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f && c != '\\') {
+            out += c;
+        } else {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        }
+    }
+    return out;
+}
+
+// Sent as configured, so checked as configured: a CR or LF in a value would
+// add a header (or end the head) on the wire.
+string_pairs read_headers(const araldo::options& opts) {
+    string_pairs headers = opts.string_map("headers");
+    for (const auto& [name, value] : headers) {
+        if (!araldo::valid_header_name(name)) {
+            opts.fail("headers", "'" + printable(name) + "' is not a header name",
+                      "a name is letters, digits and !#$%&'*+-.^_`|~ (no spaces, no colon)");
+        }
+        if (!araldo::valid_header_value(value)) {
+            // The value itself stays out of the message: it may be a credential.
+            opts.fail("headers", "the value of " + name + " holds a CR, LF or NUL",
+                      "one line per header value; escape or remove line breaks");
+        }
+    }
+    return headers;
+}
 
 target_url parse_target(const araldo::options& opts) {
     const std::string& text = opts.string("url");
@@ -100,7 +145,7 @@ webhook_settings read_webhook_settings(const araldo::options& opts) {
     } else {
         opts.fail("content-type", "must be json or form, got '" + format + "'");
     }
-    s.headers = opts.string_map("headers");
+    s.headers = read_headers(opts);
     for (const auto& secret : opts.string_list("secret")) {
         auto key = parse_webhook_secret(secret);
         if (!key) {
@@ -111,6 +156,9 @@ webhook_settings read_webhook_settings(const araldo::options& opts) {
     }
     s.timeout = opts.duration("timeout");
     if (s.timeout.count() <= 0) opts.fail("timeout", "must be positive");
+    s.max_response_body = opts.size("max-response-body");
+    if (s.max_response_body > response_body_ceiling)
+        opts.fail("max-response-body", "at most 16MiB, got " + std::to_string(s.max_response_body));
     s.max_in_flight = positive(opts, "max-in-flight");
     if (s.max_in_flight > max_workers) {
         opts.fail("max-in-flight", "at most " + std::to_string(max_workers) + ", got " + std::to_string(s.max_in_flight),

@@ -30,6 +30,7 @@ struct webhook_settings {
     string_pairs headers;
     std::vector<std::string> secrets;  // decoded key bytes, one per configured secret
     araldo::duration timeout = std::chrono::seconds(30);
+    std::uint64_t max_response_body = 64 * 1024;
     std::size_t max_in_flight = 4;
     std::vector<araldo::duration> schedule;  // delay before attempt n (1-based: schedule[n-1])
     bool spool = false;
