@@ -40,9 +40,9 @@ asio::awaitable<void> redis_endpoint::publish_loop() {
 // One connection, from connect to failure (or to a drained stop). Returns why it ended.
 asio::awaitable<std::string> redis_endpoint::publisher_session() {
     using namespace asio::experimental::awaitable_operators;
-    resp_reader reader;
+    resp_reader reader(limits_);
     const std::string no_commands;  // PUBLISHes wait for AUTH/SELECT to succeed
-    std::string failed = co_await open_connection(pub_stream_, reader, no_commands);
+    std::string failed = co_await open_connection(pub_, pub_stream_, reader, no_commands);
     if (!failed.empty()) co_return failed;
     came_up(pub_, queue_.empty() ? std::string() : fmt::format(", {} queued message(s) to publish", queue_.size()));
     pub_session_end_.clear();
@@ -85,14 +85,14 @@ asio::awaitable<void> redis_endpoint::reply_loop(resp_reader& reader) {
         try {
             while (auto reply = reader.next()) take_publish_reply(*reply);
         } catch (const resp_protocol_error& e) {
-            end_publisher_session(std::string("protocol error: ") + e.what());
+            end_publisher_session(protocol_failure(pub_, e));
         }
         if (!pub_session_end_.empty()) break;
         if (publisher_drained()) {
             end_publisher_session("stopping");
             break;
         }
-        std::string failed = co_await read_more(pub_stream_, reader, buf);
+        std::string failed = co_await read_more(pub_, pub_stream_, reader, buf);
         if (!failed.empty()) end_publisher_session(std::move(failed));
     }
 }

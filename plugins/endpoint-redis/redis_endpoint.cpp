@@ -1,5 +1,7 @@
 #include "redis_endpoint.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -40,7 +42,6 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       sub_stream_(ctx.executor()),
       pub_stream_(ctx.executor()),
       stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
-      random_(std::random_device{}()),
       queue_(ctx.executor(), settings_.queue_size),
       received_(count(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
       published_(count(ctx, "araldo_redis_published_total", "PUBLISH commands Redis confirmed")),
@@ -48,7 +49,11 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       publish_lost_(count(ctx, "araldo_redis_publish_lost_total",
                           "outbound messages lost: unconfirmed when the connection dropped, or queued at stop")),
       echo_suppressed_(count(ctx, "araldo_redis_echo_suppressed_total",
-                             "inbound copies of this endpoint's own PUBLISHes, dropped")) {
+                             "inbound copies of this endpoint's own PUBLISHes, dropped")),
+      protocol_errors_(count(ctx, "araldo_redis_protocol_errors_total",
+                             "connections dropped because Redis sent malformed RESP or a reply beyond the "
+                             "reader's bounds")) {
+    limits_.max_bulk = settings_.max_message_size;
     const auto now = std::chrono::system_clock::now();
     sub_.role = "subscriber";
     sub_.used = !settings_.subscribe.empty() || !settings_.psubscribe.empty();
@@ -71,6 +76,8 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
                         "PUBLISH commands written and not answered yet",
                         [this] { return static_cast<double>(in_flight_); });
 }
+
+void redis_endpoint::start() { random_.seed(std::random_device{}()); }
 
 asio::awaitable<void> redis_endpoint::run() {
     using namespace asio::experimental::awaitable_operators;
@@ -96,6 +103,10 @@ delivery_result redis_endpoint::deliver(const message_ptr& msg) {
         }
         return delivery_result::dropped("no_publish_channel");
     }
+    // What this endpoint would refuse to read, it does not publish: its own
+    // subscriber (and other nodes with the same limit) would drop the echo.
+    // Checked on the payload, before the marshaller's encoding.
+    if (msg->payload().size() > settings_.max_message_size) return delivery_result::dropped("too_large");
     return queue_.offer(ctx_.marshalling(), msg);
 }
 
@@ -120,7 +131,8 @@ std::vector<std::string> redis_endpoint::health() const {
 // Connects, sends AUTH/SELECT/PING followed by `more_commands` in one write, and
 // checks the setup replies. Replies to `more_commands` stay in `reader`.
 // Returns why it failed; empty on success.
-asio::awaitable<std::string> redis_endpoint::open_connection(redis_stream& stream, resp_reader& reader,
+asio::awaitable<std::string> redis_endpoint::open_connection(link_status& link, redis_stream& stream,
+                                                             resp_reader& reader,
                                                              const std::string& more_commands) {
     using namespace asio::experimental::awaitable_operators;
     auto connected = co_await (stream.connect(settings_.address, connect_timeout) || wait_stopped());
@@ -135,10 +147,10 @@ asio::awaitable<std::string> redis_endpoint::open_connection(redis_stream& strea
         try {
             reply = reader.next();
         } catch (const resp_protocol_error& e) {
-            co_return std::string("protocol error: ") + e.what();
+            co_return protocol_failure(link, e);
         }
         if (!reply) {
-            std::string failed = co_await read_more(stream, reader, buf);
+            std::string failed = co_await read_more(link, stream, reader, buf);
             if (!failed.empty()) co_return failed;
             continue;
         }
@@ -148,8 +160,8 @@ asio::awaitable<std::string> redis_endpoint::open_connection(redis_stream& strea
 }
 
 // Reads what is available into the reader. Returns why the connection is unusable; empty on success.
-asio::awaitable<std::string> redis_endpoint::read_more(redis_stream& stream, resp_reader& reader,
-                                                       std::vector<char>& buf) {
+asio::awaitable<std::string> redis_endpoint::read_more(link_status& link, redis_stream& stream,
+                                                       resp_reader& reader, std::vector<char>& buf) {
     if (buf.empty()) buf.resize(read_chunk);
     auto [ec, n] = co_await stream.read_some(asio::buffer(buf));
     if (ec == asio::error::eof) co_return "connection closed by Redis";
@@ -158,9 +170,19 @@ asio::awaitable<std::string> redis_endpoint::read_more(redis_stream& stream, res
     try {
         reader.feed(std::string_view(buf.data(), n));
     } catch (const resp_protocol_error& e) {
-        co_return std::string("protocol error: ") + e.what();
+        co_return protocol_failure(link, e);
     }
     co_return std::string{};
+}
+
+std::string redis_endpoint::protocol_failure(const link_status& link, const resp_protocol_error& e) {
+    protocol_errors_.inc();
+    const auto n = protocol_errors_.value();
+    if (araldo::worth_logging(n)) {
+        ctx_.log().warn("{} connection to {}: protocol error: {} ({} so far); dropping the connection", link.role,
+                        where_, e.what(), n);
+    }
+    return std::string("protocol error: ") + e.what();
 }
 
 // Exponential backoff with full jitter: a random wait up to min * 2^attempt, capped at max.

@@ -51,8 +51,10 @@ struct link_status {
 // Owned by the core; keeps a reference to its context, which outlives it.
 class redis_endpoint final : public araldo::endpoint {
 public:
+    // Prepares only: no socket, no file (`--check` constructs and never starts).
     redis_endpoint(araldo::endpoint_context& ctx, redis_settings settings);
 
+    void start() override;
     asio::awaitable<void> run() override;
     delivery_result deliver(const message_ptr& msg) override;
     void stop() override;
@@ -60,10 +62,14 @@ public:
 
 private:
     // Connection plumbing shared by both links (redis_endpoint.cpp).
-    asio::awaitable<std::string> open_connection(redis_stream& stream, resp_reader& reader,
+    asio::awaitable<std::string> open_connection(link_status& link, redis_stream& stream, resp_reader& reader,
                                                  const std::string& more_commands);
     // Reads into `buf` (sized on first use) and feeds the reader.
-    asio::awaitable<std::string> read_more(redis_stream& stream, resp_reader& reader, std::vector<char>& buf);
+    asio::awaitable<std::string> read_more(link_status& link, redis_stream& stream, resp_reader& reader,
+                                           std::vector<char>& buf);
+    // Counts and logs (rate-limited) a reply stream that broke the protocol or
+    // the reader's bounds; returns the reason the connection is dropped.
+    std::string protocol_failure(const link_status& link, const resp_protocol_error& e);
     asio::awaitable<void> backoff(link_status& link);
     asio::awaitable<void> wait_stopped();
     void came_up(link_status& link, std::string_view detail);
@@ -97,7 +103,8 @@ private:
     link_status pub_;
     bool stopping_ = false;
     asio::steady_timer stop_signal_;  // never expires; cancelled by stop() to wake every wait
-    std::minstd_rand random_;
+    std::minstd_rand random_;  // seeded in start(): std::random_device may open a device file
+    resp_limits limits_;       // what either connection accepts from Redis
 
     araldo::outbound_queue queue_;  // marshalled, waiting for the publisher (which parks on it)
     std::size_t in_flight_ = 0;          // PUBLISHes written, replies not read yet
@@ -110,6 +117,7 @@ private:
     araldo::counter& publish_errors_;
     araldo::counter& publish_lost_;
     araldo::counter& echo_suppressed_;
+    araldo::counter& protocol_errors_;
 };
 
 // The factory: reads and checks the options, builds the endpoint.

@@ -43,6 +43,11 @@ option_table redis_options() {
                     "outbound messages waiting to be published (also while disconnected); when full, new "
                     "ones are dropped",
                     false},
+        option_spec{"max-message-size", option_type::size, "1MiB",
+                    "largest payload read from Redis (any bulk string) or published to it; a larger one from "
+                    "Redis is a protocol error that drops the connection (counted, then reconnected), a larger "
+                    "routed message is refused with too_large",
+                    false},
         option_spec{"reconnect", option_type::object, std::nullopt,
                     "backoff between connection attempts: exponential from min to max", false,
                     {
@@ -82,6 +87,8 @@ redis_settings read_redis_settings(const araldo::options& opts) {
     std::int64_t queue = opts.integer("queue-size");
     if (queue < 1) opts.fail("queue-size", "must be at least 1, got " + std::to_string(queue));
     s.queue_size = static_cast<std::size_t>(queue);
+    s.max_message_size = opts.size("max-message-size");
+    if (s.max_message_size < 1) opts.fail("max-message-size", "must be at least 1 byte");
     s.reconnect = read_backoff(opts);
     return s;
 }

@@ -7,6 +7,7 @@
 #include <araldo/units.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct redis_settings {
     std::vector<std::string> psubscribe;  // patterns, without duplicates
     std::optional<std::string> publish;   // the channel outbound messages go to
     std::size_t queue_size = 10000;
+    // The largest payload (any bulk string) read from Redis, and published to it.
+    std::uint64_t max_message_size = 1024 * 1024;
     backoff_settings reconnect;
 };
 

@@ -38,13 +38,14 @@ void append_bulk(std::string& out, std::string_view s) {
 
 }  // namespace
 
-resp_reader::resp_reader() : reader_(redisReaderCreate()) {
+resp_reader::resp_reader(resp_limits limits) : scanner_(limits), reader_(redisReaderCreate()) {
     if (!reader_) throw std::bad_alloc();
 }
 
 resp_reader::~resp_reader() { redisReaderFree(reader_); }
 
 void resp_reader::feed(std::string_view bytes) {
+    bytes = bytes.substr(0, scanner_.feed(bytes));
     if (bytes.empty()) return;
     if (redisReaderFeed(reader_, bytes.data(), bytes.size()) != REDIS_OK) {
         throw resp_protocol_error(reader_->errstr);
@@ -54,7 +55,10 @@ void resp_reader::feed(std::string_view bytes) {
 std::optional<resp_value> resp_reader::next() {
     void* raw = nullptr;
     if (redisReaderGetReply(reader_, &raw) != REDIS_OK) throw resp_protocol_error(reader_->errstr);
-    if (!raw) return std::nullopt;
+    if (!raw) {
+        if (scanner_.failed()) throw resp_protocol_error(scanner_.violation());
+        return std::nullopt;
+    }
     auto* reply = static_cast<redisReply*>(raw);
     // convert() may throw bad_alloc: the reply is freed either way.
     struct guard {

@@ -1,7 +1,9 @@
 // RESP2, sans-I/O: bytes in, replies out; commands in, bytes out. hiredis's
-// reader does the parsing; no socket is involved, so every split of the input
-// can be tested without a server.
+// reader does the parsing, behind resp_scanner's bounds; no socket is
+// involved, so every split of the input can be tested without a server.
 #pragma once
+
+#include "resp_scanner.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -39,18 +41,22 @@ public:
 
 class resp_reader {
 public:
-    resp_reader();
+    explicit resp_reader(resp_limits limits = {});
     ~resp_reader();
     resp_reader(const resp_reader&) = delete;
     resp_reader& operator=(const resp_reader&) = delete;
 
-    // Appends bytes read from the connection (copied).
+    // Appends bytes read from the connection (copied). Only what the scanner
+    // accepts reaches hiredis; after a violation nothing more does.
     void feed(std::string_view bytes);
     // The next complete reply, or nullopt when more bytes are needed.
-    // Throws resp_protocol_error on malformed input.
+    // Throws resp_protocol_error on malformed input, and on input outside the
+    // limits once the replies complete before it have been returned (a read
+    // holding good replies and then a bad header loses none of the good ones).
     std::optional<resp_value> next();
 
 private:
+    resp_scanner scanner_;
     redisReader* reader_;
 };
 

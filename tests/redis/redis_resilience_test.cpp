@@ -48,8 +48,8 @@ TEST_CASE("Redis killed and restarted: reconnect, re-subscribe, resume", "[redis
     REQUIRE(r.process().wait_for_err("subscriber connection to " + redis.url() + " lost"));
     REQUIRE(wait_until([&] {
         auto body = http_get(r.port(), "/_health/?full").body;
-        return body.find("bus: subscriber disconnected from " + redis.url() + " since ") != std::string::npos &&
-               body.find("bus: publisher disconnected from " + redis.url() + " since ") != std::string::npos;
+        return body.find(down_problem("subscriber", redis.url())) != std::string::npos &&
+               body.find(down_problem("publisher", redis.url())) != std::string::npos;
     }));
     // Messages routed while Redis is down wait in the queue; beyond it they are dropped and counted.
     r.process().write_stdin("queued-1\nqueued-2\nqueued-3\ndropped-4\ndropped-5\n");

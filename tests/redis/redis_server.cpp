@@ -155,6 +155,10 @@ double metric(unsigned short relay_port, const std::string& sample) {
     return -1;
 }
 
+std::string down_problem(const std::string& role, const std::string& url) {
+    return R"("endpoint":"bus","severity":"warning","problem":")" + role + " disconnected from " + url + " since ";
+}
+
 std::vector<std::string> file_lines(const std::string& path) {
     std::istringstream in(read_file(path));
     std::vector<std::string> lines;

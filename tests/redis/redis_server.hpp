@@ -75,6 +75,10 @@ private:
 // Polls /metrics of a relay for one sample's value; -1 when absent.
 double metric(unsigned short relay_port, const std::string& sample);
 
+// How /_health/?full lists a connection (`role`: subscriber or publisher) of
+// the endpoint named `bus` that is down, up to the time it went down.
+std::string down_problem(const std::string& role, const std::string& url);
+
 // The lines of a file written by endpoint-file (empty when it does not exist).
 std::vector<std::string> file_lines(const std::string& path);
 

@@ -13,9 +13,17 @@ using namespace std::string_literals;
 
 namespace {
 
+// The sample below nests arrays three deep to exercise the conversion; the
+// endpoint's own readers refuse any nesting (resp_scanner_test.cpp).
+resp_limits nesting_allowed() {
+    resp_limits l;
+    l.max_depth = 3;
+    return l;
+}
+
 // All the replies `wire` holds, fed as two chunks split at `cut`.
 std::vector<resp_value> read_split(const std::string& wire, std::size_t cut) {
-    resp_reader r;
+    resp_reader r(nesting_allowed());
     std::vector<resp_value> out;
     r.feed(std::string_view(wire).substr(0, cut));
     while (auto v = r.next()) out.push_back(std::move(*v));
@@ -25,7 +33,7 @@ std::vector<resp_value> read_split(const std::string& wire, std::size_t cut) {
 }
 
 std::vector<resp_value> read_bytewise(const std::string& wire) {
-    resp_reader r;
+    resp_reader r(nesting_allowed());
     std::vector<resp_value> out;
     for (char c : wire) {
         r.feed(std::string_view(&c, 1));

@@ -1,0 +1,123 @@
+#include "fake_redis.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+namespace araldo::test {
+
+fake_redis::fake_redis(behaviour b) : b_(std::move(b)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener_ < 0) throw std::runtime_error("fake_redis: socket failed");
+    int one = 1;
+    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(b_.port);
+    socklen_t len = sizeof addr;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener_, 16) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        std::string why = std::strerror(errno);
+        ::close(listener_);
+        throw std::runtime_error("fake_redis: cannot listen on port " + std::to_string(b_.port) + ": " + why);
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+}
+
+fake_redis::~fake_redis() {
+    stopping_ = true;
+    thread_.join();
+    ::close(listener_);
+}
+
+std::vector<std::chrono::steady_clock::time_point> fake_redis::accepted_at() const {
+    std::lock_guard lock(mutex_);
+    return accepted_at_;
+}
+
+// Polls in short steps so the destructor is never kept waiting on a peer.
+bool fake_redis::wait_fd(int fd, short events) {
+    while (!stopping_) {
+        pollfd p{fd, events, 0};
+        if (::poll(&p, 1, 50) > 0) return true;
+    }
+    return false;
+}
+
+void fake_redis::serve() {
+    while (wait_fd(listener_, POLLIN)) {
+        int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) continue;
+        {
+            std::lock_guard lock(mutex_);
+            accepted_at_.push_back(std::chrono::steady_clock::now());
+        }
+        ++connections_;
+        if (!b_.reply.empty()) converse(fd);
+        ::close(fd);
+    }
+}
+
+void fake_redis::converse(int fd) {
+    char in[4096];
+    // Answer araldo's first command(s), as a server would.
+    if (!wait_fd(fd, POLLIN) || ::recv(fd, in, sizeof in, MSG_DONTWAIT) <= 0) return;
+    std::string out = b_.reply;
+    std::uint64_t filler_left = b_.filler;
+    const std::string chunk(64 * 1024, 'x');
+    while (!out.empty() || filler_left > 0) {
+        if (!wait_fd(fd, POLLOUT)) return;
+        const bool reply = !out.empty();
+        std::size_t want = reply ? out.size() : static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), filler_left));
+        ssize_t n = ::send(fd, reply ? out.data() : chunk.data(), want, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (n <= 0) return;  // araldo closed the connection
+        if (reply) {
+            out.erase(0, static_cast<std::size_t>(n));
+        } else {
+            filler_left -= static_cast<std::uint64_t>(n);
+            filler_sent_ += static_cast<std::uint64_t>(n);
+        }
+    }
+    // Hold the connection until araldo drops it.
+    while (wait_fd(fd, POLLIN)) {
+        ssize_t n = ::recv(fd, in, sizeof in, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+    }
+}
+
+std::uint64_t resident_bytes(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;  // "VmRSS:   1234 kB"
+    }
+    throw std::runtime_error("no VmRSS for pid " + std::to_string(pid));
+}
+
+double cpu_seconds(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // The command name may hold spaces: fields are counted after its closing parenthesis.
+    auto close = text.rfind(')');
+    if (close == std::string::npos) throw std::runtime_error("no /proc stat for pid " + std::to_string(pid));
+    std::istringstream rest(text.substr(close + 2));
+    std::vector<std::string> fields;  // fields[0] is field 3 (state)
+    for (std::string f; rest >> f;) fields.push_back(f);
+    const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    return (std::stod(fields.at(11)) + std::stod(fields.at(12))) / ticks;  // utime (14) + stime (15)
+}
+
+}  // namespace araldo::test
