@@ -136,3 +136,16 @@ TEST_CASE("Redis down for long: retries back off to the cap and cost next to no 
     r.process().signal(SIGTERM);
     CHECK(r.process().wait(10s) == 0);
 }
+
+TEST_CASE("--check builds the endpoint without connecting: effects begin at start", "[redis][check]") {
+    fake_redis redis({.port = 0, .reply = "+PONG\r\n", .filler = 0});
+    temp_dir dir;
+    const std::string config = dir.write("araldo.yaml", bus_config(redis.url(), "subscribe: [in], publish: out"));
+    auto checked = run_command({ARALDO_BINARY, "--check", "-c", config}, dir.path());
+    CHECK(checked.code == 0);
+    CHECK_THAT(checked.out, Catch::Contains("bus (endpoint-redis"));
+    CHECK(redis.connections() == 0);
+    // The same config started does connect (both links), so the count above can move.
+    relay r(bus_config(redis.url(), "subscribe: [in], publish: out"), {.pipe_stdin = true});
+    REQUIRE(wait_until([&] { return redis.connections() >= 1; }));
+}
