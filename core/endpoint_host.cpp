@@ -6,6 +6,7 @@
 #include <araldo/log_rate.hpp>
 
 #include <exception>
+#include <stdexcept>
 
 namespace araldo::detail {
 
@@ -17,6 +18,16 @@ public:
     unmarshal_result unmarshal(std::string_view, bool, attributes&) const override { return {}; }
     encoded marshal(const message_ptr& msg) const override { return pass_through(msg); }
 };
+
+// A plugin's response header with CR, LF or NUL would let a value smuggle a
+// second header (or end the head early) at the client: refuse to send it.
+void check_headers(const http_response& r) {
+    if (!valid_header_value(r.content_type)) throw std::invalid_argument("Content-Type contains CR, LF or NUL");
+    for (const auto& [name, value] : r.headers) {
+        if (!valid_header_name(name)) throw std::invalid_argument("header name '" + name + "' is not a token");
+        if (!valid_header_value(value)) throw std::invalid_argument("header " + name + " contains CR, LF or NUL");
+    }
+}
 
 std::string current_exception_text() {
     try {
@@ -46,7 +57,9 @@ public:
             -> asio::awaitable<http_response> {
             std::exception_ptr failure;
             try {
-                co_return co_await handler(std::move(req));
+                http_response r = co_await handler(std::move(req));
+                check_headers(r);
+                co_return r;
             } catch (...) {
                 h->record_fault("http");
                 failure = std::current_exception();
@@ -60,7 +73,9 @@ public:
         if (route.check) {
             route.check = [h = &host_, check = std::move(route.check)](const http_request& req) {
                 try {
-                    return check(req);
+                    auto refusal = check(req);
+                    if (refusal) check_headers(*refusal);
+                    return refusal;
                 } catch (...) {
                     h->record_fault("upgrade");
                     throw;

@@ -31,10 +31,11 @@ TEST_CASE("/_health/ and /_health/?full on a healthy relay", "[integration][http
     auto full = http_get(r.port(), "/_health/?full");
     CHECK(full.status == 200);
     CHECK(full.header("content-type") == "application/json");
-    CHECK(full.body == R"({"problems":[]})");
+    CHECK(full.body == R"({"live":true,"problems":[]})");
 }
 
-TEST_CASE("/_health/?full lists each endpoint's problems with a 500", "[integration][http]") {
+TEST_CASE("/_health/?full lists each endpoint's problems with a severity; /_health/ stays live",
+          "[integration][http]") {
     relay r(R"(global:
   server-port: 0
 plugins:
@@ -44,8 +45,13 @@ plugins:
 )");
     auto full = http_get(r.port(), "/_health/?full");
     CHECK(full.status == 500);
-    CHECK(full.body == R"({"problems":["sick: upstream unreachable since 12:00"]})");
-    CHECK(http_get(r.port(), "/_health/").status == 500);
+    CHECK(full.body ==
+          R"({"live":true,"problems":[{"endpoint":"sick","severity":"warning","problem":"upstream unreachable since 12:00"}]})");
+    // A soft problem is the same on every node: failing liveness on it would
+    // take the whole fleet out of a load balancer at once.
+    auto plain = http_get(r.port(), "/_health/");
+    CHECK(plain.status == 200);
+    CHECK(plain.body == "ok\n");
 }
 
 TEST_CASE("/metrics counts messages per endpoint in Prometheus text", "[integration][http]") {
