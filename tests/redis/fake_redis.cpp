@@ -65,37 +65,43 @@ void fake_redis::serve() {
             accepted_at_.push_back(std::chrono::steady_clock::now());
         }
         ++connections_;
-        if (!b_.reply.empty()) converse(fd);
+        if (!b_.replies.empty()) converse(fd);
         ::close(fd);
     }
 }
 
 void fake_redis::converse(int fd) {
     char in[4096];
-    // Answer araldo's first command(s), as a server would.
-    if (!wait_fd(fd, POLLIN) || ::recv(fd, in, sizeof in, MSG_DONTWAIT) <= 0) return;
-    std::string out = b_.reply;
-    std::uint64_t filler_left = b_.filler;
-    const std::string chunk(64 * 1024, 'x');
-    while (!out.empty() || filler_left > 0) {
-        if (!wait_fd(fd, POLLOUT)) return;
-        const bool reply = !out.empty();
-        std::size_t want = reply ? out.size() : static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), filler_left));
-        ssize_t n = ::send(fd, reply ? out.data() : chunk.data(), want, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        if (n <= 0) return;  // araldo closed the connection
-        if (reply) {
-            out.erase(0, static_cast<std::size_t>(n));
-        } else {
-            filler_left -= static_cast<std::uint64_t>(n);
-            filler_sent_ += static_cast<std::uint64_t>(n);
-        }
+    for (std::size_t i = 0; i < b_.replies.size(); ++i) {
+        // Answer araldo's next command(s), as a server would.
+        if (!wait_fd(fd, POLLIN) || ::recv(fd, in, sizeof in, MSG_DONTWAIT) <= 0) return;
+        if (!send_all(fd, b_.replies[i], false)) return;
     }
+    if (!send_all(fd, std::string(64 * 1024, 'x'), true)) return;
     // Hold the connection until araldo drops it.
     while (wait_fd(fd, POLLIN)) {
         ssize_t n = ::recv(fd, in, sizeof in, MSG_DONTWAIT);
         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
     }
+}
+
+// Writes `bytes`, or with `filler` writes them over and over up to
+// behaviour::filler bytes in all. False when araldo closed the connection.
+bool fake_redis::send_all(int fd, const std::string& bytes, bool filler) {
+    std::uint64_t left = filler ? b_.filler : bytes.size();
+    std::size_t at = 0;
+    while (left > 0) {
+        if (!wait_fd(fd, POLLOUT)) return false;
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size() - at, left));
+        ssize_t n = ::send(fd, bytes.data() + at, want, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (n <= 0) return false;
+        const auto sent = static_cast<std::size_t>(n);
+        left -= sent;
+        at = (at + sent) % bytes.size();
+        if (filler) filler_sent_ += sent;
+    }
+    return true;
 }
 
 std::uint64_t resident_bytes(int pid) {

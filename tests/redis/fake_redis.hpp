@@ -1,9 +1,9 @@
 // A TCP listener on 127.0.0.1 that stands where Redis should be, for the
 // fault tests: it counts and timestamps the connections araldo makes, and
-// either closes each at once (Redis refusing service) or answers araldo's
-// first bytes with a fixed reply, optionally followed by a stream of filler
-// (a hostile or broken server). One thread, one connection at a time: the
-// tests point a subscriber-only endpoint at it.
+// either closes each at once (Redis refusing service) or answers each read of
+// araldo's commands with the next scripted reply, the last one optionally
+// followed by a stream of filler (a hostile or broken server). One thread, one
+// connection at a time: the tests point an endpoint with one link at it.
 #pragma once
 
 #include <atomic>
@@ -21,9 +21,11 @@ class fake_redis {
 public:
     struct behaviour {
         unsigned short port = 0;  // 0: a free one; else this one (SO_REUSEADDR, to take over from a killed Redis)
-        std::string reply;        // empty: close each connection as soon as it is accepted
-        // Bytes written after the reply until the peer closes: what a server
-        // that declared a huge bulk string would go on to send.
+        // One per read of araldo's commands, in order; none: close each
+        // connection as soon as it is accepted.
+        std::vector<std::string> replies;
+        // Bytes written after the last reply until the peer closes: what a
+        // server that declared a huge bulk string would go on to send.
         std::uint64_t filler = 0;
     };
 
@@ -43,6 +45,7 @@ public:
 private:
     void serve();
     void converse(int fd);
+    bool send_all(int fd, const std::string& bytes, bool filler);
     bool wait_fd(int fd, short events);  // false when stopping
 
     behaviour b_;

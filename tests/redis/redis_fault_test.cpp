@@ -104,7 +104,7 @@ TEST_CASE("Redis down for long: retries back off to the cap and cost next to no 
     std::size_t attempts = 0;
     double cpu_at_first = 0;
     {
-        fake_redis down({.port = redis.port(), .reply = {}, .filler = 0});
+        fake_redis down({.port = redis.port(), .replies = {}, .filler = 0});
         REQUIRE(wait_until([&] { return down.connections() >= 1; }));
         cpu_at_first = cpu_seconds(r.process().pid());
         // Delays without jitter: 50, 100, 200, 400, 400... ms. Ten attempts take
@@ -138,7 +138,7 @@ TEST_CASE("Redis down for long: retries back off to the cap and cost next to no 
 }
 
 TEST_CASE("--check builds the endpoint without connecting: effects begin at start", "[redis][check]") {
-    fake_redis redis({.port = 0, .reply = "+PONG\r\n", .filler = 0});
+    fake_redis redis({.port = 0, .replies = {"+PONG\r\n"}, .filler = 0});
     temp_dir dir;
     const std::string config = dir.write("araldo.yaml", bus_config(redis.url(), "subscribe: [in], publish: out"));
     auto checked = run_command({ARALDO_BINARY, "--check", "-c", config}, dir.path());

@@ -59,14 +59,14 @@ void check_refused(fake_redis& fake, const std::string& why) {
 }  // namespace
 
 TEST_CASE("a reply declaring 2 000 000 000 elements is refused, not allocated", "[redis][protocol]") {
-    fake_redis fake({.port = 0, .reply = "*2000000000\r\n", .filler = 0});
+    fake_redis fake({.port = 0, .replies = {"*2000000000\r\n"}, .filler = 0});
     check_refused(fake, "an array of 2000000000 elements, more than 8");
 }
 
 TEST_CASE("a bulk string beyond max-message-size is refused before its bytes are buffered", "[redis][protocol]") {
     // The server goes on sending what it declared: without the bound the
     // reader would buffer it all (hundreds of MB here) waiting for the end.
-    fake_redis fake({.port = 0, .reply = "$9999999999\r\n", .filler = 512ull * 1024 * 1024});
+    fake_redis fake({.port = 0, .replies = {"$9999999999\r\n"}, .filler = 512ull * 1024 * 1024});
     check_refused(fake, "a bulk string of 9999999999 bytes, more than max-message-size (1048576)");
 }
 
@@ -107,4 +107,34 @@ routes:
     REQUIRE(wait_until([&] { return file_lines(r.path("out.txt")).size() == 2; }));
     CHECK(file_lines(r.path("out.txt")) == std::vector<std::string>{std::string(1024, 'i'), "after"});
     CHECK(metric(r.port(), R"(araldo_redis_protocol_errors_total{endpoint="bus"})") == 1);
+}
+
+TEST_CASE("on the publisher, a reply beyond the bounds ends the session; its PUBLISH counts as lost",
+          "[redis][protocol]") {
+    // PING is answered, so the publisher is up; the PUBLISH gets the lie.
+    fake_redis fake({.port = 0, .replies = {"+PONG\r\n", "*2000000000\r\n"}, .filler = 0});
+    relay r(R"(global:
+  server-port: 0
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: bus, id: endpoint-redis, url: ")" + fake.url() + R"(", publish: out, reconnect: {min: 50ms, max: 200ms}}
+    - {name: src, id: endpoint-file, input: "-"}
+routes:
+  src: [bus]
+)",
+            {.pipe_stdin = true});
+    auto healthy = [&] { return http_get(r.port(), "/_health/?full").status == 200; };
+    REQUIRE(wait_until(healthy));
+    r.process().write_stdin("m1\n");
+    REQUIRE(wait_until([&] { return metric(r.port(), R"(araldo_redis_protocol_errors_total{endpoint="bus"})") == 1; }));
+    REQUIRE(wait_until([&] { return fake.connections() >= 2; }));
+    CHECK(http_get(r.port(), "/_health/").status == 200);
+    CHECK(metric(r.port(), R"(araldo_redis_publish_lost_total{endpoint="bus"})") == 1);
+    CHECK(metric(r.port(), R"(araldo_redis_published_total{endpoint="bus"})") == 0);
+    CHECK_THAT(r.process().err(), Catch::Contains("publisher connection to " + fake.url() +
+                                                  ": protocol error: an array of 2000000000 elements"));
+    CHECK(resident_bytes(r.process().pid()) < rss_bound);
+    // The next connection answers PING again: the publisher is back.
+    REQUIRE(wait_until(healthy));
+    CHECK(metric(r.port(), R"(araldo_redis_connects_total{endpoint="bus",connection="publisher"})") == 2);
 }
