@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <termios.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -96,6 +97,10 @@ file_channel::file_channel(const asio::any_io_executor& ex, const std::string& p
         struct stat st {};
         if (::fstat(o.fd, &st) != 0) throw_errno("fstat");
         if (!S_ISREG(st.st_mode) && pollable(o.fd, dir)) {
+            terminal_ = dir == file_direction::read && ::isatty(o.fd) == 1;
+            if (terminal_) terminal_fd_ = o.fd;
+            // read_terminal() calls read() itself: a dup of a shared stdin must not block.
+            if (terminal_ && ::fcntl(o.fd, F_SETFL, ::fcntl(o.fd, F_GETFL) | O_NONBLOCK) != 0) throw_errno("fcntl");
             stream_.emplace(ex, o.fd);
             restore_flags_ = o.restore_flags;
             return;
@@ -125,7 +130,16 @@ void file_channel::cancel() noexcept {
     }
 }
 
+bool file_channel::terminal_in_background() const noexcept {
+    if (!terminal_) return false;
+    // -1 (ENOTTY): a terminal that is not our controlling one, which job
+    // control does not guard; reading it stops nobody.
+    const pid_t foreground = ::tcgetpgrp(terminal_fd_);
+    return foreground != -1 && foreground != ::getpgrp();
+}
+
 asio::awaitable<std::pair<error_code, std::size_t>> file_channel::read_some(asio::mutable_buffer buf) {
+    if (terminal_) co_return co_await read_terminal(buf);
     if (stream_) {
         auto [ec, n] = co_await stream_->async_read_some(buf, asio::as_tuple(asio::use_awaitable));
         co_return std::pair{ec, n};
@@ -140,6 +154,24 @@ asio::awaitable<std::pair<error_code, std::size_t>> file_channel::read_some(asio
         if (n == 0) co_return std::pair{error_code(asio::error::eof), std::size_t{0}};
         if (errno == EINTR) continue;
         co_return std::pair{error_code(errno, boost::system::system_category()), std::size_t{0}};
+    }
+}
+
+// A terminal is read by hand rather than with async_read_some, whose first
+// read() is speculative: the foreground check must come right before every
+// read(), and a wait for input must not read when it completes.
+asio::awaitable<std::pair<error_code, std::size_t>> file_channel::read_terminal(asio::mutable_buffer buf) {
+    for (;;) {
+        if (terminal_in_background()) co_return std::pair{error_code(asio::error::try_again), std::size_t{0}};
+        const ssize_t n = ::read(terminal_fd_, buf.data(), buf.size());
+        if (n > 0) co_return std::pair{error_code{}, static_cast<std::size_t>(n)};
+        if (n == 0) co_return std::pair{error_code(asio::error::eof), std::size_t{0}};
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            co_return std::pair{error_code(errno, boost::system::system_category()), std::size_t{0}};
+        auto [ec] = co_await stream_->async_wait(asio::posix::stream_descriptor::wait_read,
+                                                  asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return std::pair{ec, std::size_t{0}};
     }
 }
 

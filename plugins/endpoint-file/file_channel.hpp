@@ -5,7 +5,9 @@
 // epoll refuses regular files (and a few devices such as /dev/null), whose
 // reads and writes never wait: those are read and written with plain
 // read()/writev(), yielding to the event loop between reads. The endpoint's
-// logic never sees which kind it has.
+// logic never sees which kind it has, except for one thing: a terminal may
+// belong to another job (`araldo &`), and reading it then stops the whole
+// process (SIGTTIN), so read_some() refuses to read it.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -45,8 +47,14 @@ public:
     bool polled() const noexcept { return stream_.has_value(); }
 
     // Reads at least one byte. End of input is asio::error::eof; after
-    // cancel(), asio::error::operation_aborted.
+    // cancel(), asio::error::operation_aborted. On the controlling terminal
+    // while the process is not in its foreground process group, nothing is
+    // read and the result is asio::error::try_again: ask again later.
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buf);
+
+    // True when the input is our controlling terminal and another process
+    // group owns its foreground: a read() would stop the process (SIGTTIN).
+    bool terminal_in_background() const noexcept;
 
     // Writes all the buffers, in order.
     asio::awaitable<error_code> write_all(const std::vector<asio::const_buffer>& buffers);
@@ -55,6 +63,7 @@ public:
     void cancel() noexcept;
 
 private:
+    asio::awaitable<std::pair<error_code, std::size_t>> read_terminal(asio::mutable_buffer buf);
     error_code write_plain(const std::vector<asio::const_buffer>& buffers);
 
     std::string name_;
@@ -62,6 +71,8 @@ private:
     std::optional<asio::posix::stream_descriptor> stream_;  // polled I/O; owns its fd
     int restore_flags_ = -1;  // file status flags to put back on a shared std stream
     bool cancelled_ = false;
+    bool terminal_ = false;  // an input that is a tty: read only while in its foreground
+    int terminal_fd_ = -1;   // stream_'s descriptor then (native_handle() is not const)
 };
 
 }  // namespace araldo::plugins::endpoint_file

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <system_error>
 #include <utility>
 
@@ -21,17 +22,18 @@ constexpr std::size_t max_batch = 512;
 constexpr unsigned lines_per_yield = 256;
 // Per-line input warnings before they are only counted (in the summary at EOF).
 constexpr unsigned warning_budget = 20;
+// How often a terminal owned by another job is checked again. No event says a
+// job was brought to the foreground (`fg`), and the check is one ioctl.
+constexpr std::chrono::seconds foreground_poll{1};
 
 const char newline = '\n';
 
 }  // namespace
 
-file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settings,
-                             std::unique_ptr<file_channel> input, std::unique_ptr<file_channel> output)
+file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settings)
     : ctx_(ctx),
       settings_(std::move(settings)),
-      in_(std::move(input)),
-      out_(std::move(output)),
+      foreground_poll_(ctx.executor()),
       queue_(ctx.executor(), settings_.queue_size),
       warnings_left_(warning_budget),
       lines_in_(ctx.metrics().counter("araldo_file_lines_in_total", {{"endpoint", ctx.name()}},
@@ -44,6 +46,20 @@ file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settin
     ctx.metrics().gauge("araldo_endpoint_queue_depth", {{"endpoint", ctx.name()}},
                         "messages waiting in the endpoint's outbound queue",
                         [this] { return static_cast<double>(queue_.size()); });
+}
+
+void file_endpoint::start() {
+    const araldo::options& opts = ctx_.opts();
+    auto open = [&](const std::string& option, const std::string& path, file_direction dir) {
+        try {
+            return std::make_unique<file_channel>(ctx_.executor(), path, dir);
+        } catch (const std::system_error& e) {
+            std::string what = path != "-" ? path : dir == file_direction::read ? "stdin" : "stdout";
+            opts.fail(option, "cannot open " + what + ": " + e.code().message());
+        }
+    };
+    if (settings_.output) out_ = open("output", *settings_.output, file_direction::write);
+    if (settings_.input) in_ = open("input", *settings_.input, file_direction::read);
 }
 
 asio::awaitable<void> file_endpoint::run() {
@@ -73,6 +89,7 @@ void file_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
     if (in_) in_->cancel();
+    foreground_poll_.cancel();
     queue_.notify();  // write_loop flushes what is queued, then returns
 }
 
@@ -95,6 +112,10 @@ asio::awaitable<void> file_endpoint::read_loop() {
             co_return;
         }
         if (ec == asio::error::operation_aborted) break;
+        if (ec == asio::error::try_again) {
+            co_await wait_for_foreground();
+            continue;
+        }
         if (ec) {
             input_problem_ = "reading " + in_->describe() + " failed: " + ec.message();
             ctx_.log().error("{} after {} lines", input_problem_, lines.lines());
@@ -113,6 +134,25 @@ asio::awaitable<void> file_endpoint::read_loop() {
         }
     }
     ctx_.log().debug("input stopped after {} lines", lines.lines());
+}
+
+// The input is a terminal another job owns (`araldo &` from a shell): reading
+// it would stop the whole relay with SIGTTIN, and a stopped relay cannot even
+// obey SIGTERM. Wait until this job is brought to the foreground instead.
+asio::awaitable<void> file_endpoint::wait_for_foreground() {
+    if (!in_background_) {
+        in_background_ = true;
+        ctx_.log().info("not reading {}: the terminal belongs to another job (started with &?); "
+                        "reading starts if araldo is brought to the foreground", in_->describe());
+    }
+    while (!stopping_ && in_->terminal_in_background()) {
+        foreground_poll_.expires_after(foreground_poll);
+        co_await foreground_poll_.async_wait(asio::as_tuple(asio::use_awaitable));  // stop() cancels
+    }
+    if (!stopping_) {
+        in_background_ = false;
+        ctx_.log().info("{}: araldo is in the terminal's foreground now, reading", in_->describe());
+    }
 }
 
 void file_endpoint::take_line(const line_event& line) {
@@ -188,20 +228,7 @@ void file_endpoint::output_failed(const error_code& ec, std::size_t lost) {
 }
 
 std::unique_ptr<araldo::endpoint> make_file_endpoint(araldo::endpoint_context& ctx) {
-    const araldo::options& opts = ctx.opts();
-    file_settings s = read_file_settings(opts);
-    auto open = [&](const std::string& option, const std::string& path, file_direction dir) {
-        try {
-            return std::make_unique<file_channel>(ctx.executor(), path, dir);
-        } catch (const std::system_error& e) {
-            std::string what = path != "-" ? path : dir == file_direction::read ? "stdin" : "stdout";
-            opts.fail(option, "cannot open " + what + ": " + e.code().message());
-        }
-    };
-    std::unique_ptr<file_channel> input, output;
-    if (s.input) input = open("input", *s.input, file_direction::read);
-    if (s.output) output = open("output", *s.output, file_direction::write);
-    return std::make_unique<file_endpoint>(ctx, std::move(s), std::move(input), std::move(output));
+    return std::make_unique<file_endpoint>(ctx, read_file_settings(ctx.opts()));
 }
 
 }  // namespace araldo::plugins::endpoint_file

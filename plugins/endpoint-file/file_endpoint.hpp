@@ -4,6 +4,8 @@
 //
 // Two coroutines: read_loop (input → ctx.ingest) and write_loop, the only
 // writer of the output, which drains a bounded queue filled by deliver().
+// Construction only reads the options; start() opens input and output, so
+// `--check` creates no file and never touches the terminal.
 #pragma once
 
 #include "file_channel.hpp"
@@ -33,9 +35,10 @@ inline constexpr std::string_view plugin_id = "endpoint-file";
 // Owned by the core; keeps a reference to its context, which outlives it.
 class file_endpoint final : public araldo::endpoint {
 public:
-    file_endpoint(araldo::endpoint_context& ctx, file_settings settings,
-                  std::unique_ptr<file_channel> input, std::unique_ptr<file_channel> output);
+    file_endpoint(araldo::endpoint_context& ctx, file_settings settings);
 
+    // Opens input and output; a failure throws a config error pointing at the option.
+    void start() override;
     asio::awaitable<void> run() override;
     delivery_result deliver(const message_ptr& msg) override;
     void stop() override;
@@ -44,6 +47,7 @@ public:
 private:
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
+    asio::awaitable<void> wait_for_foreground();
     void take_line(const line_event& line);
     void input_closed(std::uint64_t lines);
     void output_failed(const error_code& ec, std::size_t lost);
@@ -51,8 +55,10 @@ private:
 
     araldo::endpoint_context& ctx_;
     file_settings settings_;
-    std::unique_ptr<file_channel> in_;   // null without `input`
-    std::unique_ptr<file_channel> out_;  // null without `output`
+    std::unique_ptr<file_channel> in_;   // null without `input`, and until start()
+    std::unique_ptr<file_channel> out_;  // null without `output`, and until start()
+    asio::steady_timer foreground_poll_;  // while the input terminal belongs to another job
+    bool in_background_ = false;
 
     araldo::outbound_queue queue_;  // marshalled, waiting for write_loop (which parks on it)
     bool stopping_ = false;
@@ -72,8 +78,7 @@ private:
     araldo::counter& lines_lost_;
 };
 
-// The factory: reads the options, opens input and output (a failure is a
-// config error pointing at the option), builds the endpoint.
+// The factory: reads the options (nothing is opened before start()).
 std::unique_ptr<araldo::endpoint> make_file_endpoint(araldo::endpoint_context& ctx);
 
 }  // namespace araldo::plugins::endpoint_file

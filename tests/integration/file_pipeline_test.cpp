@@ -1,11 +1,23 @@
 // stdin lines -> endpoint-file (marshal-json) -> routes -> endpoint-file outputs,
-// through the real binary, checked line for line.
+// through the real binary, checked line for line; and what the file endpoint
+// must not do: read a terminal another job owns, or create files at --check.
+#include "support/http_client.hpp"
 #include "support/relay.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <optional>
+#include <regex>
+#include <fcntl.h>
 #include <sstream>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+extern char** environ;
 
 using namespace araldo::test;
 using namespace std::chrono_literals;
@@ -80,4 +92,170 @@ routes:
     CHECK(read_file(r.path("out.txt")) == expected);
     r.process().signal(SIGINT);
     CHECK(r.process().wait(10s) == 0);
+}
+
+namespace {
+
+// `araldo -c config &` typed into an interactive shell, rebuilt without one:
+// a new session on a fresh pseudo-terminal, whose leader (the "shell") stays
+// in the terminal's foreground while araldo runs in a process group of its
+// own, with the terminal as its stdin. Unless told to bring araldo to the
+// foreground (the shell's `fg`), the leader just waits for it and exits with
+// its exit code.
+class background_job {
+public:
+    background_job(const std::string& config, const std::string& err_path) {
+        master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+        REQUIRE(master_ >= 0);
+        REQUIRE(::grantpt(master_) == 0);
+        REQUIRE(::unlockpt(master_) == 0);
+        std::string slave = ::ptsname(master_);
+        std::vector<std::string> args{ARALDO_BINARY, "-c", config};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        int report[2], control[2];
+        REQUIRE(::pipe2(report, O_CLOEXEC) == 0);
+        REQUIRE(::pipe2(control, O_CLOEXEC) == 0);
+        const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        leader_ = ::fork();
+        REQUIRE(leader_ >= 0);
+        if (leader_ == 0) {
+            // Without these, the leader's own copies would keep its pipes from ever reaching end of file.
+            ::close(master_);
+            ::close(report[0]);
+            ::close(control[1]);
+            lead(slave.c_str(), argv.data(), err_fd, report[1], control[0]);  // never returns
+        }
+        ::close(err_fd);
+        ::close(report[1]);
+        ::close(control[0]);
+        control_ = control[1];
+        REQUIRE(::read(report[0], &relay_, sizeof relay_) == sizeof relay_);
+        ::close(report[0]);
+    }
+
+    ~background_job() {
+        if (control_ >= 0) ::close(control_);
+        if (!exit_code_) {
+            ::kill(relay_, SIGKILL);
+            wait_exit(std::chrono::seconds(5));
+        }
+        ::close(master_);
+    }
+
+    pid_t relay_pid() const { return relay_; }
+    int terminal() const { return master_; }
+
+    // The shell's `fg`: the leader gives the terminal's foreground to araldo.
+    void foreground() {
+        REQUIRE(::write(control_, "f", 1) == 1);
+        ::close(control_);
+        control_ = -1;
+    }
+
+    // araldo's exit code (the leader passes it on), or nullopt if it did not exit in time.
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+        wait_until([&] {
+            int st = 0;
+            if (::waitpid(leader_, &st, WNOHANG) != leader_) return false;
+            exit_code_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            return true;
+        }, timeout);
+        return exit_code_;
+    }
+
+    // 'T' while stopped by a job-control signal; from /proc/<pid>/stat.
+    char relay_state() const {
+        std::string stat = read_file("/proc/" + std::to_string(relay_) + "/stat");
+        auto paren = stat.rfind(')');
+        return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+    }
+
+private:
+    // In the forked child: only async-signal-safe calls.
+    [[noreturn]] static void lead(const char* slave, char** argv, int err_fd, int report, int control) {
+        ::setsid();
+        const int tty = ::open(slave, O_RDWR);  // a session leader's first terminal: its controlling one
+        if (tty < 0) ::_exit(120);
+        ::ioctl(tty, TIOCSCTTY, 0);
+        const pid_t relay = ::fork();
+        if (relay == 0) {
+            ::setpgid(0, 0);  // a job of its own: not the terminal's foreground
+            // A test runner may ignore these; a shell's job gets the defaults.
+            ::signal(SIGTTIN, SIG_DFL);
+            ::signal(SIGTTOU, SIG_DFL);
+            ::dup2(tty, 0);
+            ::dup2(err_fd, 1);
+            ::dup2(err_fd, 2);
+            ::execve(argv[0], argv, environ);
+            ::_exit(127);
+        }
+        ::setpgid(relay, relay);  // as shells do, from both sides: no race with the child
+        if (::write(report, &relay, sizeof relay) != sizeof relay) ::_exit(121);
+        char c = 0;
+        if (::read(control, &c, 1) == 1 && c == 'f') ::tcsetpgrp(tty, relay);
+        int st = 0;
+        while (::waitpid(relay, &st, 0) < 0 && errno == EINTR) {
+        }
+        ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    }
+
+    int master_ = -1;
+    int control_ = -1;
+    pid_t leader_ = -1;
+    pid_t relay_ = -1;
+    std::optional<int> exit_code_;
+};
+
+const char* console = R"(global:
+  server-port: 0
+plugins:
+  araldo.marshalling:
+    - {name: json, id: marshal-json}
+  araldo.endpoints.endpoint:
+    - {name: console-in, id: endpoint-file, input: "-", marshalling: json}
+    - {name: out, id: endpoint-file, output: "{DIR}/out.jsonl", marshalling: json}
+routes:
+  console-in: [out]
+)";
+
+}  // namespace
+
+TEST_CASE("started in the background of a terminal, araldo does not read it, serves, and stops on SIGTERM",
+          "[integration][file]") {
+    temp_dir dir;
+    const std::string err = dir / "araldo.err";
+    background_job job(dir.write("araldo.yaml", with_dir(console, dir.path())), err);
+    REQUIRE(wait_until([&] { return read_file(err).find(" listening on ") != std::string::npos; }));
+    // Reading the terminal would have stopped araldo with SIGTTIN instead.
+    REQUIRE(wait_until([&] { return read_file(err).find("not reading stdin") != std::string::npos; }));
+    CHECK(job.relay_state() != 'T');
+    std::smatch m;
+    const std::string log = read_file(err);
+    REQUIRE(std::regex_search(log, m, std::regex(R"( listening on [^ ]*:(\d+) )")));
+    CHECK(http_get(static_cast<unsigned short>(std::stoi(m[1])), "/_health/").status == 200);
+
+    // `fg`: araldo reads what is typed from then on.
+    job.foreground();
+    const std::string line = R"({"type":"notice","parameters":{"text":"typed"}})";
+    const std::string typed = line + "\n";
+    REQUIRE(::write(job.terminal(), typed.data(), typed.size()) == static_cast<ssize_t>(typed.size()));
+    CHECK(wait_until([&] { return read_file(dir / "out.jsonl") == line + "\n"; }));
+
+    ::kill(job.relay_pid(), SIGTERM);
+    CHECK(job.wait_exit(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("--check, --list-plugins and --print-options open no file of endpoint-file", "[integration][file]") {
+    temp_dir dir;
+    const std::string config = dir.write("araldo.yaml", with_dir(console, dir.path()));
+    for (const char* flag : {"--check", "--list-plugins", "--print-options"}) {
+        INFO(flag);
+        ::unlink((dir / "out.jsonl").c_str());
+        auto r = run_command({ARALDO_BINARY, flag, "-c", config}, dir.path());
+        CHECK(r.code == 0);
+        struct stat st {};
+        CHECK(::stat((dir / "out.jsonl").c_str(), &st) != 0);
+    }
 }
