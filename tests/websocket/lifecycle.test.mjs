@@ -76,11 +76,12 @@ test('clients that drop their connection are counted lost at once, and nothing o
   }
 });
 
-test('SIGTERM closes every client with 1001 "going away" and araldo exits 0', async () => {
+test('SIGTERM with 300 clients and messages in flight: each gets what was routed before it, then 1001; exit 0', async () => {
   const relay = await Relay.start(config());
   let mute;
+  let sending = true;
   try {
-    const clients = Array.from({ length: 20 }, () => connect(relay.url('/chat')));
+    const clients = Array.from({ length: 300 }, () => connect(relay.url('/chat')));
     await Promise.all(clients.map((c) => c.opened));
     // One client that will never answer the close frame must not hold up the exit for long.
     mute = net.connect({ port: relay.port, host: '127.0.0.1', allowHalfOpen: true });
@@ -88,16 +89,41 @@ test('SIGTERM closes every client with 1001 "going away" and araldo exits 0', as
     mute.resume();
     mute.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
       'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
-    await waitUntil(async () => (await relay.metric('araldo_ws_clients', { endpoint: 'chat' })) === 21);
+    await waitUntil(async () => (await relay.metric('araldo_ws_clients', { endpoint: 'chat' })) === 301);
+    // Ten senders keep sending, each numbering its messages, until the relay closes them.
+    const senders = clients.slice(0, 10);
+    const pump = (async () => {
+      for (let n = 0; sending; n++) {
+        senders.forEach((s, from) => { if (s.readyState === s.OPEN) s.send(JSON.stringify({ from, n })); });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await waitUntil(() => clients[299].received.length >= 200, 20000);
     relay.signal('SIGTERM');
     const closes = await Promise.all(clients.map((c) => c.closed));
+    sending = false;
+    await pump;
     for (const c of closes) assert.deepEqual(c, { code: 1001, reason: 'going away' });
+    // The endpoint stops taking messages all at once, and flushes what it had
+    // queued before the close frame: every client got the same messages of
+    // each sender (but its own), numbered from 0 without a gap.
+    const got = clients.map((c) => c.received.map((m) => JSON.parse(m.data)));
+    const counts = got.map((msgs) => senders.map((_, from) => msgs.filter((m) => m.from === from).length));
+    got.forEach((msgs, i) => senders.forEach((_, from) => {
+      const ns = msgs.filter((m) => m.from === from).map((m) => m.n);
+      assert.deepEqual(ns, [...ns.keys()], `client ${i}, sender ${from}: in order, no gap`);
+    }));
+    const full = senders.map((_, from) => Math.max(...counts.map((c) => c[from])));
+    counts.forEach((c, i) => senders.forEach((_, from) => {
+      if (i !== from) assert.equal(c[from], full[from], `client ${i} got every message of sender ${from}`);
+    }));
     const { code } = await relay.exited;
     await relay.stop();  // removes the temp dir
     assert.equal(code, 0);
-    assert.match(relay.stderr, /closing 21 clients \(1001 going away\)/);
+    assert.match(relay.stderr, /closing 301 clients \(1001 going away\)/);
     assert.doesNotMatch(relay.stderr, /shutdown timeout/);
   } finally {
+    sending = false;
     mute?.destroy();
     await relay.stop();
   }

@@ -2,7 +2,8 @@
 // 0: the port is read from the log line "listening on 127.0.0.1:PORT"), and
 // stops it by pid. Shared by the WebSocket and browser tests.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -68,9 +69,25 @@ export class Relay {
     return Number(status.match(/VmHWM:\s+(\d+) kB/)[1]) * 1024;
   }
 
-  async metrics() {
-    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
-    return res.text();
+  // araldo's open file descriptors (entries of /proc/<pid>/fd).
+  fdCount() {
+    return readdirSync(`/proc/${this.proc.pid}/fd`).length;
+  }
+
+  // One connection per request, closed after it (fetch would keep one open in
+  // its pool, which shows in araldo's descriptor count).
+  metrics() {
+    return new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: this.port, path: '/metrics', agent: false,
+        headers: { connection: 'close' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve(body));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
   }
 
   // The value of one metric line, e.g. metric('araldo_ws_disconnects_total', {endpoint: 'chat', reason: 'slow_consumer'}).
@@ -119,7 +136,10 @@ export function connect(url, options = {}) {
   ws.on('error', () => {});  // the close event says what happened
   ws.opened = new Promise((resolve, reject) => {
     ws.once('open', resolve);
-    ws.once('unexpected-response', (req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('unexpected-response', (req, res) => {
+      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode }));
+      req.destroy();  // with this listener, ws leaves the refused connection to us
+    });
     ws.once('close', () => reject(new Error('closed before open')));
   });
   ws.opened.catch(() => {});
