@@ -1,6 +1,7 @@
 #include "http/request_rules.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/utf8.hpp>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
@@ -34,6 +35,26 @@ std::string lower(std::string_view s) {
     std::string out{s};
     for (auto& c : out)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// The path for an error message. A decoded path can hold any bytes (%FF), but
+// the error body is JSON, which must be UTF-8: bytes that are not UTF-8 text
+// are percent-encoded again, as the client may have sent them.
+std::string printable_path(const std::string& path) {
+    if (valid_utf8(path)) return path;
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : path) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x80) {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        }
+    }
     return out;
 }
 
@@ -92,7 +113,7 @@ std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std:
 }
 
 std::optional<http_response> refuse(const http_route* route, const http_request& req, const header_parser& hp) {
-    if (route == nullptr) return http_response::error(404, "no route for " + req.path);
+    if (route == nullptr) return http_response::error(404, "no route for " + printable_path(req.path));
     const auto& methods = route->methods;
     if (!methods.empty() && std::find(methods.begin(), methods.end(), req.method) == methods.end()) {
         auto response = http_response::error(405, "method " + req.method + " not allowed on " + route->path);

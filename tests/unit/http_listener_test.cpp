@@ -205,6 +205,17 @@ TEST_CASE("an unknown path gets 404 with a JSON error", "[http]") {
     });
 }
 
+TEST_CASE("a 404 for a path that is not UTF-8 keeps its JSON body UTF-8", "[http]") {
+    // Found by fuzz/http_request_fuzz.cpp: "/%FF" decodes to a lone 0xFF byte.
+    server s;
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, get("/caf%C3%A9/%FF%fe\xE0"));
+        CHECK(res.result_int() == 404);
+        // Every byte of a path that is not UTF-8 is shown percent-encoded.
+        CHECK(res.body() == R"({"error":"no route for /caf%C3%A9/%FF%FE%E0","status":404})");
+    });
+}
+
 TEST_CASE("a method not in the route's list gets 405 with Allow", "[http]") {
     server s;
     auto route = echo_route("/m");
