@@ -23,6 +23,16 @@ struct plugin_loader::registered {
 
 
 namespace {
+// True when `real` (canonical) is `root` (canonical) or below it.
+bool is_inside(const fs::path& real, const fs::path& root) {
+    auto r = root.begin();
+    auto p = real.begin();
+    for (; r != root.end(); ++r, ++p) {
+        if (p == real.end() || *p != *r) return false;
+    }
+    return true;
+}
+
 // Loaded libraries stay reachable from here until the process ends: never
 // unloaded, and not reported as leaks either.
 std::vector<boost::dll::shared_library*>& loaded_libraries() {
@@ -46,11 +56,30 @@ void plugin_loader::scan(const std::string& dir, bool optional) {
         throw config_error({dir, 0, 0}, "plugin folder does not exist",
                            "check global.plugin-dirs and --plugin-dir");
     }
+    // A folder is trusted, not what a link in it points to: a symlink whose
+    // real file lies elsewhere would run that file's initialisers (even
+    // during --check) from a place nobody reviewed. Links that stay inside
+    // the folder (libfoo.so -> libfoo.so.1) still work.
+    const fs::path root = fs::canonical(dir, ec);
+    if (ec) throw config_error({dir, 0, 0}, "cannot read plugin folder: " + ec.message());
     std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-        if (e.is_regular_file() && e.path().extension() == ".so") files.push_back(e.path());
+    for (const auto& e : fs::directory_iterator(root, ec)) {
+        if (!e.is_regular_file() || e.path().extension() != ".so") continue;
+        std::error_code real_ec;
+        const fs::path real = fs::canonical(e.path(), real_ec);
+        if (real_ec) throw config_error({e.path().string(), 0, 0}, "cannot resolve plugin file: " + real_ec.message());
+        if (!is_inside(real, root)) {
+            throw config_error({e.path().string(), 0, 0},
+                               "plugin file leads outside its folder " + root.string() + ": it resolves to " +
+                                   real.string(),
+                               "remove the link; to load that file, add its own folder with --plugin-dir or "
+                               "global.plugin-dirs");
+        }
+        files.push_back(real);
     }
+    if (ec) throw config_error({dir, 0, 0}, "cannot read plugin folder: " + ec.message());
     std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
     for (const auto& f : files) load(f.string());
 }
 

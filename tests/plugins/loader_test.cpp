@@ -1,4 +1,5 @@
 #include "plugin_loader.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -74,4 +75,34 @@ TEST_CASE("a folder that does not exist is an error unless optional", "[plugin]"
     plugin_loader loader;
     CHECK_THROWS_AS(loader.scan("/nonexistent/araldo-plugins"), config_error);
     CHECK_NOTHROW(loader.scan("/nonexistent/araldo-plugins", true));
+}
+
+TEST_CASE("a symlink in a plugin folder that leads outside it is refused, naming both paths", "[plugin]") {
+    namespace fs = std::filesystem;
+    araldo::test::temp_dir dir;
+    const fs::path outside = fs::canonical(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-mock.so");
+    fs::create_symlink(outside, dir / "araldo-endpoint-mock.so");
+    plugin_loader loader;
+    try {
+        loader.scan(dir.path());
+        FAIL("expected the link to be refused");
+    } catch (const config_error& e) {
+        const std::string what = e.what();
+        CHECK_THAT(what, Catch::Contains(dir / "araldo-endpoint-mock.so"));
+        CHECK_THAT(what, Catch::Contains("leads outside its folder"));
+        CHECK_THAT(what, Catch::Contains(outside.string()));
+    }
+    CHECK_FALSE(loader.find_endpoint("endpoint-mock"));
+}
+
+TEST_CASE("a symlink to a file inside the same plugin folder still loads", "[plugin]") {
+    namespace fs = std::filesystem;
+    araldo::test::temp_dir dir;
+    fs::create_directories(dir / "versions");
+    fs::copy_file(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-mock.so", dir / "versions/endpoint-mock.so.1");
+    fs::create_symlink("versions/endpoint-mock.so.1", dir / "araldo-endpoint-mock.so");
+    plugin_loader loader;
+    loader.scan(dir.path());
+    CHECK(loader.find_endpoint("endpoint-mock"));
+    CHECK(loader.file_of("endpoint-mock") == fs::canonical(dir / "versions/endpoint-mock.so.1").string());
 }
