@@ -4,6 +4,8 @@
 
 #include "http/listener_session.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -30,7 +32,10 @@ asio::awaitable<void> run_accept_loop(std::shared_ptr<listener_state> st) {
             spawn_session(st, std::move(socket));
             continue;
         }
-        st->log->warn("http: accept failed: {}", ec.message());
+        // Out of descriptors (EMFILE) fails again on every retry: one warning
+        // per retry would flood the log while the relay is already in trouble.
+        const auto n = st->count_accept_failure();
+        if (worth_logging(n)) st->log->warn("http: accept failed: {} ({} so far)", ec.message(), n);
         asio::steady_timer pause{st->acceptor.get_executor(), accept_retry_delay};
         co_await pause.async_wait(use_tuple);
     }

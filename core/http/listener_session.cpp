@@ -14,6 +14,8 @@
 #include "http/reply_writer.hpp"
 #include "http/request_rules.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -77,6 +79,13 @@ std::string remote_of(const tcp::socket& socket) {
 }
 
 constexpr reply_to closing_reply{11, false, false};
+
+// A handler that throws on every request would otherwise write one line per
+// request: faults share araldo::worth_logging's policy.
+void log_fault(listener_state& st, const std::string& what) {
+    const auto n = ++st.handler_faults;
+    if (worth_logging(n)) st.log->error("http: {} ({} so far)", what, n);
+}
 
 // ---- the session -------------------------------------------------------------
 
@@ -176,9 +185,11 @@ private:
     asio::awaitable<step> serve_http(header_parser& hp, http_request request) {
         reply_to reply = reply_of(hp);
         const auto route = find_route(*st_, request.path);
-        if (auto refusal = refuse(route.get(), request, hp)) {
+        auto refusal = upgrade_required(*st_, route.get(), request);
+        if (!refusal) refusal = refuse(route.get(), request, hp);
+        if (refusal) {
             // An unread body would be parsed as the next request: close instead.
-            if (has_body(hp) || refusal->status == 411 || refusal->status == 413) reply.keep_alive = false;
+            if (has_body(hp) || refusal->status == 413) reply.keep_alive = false;
             co_return refuse_with(reply, *refusal);
         }
         if (has_body(hp)) {
@@ -209,7 +220,7 @@ private:
         } catch (...) {
             failure = "unknown exception";
         }
-        st_->log->error("http: handler for {} failed: {}", route.path, failure);
+        log_fault(*st_, "handler for " + route.path + " failed: " + failure);
         co_return http_response::error(500, "internal error");
     }
 
@@ -229,9 +240,9 @@ private:
         try {
             return route.check(request);
         } catch (const std::exception& e) {
-            st_->log->error("http: upgrade check for {} failed: {}", route.path, e.what());
+            log_fault(*st_, "upgrade check for " + route.path + " failed: " + e.what());
         } catch (...) {
-            st_->log->error("http: upgrade check for {} failed: unknown exception", route.path);
+            log_fault(*st_, "upgrade check for " + route.path + " failed: unknown exception");
         }
         return http_response::error(500, "internal error");
     }
@@ -243,9 +254,9 @@ private:
         try {
             route.accept(std::move(upgrade));
         } catch (const std::exception& e) {
-            st_->log->error("http: upgrade accept for {} failed: {}", route.path, e.what());
+            log_fault(*st_, "upgrade accept for " + route.path + " failed: " + e.what());
         } catch (...) {
-            st_->log->error("http: upgrade accept for {} failed: unknown exception", route.path);
+            log_fault(*st_, "upgrade accept for " + route.path + " failed: unknown exception");
         }
     }
 
@@ -306,14 +317,14 @@ void spawn_session(const std::shared_ptr<listener_state>& st, tcp::socket socket
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto ex = socket.get_executor();
-    asio::co_spawn(std::move(ex), run_session(st, std::move(socket)), [log = st->log](std::exception_ptr e) {
+    asio::co_spawn(std::move(ex), run_session(st, std::move(socket)), [st](std::exception_ptr e) {
         if (!e) return;
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            log->error("http: session failed: {}", ex.what());
+            log_fault(*st, std::string("session failed: ") + ex.what());
         } catch (...) {
-            log->error("http: session failed: unknown exception");
+            log_fault(*st, "session failed: unknown exception");
         }
     });
 }

@@ -34,6 +34,20 @@ struct listener_state {
     metrics_registry* metrics = nullptr;
     std::map<unsigned, counter*> refused;  // by status, looked up on first use
 
+    std::uint64_t accept_failures = 0;
+    counter* accept_failures_counter = nullptr;
+    std::uint64_t handler_faults = 0;  // handlers, upgrade checks and accepts that threw
+
+    // Counts a failed accept (EMFILE and the like); returns the running count,
+    // for worth_logging().
+    std::uint64_t count_accept_failure() {
+        if (metrics != nullptr && accept_failures_counter == nullptr)
+            accept_failures_counter = &metrics->counter("araldo_http_accept_errors_total", {},
+                                                        "connections the core listener failed to accept (EMFILE...)");
+        if (accept_failures_counter != nullptr) accept_failures_counter->inc();
+        return ++accept_failures;
+    }
+
     // Counts a request the listener answered itself with an error status.
     void count_refusal(unsigned status) {
         if (metrics == nullptr) return;

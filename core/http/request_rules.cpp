@@ -93,7 +93,13 @@ bool is_websocket_upgrade(const header_parser& hp) {
     return false;
 }
 
-bool has_body(const header_parser& hp) { return hp.chunked() || hp.content_length().value_or(0) > 0; }
+bool has_transfer_encoding(const header_parser& hp) {
+    return hp.get().find(http::field::transfer_encoding) != hp.get().end();
+}
+
+bool has_body(const header_parser& hp) {
+    return hp.chunked() || has_transfer_encoding(hp) || hp.content_length().value_or(0) > 0;
+}
 
 bool expects_continue(const header_parser& hp) {
     return hp.get().version() >= 11 && beast::iequals(hp.get()[http::field::expect], "100-continue");
@@ -124,10 +130,27 @@ std::optional<http_response> refuse(const http_route* route, const http_request&
     }
     if (hp.content_length().value_or(0) > route->max_body)
         return http_response::error(413, "request body larger than " + std::to_string(route->max_body) + " bytes");
-    const bool needs_length = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-    if (needs_length && !hp.content_length() && !hp.chunked())
-        return http_response::error(411, "Content-Length or chunked Transfer-Encoding required");
+    // No 411 for a request without Content-Length or Transfer-Encoding: RFC
+    // 9112 §6.3 (rule 7) gives it an empty body, so `curl -X POST .../retry`
+    // is a complete request. The one request whose length cannot be known is
+    // one whose Transfer-Encoding does not end in chunked (rule 4): that is a
+    // 400 and the connection closes (has_body() is true for it), since its
+    // bytes must not be read as the next request. 411 is therefore never
+    // right here: the listener always knows where a request ends or refuses it.
+    if (has_transfer_encoding(hp) && !hp.chunked())
+        return http_response::error(400, "Transfer-Encoding must end in chunked: the body length is unknown");
     return std::nullopt;
+}
+
+std::optional<http_response> upgrade_required(const listener_state& st, const http_route* route,
+                                              const http_request& req) {
+    // A route registered for exactly this path wins; a prefix route (static
+    // files at /) must not turn a WebSocket path into a 404.
+    if (route != nullptr && route->path == req.path) return std::nullopt;
+    if (!find_upgrade(st, req.path)) return std::nullopt;
+    auto response = http_response::error(426, req.path + " is a WebSocket endpoint: connect with Upgrade: websocket");
+    response.headers.emplace_back("Upgrade", "websocket");
+    return response;
 }
 
 reply_to reply_of(const header_parser& hp) {

@@ -278,12 +278,49 @@ TEST_CASE("a chunked body within max_body reaches the handler", "[http]") {
     });
 }
 
-TEST_CASE("POST without a length gets 411", "[http]") {
+TEST_CASE("a POST without Content-Length or Transfer-Encoding has an empty body (RFC 9112 6.3)", "[http]") {
     server s;
     s.listener.add(echo_route("/p"));
     s.run([](std::uint16_t port) -> asio::awaitable<void> {
-        auto res = co_await exchange(port, "POST /p HTTP/1.1\r\nHost: t\r\n\r\n");
-        CHECK(res.result_int() == 411);
+        // As curl -X POST sends it; the connection stays usable afterwards.
+        auto socket = co_await connect(port);
+        co_await send(socket, "POST /p HTTP/1.1\r\nHost: t\r\n\r\n" + get("/p"));
+        beast::flat_buffer buffer;
+        auto first = co_await receive(socket, buffer);
+        CHECK(first.result_int() == 200);
+        CHECK(first.body() == "POST|/p|||");
+        auto second = co_await receive(socket, buffer);
+        CHECK(second.body() == "GET|/p|||");
+    });
+}
+
+TEST_CASE("a Transfer-Encoding that does not end in chunked gets 400 and the connection closes", "[http]") {
+    server s;
+    s.listener.add(echo_route("/p"));
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, "POST /p HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n" + get("/p"));
+        beast::flat_buffer buffer;
+        auto res = co_await receive(socket, buffer);
+        CHECK(res.result_int() == 400);
+        const bool closed = co_await closed_by_server(socket);  // not inside CHECK: g++ 12 hangs
+        CHECK(closed);
+    });
+}
+
+TEST_CASE("a plain GET on an upgrade-only path gets 426 with Upgrade: websocket", "[http]") {
+    server s;
+    araldo::upgrade_route ws{"/ws", nullptr, [](araldo::http_upgrade) { FAIL("not an upgrade"); }};
+    s.listener.add(std::move(ws));
+    s.listener.add(echo_route("/", true));  // static files at / must not hide it
+    s.run([](std::uint16_t port) -> asio::awaitable<void> {
+        auto res = co_await exchange(port, get("/ws"));
+        CHECK(res.result_int() == 426);
+        CHECK(res[http::field::upgrade] == "websocket");
+        CHECK(res[http::field::content_type] == "application/json");
+        CHECK_THAT(res.body(), Catch::Contains("\"status\":426") && Catch::Contains("websocket"));
+        auto other = co_await exchange(port, get("/other"));
+        CHECK(other.body() == "GET|/other|||");
     });
 }
 
