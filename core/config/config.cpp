@@ -3,10 +3,14 @@
 #include "config/nearest.hpp"
 #include "config/option_validator.hpp"
 #include "config/yaml_source.hpp"
+#include "logging.hpp"
 
 #include <araldo/message.hpp>
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 namespace araldo::detail {
@@ -16,14 +20,19 @@ const option_table& global_option_table() {
         {"server-port", option_type::integer, "54321",
          "TCP port of the one HTTP listener (WebSocket, HTTP endpoints, /_health/, /metrics); 0 picks a free port"},
         {"bind", option_type::string, "127.0.0.1", "address the listener binds to; 0.0.0.0 or :: for every interface"},
-        {"log-level", option_type::string, "info", "trace, debug, info, warn, error, critical or off"},
+        {"log-level", option_type::string, "info",
+         "trace, debug, info, warn (or warning), error, critical (or fatal) or off"},
         {"plugin-dirs", option_type::string_list, "[]",
-         "extra folders scanned for plugin .so files, besides --plugin-dir and the install's default"},
+         "extra folders scanned for plugin .so files (relative to the config file's folder), besides --plugin-dir "
+         "and the install's default"},
         {"shutdown-timeout", option_type::duration, "5s",
          "how long a SIGINT/SIGTERM waits for endpoints to drain before exiting"},
-        {"data-dir", option_type::string, "./data", "where endpoints persist state (dead letters, spools)"},
+        {"data-dir", option_type::string, "./data",
+         "where endpoints persist state (dead letters, spools); locked by one relay at a time; relative to the "
+         "config file's folder"},
         {"static-dir", option_type::string, "",
-         "files served at / (the web client and demo page); empty: the installed web/ folder; none: serve nothing"},
+         "files served at / (the web client and demo page), relative to the config file's folder; empty: the "
+         "installed web/ folder; none: serve nothing"},
         {"admin-token", option_type::string, "", "bearer token for the admin API; empty: admin API disabled"},
     };
     return table;
@@ -33,7 +42,6 @@ namespace {
 
 const std::vector<std::string> top_level_keys{"global", "plugins", "routes"};
 const std::vector<std::string> plugin_section_keys{"araldo.marshalling", "araldo.endpoints.endpoint"};
-const std::vector<std::string> log_levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 void check_map_keys(const YAML::Node& node, const std::string& file, const std::vector<std::string>& valid,
                     const std::string& where) {
@@ -51,37 +59,80 @@ void check_map_keys(const YAML::Node& node, const std::string& file, const std::
     }
 }
 
-// Applies ARALDO_* variables on top of the file, each parsed as a YAML scalar.
-void apply_env_overrides(options& opts, const env_lookup& env) {
+// Applies ARALDO_* variables on top of the file, each parsed as a YAML
+// scalar. Returns which option each variable set, so that an error in a
+// value names the variable, not a line of the file it did not come from.
+std::map<std::string, std::string> apply_env_overrides(options& opts, const env_lookup& env) {
+    std::map<std::string, std::string> from_env;
     for (const auto& o : global_env_overrides) {
         auto value = env(o.variable);
         if (!value) continue;
         const auto& table = global_option_table();
         auto spec = std::find_if(table.begin(), table.end(), [&](const auto& s) { return s.name == o.option; });
-        YAML::Node node = parse_yaml(*value, std::string("environment ") + o.variable);
-        std::string file = std::string("environment ") + o.variable;
-        opts.set(o.option, convert_option(node, *spec, file, env), source_mark{file, 0, 0}, true);
+        const source_mark where{std::string("environment ") + o.variable, 0, 0};
+        try {
+            YAML::Node node = parse_yaml(*value, where.file);
+            opts.set(o.option, convert_option(node, *spec, where.file, env), where, true);
+        } catch (const config_error& e) {
+            throw config_error(where, e.reason() + " (from " + o.variable + "=" + *value + ")", e.hint());
+        }
+        from_env[o.option] = o.variable;
     }
+    return from_env;
 }
 
-global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env) {
+namespace fs = std::filesystem;
+
+// Relative paths in the file mean the file's folder, whoever runs araldo
+// from wherever: the relay, --check and every command see the same folders.
+std::string resolve_path(const std::string& value, const fs::path& base) {
+    if (value.empty()) return value;
+    fs::path p{value};
+    return (p.is_absolute() ? p : base / p).lexically_normal().string();
+}
+
+global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env,
+                            source_mark& data_dir_mark) {
     validation_input in{node, global_option_table(), file, env, {}, "global"};
     options opts = validate_options(in);
-    apply_env_overrides(opts, env);
+    const auto from_env = apply_env_overrides(opts, env);
+    auto fail = [&](const std::string& name, const std::string& what, const std::string& hint = {}) {
+        if (auto v = from_env.find(name); v != from_env.end())
+            throw config_error({"environment " + v->second, 0, 0}, name + ": " + what, hint);
+        opts.fail(name, what, hint);
+    };
+    const fs::path base = fs::absolute(fs::path(file)).parent_path();
     global_settings g;
     g.config_file = file;
     auto port = opts.integer("server-port");
-    if (port < 0 || port > 65535) opts.fail("server-port", "must be between 0 and 65535");
+    if (port < 0 || port > 65535) fail("server-port", "must be between 0 and 65535");
     g.server_port = static_cast<std::uint16_t>(port);
     g.bind = opts.string("bind");
-    g.log_level = opts.string("log-level");
-    if (std::find(log_levels.begin(), log_levels.end(), g.log_level) == log_levels.end()) {
-        opts.fail("log-level", "unknown level '" + g.log_level + "'", "valid: " + join(log_levels));
+    boost::system::error_code bind_ec;
+    asio::ip::make_address(g.bind, bind_ec);
+    if (bind_ec) {
+        fail("bind", "'" + g.bind + "' is not an IP address",
+             "the listener binds to an address, not a name: 127.0.0.1, ::1, 0.0.0.0 or ::");
     }
+    if (!parse_log_level(opts.string("log-level"))) {
+        fail("log-level", "unknown level '" + opts.string("log-level") + "'", std::string("valid: ") + log_level_names);
+    }
+    g.log_level = canonical_log_level(opts.string("log-level"));
     g.plugin_dirs = opts.string_list("plugin-dirs");
+    for (auto& d : g.plugin_dirs) d = resolve_path(d, base);
     g.shutdown_timeout = opts.duration("shutdown-timeout");
-    g.data_dir = opts.string("data-dir");
+    g.data_dir = resolve_path(opts.string("data-dir"), base);
+    if (g.data_dir.empty()) fail("data-dir", "must not be empty", "the default is ./data, beside the config file");
+    data_dir_mark = opts.mark("data-dir");
     g.static_dir = opts.string("static-dir");
+    if (!g.static_dir.empty() && g.static_dir != "none") {
+        g.static_dir = resolve_path(g.static_dir, base);
+        std::error_code ec;
+        if (!fs::is_directory(g.static_dir, ec)) {
+            fail("static-dir", "folder " + g.static_dir + " does not exist",
+                 "a relative path starts at the config file's folder; none serves no files");
+        }
+    }
     g.admin_token = opts.string("admin-token");
     g.node_id = new_message_id();
     return g;
@@ -143,7 +194,7 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
     check_map_keys(root, file, top_level_keys, "the top level");
     config c;
     c.file = file;
-    c.global = read_global(root["global"], file, env);
+    c.global = read_global(root["global"], file, env, c.data_dir_mark);
     YAML::Node plugins = root["plugins"];
     if (plugins && !plugins.IsNull()) {
         if (!plugins.IsMap()) throw config_error(mark_of(plugins, file), "plugins: expected a mapping");

@@ -40,7 +40,10 @@ struct route_entry {
 
 struct config {
     std::string file;
+    // Relative paths in global (data-dir, static-dir, plugin-dirs) are
+    // already resolved against the file's folder.
     global_settings global;
+    source_mark data_dir_mark;  // for --check's messages about the folder
     std::vector<plugin_instance> marshallers;
     std::vector<plugin_instance> endpoints;
     std::vector<route_entry> routes;

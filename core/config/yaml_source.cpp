@@ -1,5 +1,7 @@
 #include "config/yaml_source.hpp"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -16,6 +18,10 @@ source_mark mark_of(const YAML::Node& node, const std::string& file) {
 
 namespace {
 
+// Deeper than any config needs; the parser's own guard (2000) stops a deeper
+// document before it is built, check_size() the rest.
+constexpr int max_depth = 64;
+
 // Counts nodes as a reader would see them, following aliases, so a
 // "billion laughs" document is refused before anything walks it in full.
 void check_size(const YAML::Node& node, const std::string& file, const yaml_limits& limits,
@@ -26,8 +32,8 @@ void check_size(const YAML::Node& node, const std::string& file, const yaml_limi
                                " nodes once aliases are expanded",
                            "a config file this size is almost certainly an alias bomb");
     }
-    if (depth > 64) {
-        throw config_error(mark_of(node, file), "nesting deeper than 64 levels",
+    if (depth > max_depth) {
+        throw config_error(mark_of(node, file), "nesting deeper than " + std::to_string(max_depth) + " levels",
                            "araldo's config is a few levels deep; check the indentation");
     }
     switch (node.Type()) {
@@ -60,13 +66,18 @@ YAML::Node parse_yaml(std::string_view text, const std::string& file, const yaml
                                              " bytes");
     }
     YAML::Node root;
+    auto where_of = [&](const YAML::Mark& m) {
+        return source_mark{file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1};
+    };
     try {
         root = YAML::Load(std::string(text));
+    } catch (const YAML::DeepRecursion& e) {
+        // yaml-cpp stops at its own depth guard with the message "bad file":
+        // say what it means, at the place it stopped.
+        throw config_error(where_of(e.mark), "nesting deeper than " + std::to_string(max_depth) + " levels",
+                           "araldo's config is a few levels deep; check the brackets and the indentation");
     } catch (const YAML::Exception& e) {
-        // DeepRecursion is a ParserException too: both carry the position.
-        source_mark where{file, e.mark.is_null() ? 0 : e.mark.line + 1,
-                          e.mark.is_null() ? 0 : e.mark.column + 1};
-        throw config_error(where, "invalid YAML: " + e.msg);
+        throw config_error(where_of(e.mark), "invalid YAML: " + e.msg);
     }
     std::size_t seen = 0;
     check_size(root, file, limits, seen, 0);
