@@ -4,6 +4,7 @@
 
 #include "cli.hpp"
 #include "config/config.hpp"
+#include "data_dir_lock.hpp"
 #include "endpoint_host.hpp"
 #include "http/listener.hpp"
 #include "metrics.hpp"
@@ -15,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,12 @@ public:
     std::string summary() const;           // for --check
     std::string plugin_listing() const;    // for --list-plugins
     std::string options_reference() const;  // for --print-options
+    std::vector<std::string> command_usages() const;  // for --help
+    // For --check: what would stop run() short of binding (a data-dir that
+    // cannot be created or written); throws config_error.
+    void check_start_conditions() const;
+    // For --check: legal but suspicious (an endpoint no route leaves).
+    std::vector<std::string> check_warnings() const;
 
     // Runs a plugin-provided subcommand (cli.command); returns its exit code.
     int run_command();
@@ -59,6 +67,7 @@ private:
     void build_endpoints();
     void register_core_routes();
     void wait_for_signal();
+    void ignore_other_signals();
     void begin_shutdown();
     void finish_if_stopped();
     void on_endpoint_done(endpoint_host& host, std::exception_ptr e);
@@ -84,6 +93,9 @@ private:
     std::vector<std::unique_ptr<endpoint_host>> endpoints_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::unique_ptr<asio::signal_set> signals_;
+    std::unique_ptr<asio::signal_set> ignored_signals_;  // SIGHUP, SIGUSR1, SIGUSR2
+    std::map<int, std::uint64_t> ignored_signal_counts_;  // by signal number
+    data_dir_lock data_dir_lock_;  // held from before binding until the process ends
     std::unique_ptr<asio::steady_timer> deadline_;
     bool stopping_ = false;
     std::size_t running_ = 0;

@@ -7,6 +7,7 @@
 #include "options_reference.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -131,8 +132,44 @@ std::string app::summary() const {
     return out.str();
 }
 
+std::vector<std::string> app::command_usages() const {
+    std::vector<std::string> out;
+    for (const command* c : loader_.commands()) out.push_back(c->usage);
+    return out;
+}
+
+void app::check_start_conditions() const {
+    // run() creates the data-dir and locks it before binding; a folder it
+    // could not create or write must fail here, not at the deploy.
+    if (auto problem = data_dir_problem(config_.global.data_dir); !problem.empty()) {
+        throw config_error(config_.data_dir_mark, "data-dir " + config_.global.data_dir + ": " + problem,
+                           "a relative data-dir starts at the config file's folder");
+    }
+}
+
+std::vector<std::string> app::check_warnings() const {
+    std::vector<std::string> out;
+    for (const auto& e : config_.endpoints) {
+        const bool routed = std::any_of(config_.routes.begin(), config_.routes.end(),
+                                        [&](const route_entry& r) { return r.source == e.name; });
+        if (routed) continue;
+        out.push_back(e.mark.str() + ": no route from endpoint '" + e.name + "' (" + e.id +
+                      "): messages it receives are counted and dropped (fine if it only sends)");
+    }
+    return out;
+}
+
 int app::run_command() {
-    config_ = load_config(cli_.config, process_environment());
+    const bool help = std::any_of(cli_.command_args.begin(), cli_.command_args.end(),
+                                  [](const std::string& a) { return a == "-h" || a == "--help"; });
+    std::error_code ec;
+    if (help && !cli_.config_given && !std::filesystem::exists(cli_.config, ec)) {
+        // Help needs no config: the command sees the defaults.
+        config_.file = cli_.config;
+        config_.global.data_dir = std::filesystem::absolute("data").string();
+    } else {
+        config_ = load_config(cli_.config, process_environment());
+    }
     set_log_level(cli_.log_level.value_or("warn"));
     scan_plugins(config_.global.plugin_dirs);
     const command* c = loader_.find_command(cli_.command);

@@ -1,4 +1,5 @@
-// The lifecycle: bind, run every endpoint, stop on SIGINT/SIGTERM.
+// The lifecycle: lock the data-dir, bind, run every endpoint, stop on
+// SIGINT/SIGTERM; SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored.
 #include "app.hpp"
 
 #include <araldo/log_rate.hpp>
@@ -13,6 +14,16 @@
 
 namespace araldo::detail {
 
+namespace {
+
+// "Address already in use" → "address already in use", to read as one sentence.
+std::string lowercase_first(std::string s) {
+    if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
+    return s;
+}
+
+}  // namespace
+
 int app::run() {
     const auto& g = config_.global;
     // Before anything can announce readiness: a signal that arrives between
@@ -20,8 +31,21 @@ int app::run() {
     signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
     deadline_ = std::make_unique<asio::steady_timer>(io_);
     wait_for_signal();
+    ignore_other_signals();
+    // Before binding and before any endpoint loads its spool: a second relay
+    // on this data-dir must leave it untouched.
+    try {
+        data_dir_lock_ = data_dir_lock(g.data_dir);
+    } catch (const std::exception& e) {
+        log_->critical("{}", e.what());
+        return 1;
+    }
     try {
         listener_->bind(g.bind, g.server_port);
+    } catch (const boost::system::system_error& e) {
+        // The code's text alone: what() repeats the address and adds a source location.
+        log_->critical("cannot listen on {}:{}: {}", g.bind, g.server_port, lowercase_first(e.code().message()));
+        return 1;
     } catch (const std::exception& e) {
         log_->critical("cannot listen on {}:{}: {}", g.bind, g.server_port, e.what());
         return 1;
@@ -102,8 +126,28 @@ void app::wait_for_signal() {
             std::_Exit(1);
         }
         log_->info("signal {}: stopping (up to {} ms)", signo, config_.global.shutdown_timeout.count());
-        begin_shutdown();
+        // Armed before begin_shutdown(): with nothing left to stop, it ends
+        // the loop at once and must find this wait to cancel.
         wait_for_signal();
+        begin_shutdown();
+    });
+}
+
+// Signals whose default action ends the process, which operators and
+// logrotate send expecting a reload or a reopen (SIGHUP, SIGUSR1) or a
+// custom action (SIGUSR2). Until reload exists, none of them may kill a relay
+// that holds undelivered messages: each is logged and otherwise ignored.
+void app::ignore_other_signals() {
+    if (!ignored_signals_) ignored_signals_ = std::make_unique<asio::signal_set>(io_, SIGHUP, SIGUSR1, SIGUSR2);
+    ignored_signals_->async_wait([this](boost::system::error_code ec, int signo) {
+        if (ec) return;  // cancelled: shutting down
+        // Counted per signal, so that the first of each kind is always seen.
+        const auto n = ++ignored_signal_counts_[signo];
+        if (worth_logging(n)) {
+            const char* name = signo == SIGHUP ? "SIGHUP" : signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2";
+            log_->warn("{} received: reload is not supported yet; ignored ({} so far)", name, n);
+        }
+        ignore_other_signals();
     });
 }
 
@@ -147,6 +191,7 @@ void app::finish_if_stopped() {
     if (!stopping_ || running_ > 0) return;
     // Nothing left but the signal wait and the deadline: let io_.run() return.
     signals_->cancel();
+    if (ignored_signals_) ignored_signals_->cancel();
     deadline_->cancel();
 }
 

@@ -4,9 +4,20 @@
 
 namespace araldo::detail {
 
-std::string usage_text() {
+std::string usage_text(const std::vector<std::string>& command_usages) {
+    std::string commands;
+    for (const auto& u : command_usages) {
+        // A command's usage has one line per form.
+        for (std::size_t at = 0; at < u.size();) {
+            auto end = u.find('\n', at);
+            if (end == std::string::npos) end = u.size();
+            commands += "  " + u.substr(at, end - at) + "\n";
+            at = end + 1;
+        }
+    }
+    if (commands.empty()) commands = "  (none: no plugin found provides one)\n";
     return R"(usage: araldo [options]
-       araldo <command> [args] [-c FILE]   (commands come from plugins; see --help below)
+       araldo <command> [args] [-c FILE]   (commands come from plugins, listed below)
 
 Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
 as configured in a YAML file.
@@ -18,11 +29,16 @@ options:
       --print-options   print every option of the core and the plugins found
                         (Markdown, as in docs/configuration.md) and exit
       --plugin-dir DIR  also load plugins from DIR (repeatable)
-      --log-level LEVEL trace, debug, info, warn, error, critical or off
+      --log-level LEVEL trace, debug, info, warn (warning), error, critical (fatal)
+                        or off
       --version         print the version and exit
-  -h, --help            print this help and exit
+  -h, --help            print this help and exit; after a command, that
+                        command's help
 
-exit codes: 0 clean stop, 1 runtime failure, 2 usage or config error
+commands:
+)" + commands + R"(
+exit codes: 0 clean stop, 1 runtime failure (port in use, data-dir locked by
+another relay), 2 usage or config error
 )";
 }
 
@@ -68,6 +84,10 @@ cli_parse parse_cli(int argc, const char* const* argv) {
             o.print_options = true;
         } else if (arg == "--version") {
             o.version = true;
+        } else if ((arg == "-h" || arg == "--help") && !o.command.empty()) {
+            // `araldo deadletters --help`: the command knows its own usage.
+            o.command_args.emplace_back(argv[i]);
+            continue;
         } else if (arg == "-h" || arg == "--help") {
             o.help = true;
         } else if (!o.command.empty()) {

@@ -28,6 +28,7 @@ struct cli_parse {
 };
 
 cli_parse parse_cli(int argc, const char* const* argv);
-std::string usage_text();
+// The global help; `command_usages` are the plugins' command::usage texts.
+std::string usage_text(const std::vector<std::string>& command_usages = {});
 
 }  // namespace araldo::detail

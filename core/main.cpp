@@ -8,8 +8,9 @@
 #include <cstdio>
 #include <iostream>
 
+// Defined by core/CMakeLists.txt from the project's version.
 #ifndef ARALDO_VERSION
-#define ARALDO_VERSION "unknown"
+#error "ARALDO_VERSION must be defined by the build"
 #endif
 
 int main(int argc, char** argv) {
@@ -24,7 +25,18 @@ int main(int argc, char** argv) {
     }
     const auto& cli = parsed.options;
     if (cli.help) {
-        std::cout << usage_text();
+        // The commands come from the plugins: list those found, and print the
+        // rest of the help even when a plugin folder cannot be read.
+        std::vector<std::string> usages;
+        try {
+            init_logging("warn");
+            app relay(cli);
+            relay.load_plugins_only();
+            usages = relay.command_usages();
+        } catch (const std::exception& e) {
+            std::cerr << "araldo: plugin commands unavailable: " << e.what() << "\n";
+        }
+        std::cout << usage_text(usages);
         return 0;
     }
     if (cli.version) {
@@ -46,6 +58,8 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (cli.check) {
+            relay.check_start_conditions();
+            for (const auto& w : relay.check_warnings()) std::cerr << "araldo: warning: " << w << "\n";
             std::cout << relay.summary();
             return 0;
         }

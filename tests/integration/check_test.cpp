@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 using namespace araldo::test;
 
 namespace {
@@ -157,4 +159,160 @@ TEST_CASE("docs/configuration.md carries the current option reference", "[cli][d
         return s;
     };
     CHECK(trimmed(doc.substr(from + begin.size(), to - from - begin.size())) == trimmed(r.out));
+}
+
+namespace {
+
+// Runs araldo in `work_dir` (not the config's folder) to completion.
+run_result run_in(const std::string& work_dir, std::vector<std::string> args, const temp_dir& out) {
+    args.insert(args.begin(), ARALDO_BINARY);
+    child_process p{{args, {}, work_dir, false, out.path()}};
+    run_result r;
+    r.code = p.wait(std::chrono::seconds(60)).value_or(-1);
+    r.out = p.out();
+    r.err = p.err();
+    return r;
+}
+
+const char* one_endpoint = R"(plugins:
+  araldo.endpoints.endpoint:
+    - {name: a, id: endpoint-mock}
+routes:
+  a: [a]
+)";
+
+}  // namespace
+
+TEST_CASE("a plugin folder's symlink to a file outside it is refused by --list-plugins and --check", "[cli][plugin]") {
+    namespace fs = std::filesystem;
+    temp_dir dir, plugins;
+    const std::string outside = std::string(ARALDO_FIXTURE_DIR) + "/throwing-factory/araldo-throwing-factory.so";
+    REQUIRE(fs::exists(outside));
+    fs::create_symlink(outside, plugins / "araldo-innocent.so");
+    for (std::vector<std::string> args : {std::vector<std::string>{"--list-plugins"},
+                                          std::vector<std::string>{"--check", "-c", dir.write("c.yaml", one_endpoint)}}) {
+        args.push_back("--plugin-dir");
+        args.push_back(plugins.path());
+        auto r = run_araldo(dir, args);
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(plugins / "araldo-innocent.so"));
+        CHECK_THAT(r.err, Catch::Contains("leads outside its folder"));
+        CHECK_THAT(r.err, Catch::Contains(fs::canonical(outside).string()));
+        CHECK(r.out.empty());
+    }
+}
+
+TEST_CASE("--check refuses what start would refuse, short of binding", "[cli][config]") {
+    temp_dir dir;
+    dir.write("a-file", "not a folder");
+    struct bad_case {
+        std::string global;
+        std::string expected;
+    };
+    std::vector<bad_case> cases{
+        {"  bind: localhost\n", "bad.yaml:2:9: bind: 'localhost' is not an IP address"},
+        {"  static-dir: no-such-web\n", "bad.yaml:2:15: static-dir: folder " + (dir / "no-such-web") + " does not exist"},
+        {"  data-dir: a-file/data\n", "bad.yaml:2:13: data-dir " + (dir / "a-file/data") + ": " + (dir / "a-file") +
+                                          " is not a folder"},
+        {"  data-dir: a-file\n", "bad.yaml:2:13: data-dir " + (dir / "a-file") + ": " + (dir / "a-file") +
+                                     " is not a folder"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.global);
+        auto r = run_araldo(dir, {"--check", "-c", dir.write("bad.yaml", "global:\n" + c.global + one_endpoint)});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(c.expected));
+        CHECK(r.out.empty());
+    }
+    // A data-dir that does not exist yet is fine: start creates it. --check does not.
+    auto fresh = run_araldo(dir, {"--check", "-c", dir.write("ok.yaml", "global:\n  data-dir: new/state\n" +
+                                                                           std::string(one_endpoint))});
+    CHECK(fresh.code == 0);
+    CHECK_FALSE(std::filesystem::exists(dir / "new"));
+}
+
+TEST_CASE("--check warns about an endpoint no route leaves, and still exits 0", "[cli][config]") {
+    temp_dir dir;
+    auto r = run_araldo(dir, {"--check", "-c", dir.write("good.yaml", good)});
+    CHECK(r.code == 0);
+    CHECK_THAT(r.err, Catch::Contains("araldo: warning: " + (dir / "good.yaml") + ":8:7: no route from endpoint 'b'"));
+    CHECK_THAT(r.err, !Catch::Contains("endpoint 'a'"));
+    CHECK_THAT(r.out, Catch::Contains("good.yaml: ok"));
+}
+
+TEST_CASE("relative paths start at the config file's folder, wherever araldo runs", "[cli][config][paths]") {
+    temp_dir dir, elsewhere;
+    std::filesystem::create_directories(dir / "sub/web");
+    dir.write("sub/web/index.html", "hi");
+    const std::string config = dir.write("sub/araldo.yaml", "global:\n  static-dir: web\n  data-dir: state\n" +
+                                                                std::string(one_endpoint));
+    auto check = run_in(elsewhere.path(), {"--check", "-c", config}, elsewhere);
+    CHECK(check.code == 0);
+    CHECK_THAT(check.err, !Catch::Contains("does not exist"));
+
+    // A command sees the same data-dir as the relay: sub/state, not ./state.
+    const std::string letter = R"({"id":"dl-1","endpoint":"hook","source":"a","payload":"p","last_error":"boom","attempts":3})";
+    std::filesystem::create_directories(dir / "sub/state/webhook/hook/deadletters");
+    dir.write("sub/state/webhook/hook/deadletters/dl-1.json", letter);
+    REQUIRE(std::filesystem::exists(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-webhook.so"));
+    auto list = run_in(dir.path(), {"deadletters", "list", "-c", "sub/araldo.yaml"}, elsewhere);
+    CHECK(list.code == 0);
+    CHECK_THAT(list.out, Catch::Contains("dl-1") && Catch::Contains("1 dead letters"));
+}
+
+TEST_CASE("--help lists the plugins' commands; after a command, it reaches the command", "[cli]") {
+    temp_dir dir;
+    REQUIRE(std::filesystem::exists(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-webhook.so"));
+    auto help = run_araldo(dir, {"--help"});
+    CHECK(help.code == 0);
+    CHECK_THAT(help.out, Catch::Contains("commands:\n  araldo deadletters list"));
+    // No araldo.yaml here: a command's help needs none.
+    auto command_help = run_araldo(dir, {"deadletters", "--help"});
+    CHECK_THAT(command_help.out + command_help.err, Catch::Contains("araldo deadletters list [--endpoint NAME]"));
+    CHECK_THAT(command_help.out, !Catch::Contains("--print-options"));
+    CHECK_THAT(command_help.err, !Catch::Contains("cannot read config"));
+}
+
+TEST_CASE("--version prints the project's version", "[cli]") {
+    temp_dir dir;
+    auto version = run_araldo(dir, {"--version"});
+    CHECK(version.code == 0);
+    // The version is the one project() declares in the top CMakeLists.txt.
+    const std::string cmake = read_file(std::string(ARALDO_SOURCE_DIR) + "/CMakeLists.txt");
+    const auto at = cmake.find("project(araldo VERSION ");
+    REQUIRE(at != std::string::npos);
+    const auto from = at + std::string("project(araldo VERSION ").size();
+    const std::string expected = cmake.substr(from, cmake.find_first_of(" )", from) - from);
+    CHECK(version.out == "araldo " + expected + "\n");
+}
+
+TEST_CASE("log levels warning and fatal are accepted in the file, on the command line and in the environment", "[cli]") {
+    temp_dir dir;
+    auto file = run_araldo(dir, {"--check", "-c", dir.write("w.yaml", "global:\n  log-level: warning\n" + std::string(one_endpoint))});
+    CHECK(file.code == 0);
+    auto flag = run_araldo(dir, {"--check", "--log-level", "fatal", "-c", dir.write("c.yaml", one_endpoint)});
+    CHECK(flag.code == 0);
+    auto env = run_command({ARALDO_BINARY, "--check", "-c", dir / "c.yaml"}, dir.path(), {{"ARALDO_LOG_LEVEL", "fatal"}});
+    CHECK(env.code == 0);
+    auto bad_env = run_command({ARALDO_BINARY, "--check", "-c", dir / "c.yaml"}, dir.path(), {{"ARALDO_SERVER_PORT", "99999"}});
+    CHECK(bad_env.code == 2);
+    CHECK_THAT(bad_env.err, Catch::Contains("araldo: environment ARALDO_SERVER_PORT: server-port: must be between 0 and 65535"));
+}
+
+TEST_CASE("hostile files: deep nesting and an alias bomb are refused with a position, at once", "[cli][config][fault]") {
+    temp_dir dir;
+    auto deep = run_araldo(dir, {"--check", "-c", dir.write("deep.yaml", "global:\n  bind: " + std::string(200000, '['))});
+    CHECK(deep.code == 2);
+    CHECK_THAT(deep.err, Catch::Contains("deep.yaml:2:") && Catch::Contains("nesting deeper than 64 levels"));
+    CHECK_THAT(deep.err, !Catch::Contains("bad file"));
+
+    std::string bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+    for (char c = 'b'; c <= 'z'; ++c) {
+        bomb += std::string(1, c) + ": &" + c + " [";
+        for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + static_cast<char>(c - 1);
+        bomb += "]\n";
+    }
+    auto bombed = run_araldo(dir, {"--check", "-c", dir.write("bomb.yaml", bomb)});
+    CHECK(bombed.code == 2);
+    CHECK_THAT(bombed.err, Catch::Contains("bomb.yaml:") && Catch::Contains("document too large"));
 }

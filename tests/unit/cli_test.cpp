@@ -32,3 +32,20 @@ TEST_CASE("command line options", "[cli]") {
     CHECK(parse({"-c"}).error == "-c needs a value");
     CHECK(parse({"--check=yes"}).error == "--check takes no value");
 }
+
+TEST_CASE("--help after a command goes to the command", "[cli]") {
+    auto p = parse({"deadletters", "--help", "-c", "x.yaml"});
+    REQUIRE(p.error.empty());
+    CHECK_FALSE(p.options.help);
+    CHECK(p.options.command == "deadletters");
+    CHECK(p.options.command_args == std::vector<std::string>{"--help"});
+    CHECK(p.options.config == "x.yaml");
+    CHECK(parse({"deadletters", "list", "-h"}).options.command_args == std::vector<std::string>{"list", "-h"});
+    CHECK(parse({"--help", "deadletters"}).options.help);
+}
+
+TEST_CASE("the global help lists the plugins' commands, one line per form", "[cli]") {
+    const auto text = araldo::detail::usage_text({"araldo x list -c FILE\naraldo x purge", "araldo y"});
+    CHECK_THAT(text, Catch::Contains("commands:\n  araldo x list -c FILE\n  araldo x purge\n  araldo y\n"));
+    CHECK_THAT(araldo::detail::usage_text(), Catch::Contains("commands:\n  (none"));
+}
