@@ -59,6 +59,7 @@ std::optional<http_response> check_handshake(const http_request& req) {
     const auto version = req.header("sec-websocket-version");
     if (!version || trim(*version) != "13") {
         auto r = http_response::error(426, "WebSocket version 13 required");
+        r.headers.emplace_back("Upgrade", "websocket");  // RFC 9110: a 426 names the protocol to use
         r.headers.emplace_back("Sec-WebSocket-Version", "13");
         return r;
     }

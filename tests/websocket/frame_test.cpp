@@ -8,6 +8,8 @@
 #include <vector>
 
 using namespace araldo::plugins::endpoint_websocket;
+using araldo::utf8_prefix;
+using araldo::utf8_validator;
 using araldo::valid_utf8;
 
 namespace {

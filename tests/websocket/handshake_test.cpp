@@ -63,6 +63,8 @@ TEST_CASE("handshake requests are checked for version and key", "[ws][handshake]
     r.headers[1].second = "8";
     REQUIRE(check_handshake(r));
     CHECK(check_handshake(r)->status == 426);
+    CHECK(check_handshake(r)->headers == std::vector<std::pair<std::string, std::string>>{
+                                            {"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"}});
     r = upgrade_request();
     r.headers[2].second = "abc";
     REQUIRE(check_handshake(r));

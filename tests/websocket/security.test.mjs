@@ -101,12 +101,18 @@ test('beyond max-clients an upgrade gets 503; a freed place can be taken again',
   }
 });
 
-test('a bad WebSocket version gets 426, a bad key 400', async () => {
+test('a bad WebSocket version gets 426, a plain GET 426 from the listener, a bad key 400', async () => {
   const relay = await Relay.start(config(''));
   try {
     const raw = (version, key) => rawStatus(relay.port,
       `GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: ${version}\r\nSec-WebSocket-Key: ${key}\r\n\r\n`);
     assert.equal(await raw('8', 'dGhlIHNhbXBsZSBub25jZQ=='), 426);
+    // A plain GET (no Upgrade) is answered by the listener, never reaching the
+    // endpoint's checks: 426 naming the protocol, and nothing counted as a refused upgrade.
+    const plain = await fetch(`http://127.0.0.1:${relay.port}/chat`);
+    assert.equal(plain.status, 426);
+    assert.equal(plain.headers.get('upgrade'), 'websocket');
+    assert.equal(await relay.metric('araldo_ws_upgrades_refused_total', { endpoint: 'chat', reason: 'bad_request' }), 1);
     assert.equal(await raw('13', 'short'), 400);
     assert.equal(await raw('13', 'dGhlIHNhbXBsZSBub25jZQ=='), 101);
   } finally {
