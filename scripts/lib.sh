@@ -11,6 +11,9 @@ ARALDO_BUILD_PACKAGES=(
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
 ARALDO_TEST_PACKAGES=(catch2 redis-server chromium nginx libnginx-mod-nchan jq)
+# scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
+# targets are built with clang; the product stays on g++).
+ARALDO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 # Installs the named packages that are not installed yet; does nothing when all are.
 ensure_packages() {
