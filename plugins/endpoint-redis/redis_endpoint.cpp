@@ -131,7 +131,7 @@ std::vector<std::string> redis_endpoint::health() const {
 // Connects, sends AUTH/SELECT/PING followed by `more_commands` in one write, and
 // checks the setup replies. Replies to `more_commands` stay in `reader`.
 // Returns why it failed; empty on success.
-asio::awaitable<std::string> redis_endpoint::open_connection(link_status& link, redis_stream& stream,
+asio::awaitable<std::string> redis_endpoint::open_connection(const link_status& link, redis_stream& stream,
                                                              resp_reader& reader,
                                                              const std::string& more_commands) {
     using namespace asio::experimental::awaitable_operators;
@@ -160,7 +160,7 @@ asio::awaitable<std::string> redis_endpoint::open_connection(link_status& link, 
 }
 
 // Reads what is available into the reader. Returns why the connection is unusable; empty on success.
-asio::awaitable<std::string> redis_endpoint::read_more(link_status& link, redis_stream& stream,
+asio::awaitable<std::string> redis_endpoint::read_more(const link_status& link, redis_stream& stream,
                                                        resp_reader& reader, std::vector<char>& buf) {
     if (buf.empty()) buf.resize(read_chunk);
     auto [ec, n] = co_await stream.read_some(asio::buffer(buf));

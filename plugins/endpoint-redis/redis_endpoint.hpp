@@ -62,10 +62,10 @@ public:
 
 private:
     // Connection plumbing shared by both links (redis_endpoint.cpp).
-    asio::awaitable<std::string> open_connection(link_status& link, redis_stream& stream, resp_reader& reader,
+    asio::awaitable<std::string> open_connection(const link_status& link, redis_stream& stream, resp_reader& reader,
                                                  const std::string& more_commands);
     // Reads into `buf` (sized on first use) and feeds the reader.
-    asio::awaitable<std::string> read_more(link_status& link, redis_stream& stream, resp_reader& reader,
+    asio::awaitable<std::string> read_more(const link_status& link, redis_stream& stream, resp_reader& reader,
                                            std::vector<char>& buf);
     // Counts and logs (rate-limited) a reply stream that broke the protocol or
     // the reader's bounds; returns the reason the connection is dropped.

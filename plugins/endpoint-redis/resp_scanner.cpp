@@ -98,6 +98,8 @@ bool resp_scanner::on_line_byte(char c) {
         return true;
     }
     if (c < '0' || c > '9') return fail(fmt_header_error("a byte that is not a digit"));
+    // The canonical form only, as Redis writes it and hiredis accepts it: "0" or no leading zero.
+    if (digits_ == 1 && magnitude_ == 0) return fail(fmt_header_error("a leading zero"));
     // Well-formed means it fits a 64-bit signed integer, as hiredis stores it.
     const std::uint64_t max = negative_ ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
     const auto d = static_cast<std::uint64_t>(c - '0');
@@ -113,6 +115,7 @@ bool resp_scanner::on_line_end() {
         return true;
     }
     if (digits_ == 0) return fail(fmt_header_error("no digits"));
+    if (negative_ && magnitude_ == 0) return fail(fmt_header_error("a negative zero"));
     return on_header();
 }
 

@@ -1,6 +1,7 @@
 // A TCP listener on 127.0.0.1 that stands where Redis should be, for the
 // fault tests: it counts and timestamps the connections araldo makes, and
-// either closes each at once (Redis refusing service) or answers each read of
+// either closes each after reading araldo's first commands (a server going
+// away: araldo sees the connection closed, every time) or answers each read of
 // araldo's commands with the next scripted reply, the last one optionally
 // followed by a stream of filler (a hostile or broken server). One thread, one
 // connection at a time: the tests point an endpoint with one link at it.
@@ -22,7 +23,7 @@ public:
     struct behaviour {
         unsigned short port = 0;  // 0: a free one; else this one (SO_REUSEADDR, to take over from a killed Redis)
         // One per read of araldo's commands, in order; none: close each
-        // connection as soon as it is accepted.
+        // connection after its first read.
         std::vector<std::string> replies;
         // Bytes written after the last reply until the peer closes: what a
         // server that declared a huge bulk string would go on to send.

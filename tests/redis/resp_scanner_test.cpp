@@ -1,7 +1,8 @@
 // The reader's bounds, without a socket: everything a Redis connection of this
 // endpoint legitimately receives passes, split at every byte offset; each kind
 // of violation is refused, at the same byte however the input is split, and
-// the replies before it still come out of the reader.
+// the replies before it still come out of the reader. The scanner against
+// hiredis on random input: scanner_hiredis_test.cpp.
 #include "resp.hpp"
 #include "resp_scanner.hpp"
 
@@ -72,11 +73,14 @@ std::vector<violation_case> violations() {
         {"a letter in an integer", ":12a\r\n", "an integer with a byte that is not a digit", 3},
         {"a plus sign", ":+1\r\n", "an integer with a byte that is not a digit", 1},
         {"an empty integer", ":\r\n", "an integer with no digits", 2},
+        {"a leading zero", ":012\r\n", "an integer with a leading zero", 2},
+        {"a length with a leading zero", "$01\r\nx\r\n", "a bulk string length with a leading zero", 2},
+        {"a negative zero", ":-0\r\n", "an integer with a negative zero", 4},
         {"a lone minus", ":-\r\n", "an integer with no digits", 3},
         {"an integer past 64 bits", ":9223372036854775808\r\n", "an integer with a number out of the 64-bit range",
          19},
-        {"a length past 64 bits", "$99999999999999999999\r\n", "a bulk string length with a number out of the 64-bit range",
-         19},
+        {"a length past 64 bits", "$99999999999999999999\r\n",
+         "a bulk string length with a number out of the 64-bit range", 19},
         {"a CR without LF in a header", "*1\rX", "an array length with a CR without LF", 3},
         {"a bulk string without CRLF", "$3\r\nabcXY", "a bulk string not followed by CRLF at byte 7", 7},
         {"a bulk string with CR only", "$3\r\nabc\rX", "a bulk string not followed by CRLF at byte 8", 8},
