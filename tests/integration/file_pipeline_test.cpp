@@ -247,7 +247,7 @@ TEST_CASE("started in the background of a terminal, araldo does not read it, ser
     CHECK(job.wait_exit(std::chrono::seconds(10)) == 0);
 }
 
-TEST_CASE("--check, --list-plugins and --print-options open no file of endpoint-file", "[integration][file]") {
+TEST_CASE("endpoint-file opens no file at --check, --list-plugins or --print-options", "[integration][file]") {
     temp_dir dir;
     const std::string config = dir.write("araldo.yaml", with_dir(console, dir.path()));
     for (const char* flag : {"--check", "--list-plugins", "--print-options"}) {

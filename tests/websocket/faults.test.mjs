@@ -87,6 +87,7 @@ test('3000 sockets against max-clients 1000: exactly 1000 accepted, 2000 refused
     assert.deepEqual([...new Set(statuses)], [503]);
     assert.equal(statuses.length, 2000);
     assert.equal(await clients(relay), 1000);
+    const held = relay.fdCount();
     assert.equal(await relay.metric('araldo_ws_upgrades_refused_total', { endpoint: 'chat', reason: 'max_clients' }), 2000);
     // The accepted ones work: one message reaches all the others.
     accepted[0].send('hello');
@@ -95,6 +96,7 @@ test('3000 sockets against max-clients 1000: exactly 1000 accepted, 2000 refused
     await Promise.all(accepted.map((c) => c.closed));
     await waitUntil(async () => (await clients(relay)) === 0);
     await fdsBackTo(relay, fds);
+    console.log(`max-clients 1000: descriptors ${fds} -> ${held} with 1000 clients -> ${relay.fdCount()}`);
     // A freed place can be taken again.
     const again = connect(relay.url('/chat'));
     await again.opened;
