@@ -148,7 +148,7 @@ TEST_CASE("Redis down for long: retries back off to the cap and cost next to no 
     CHECK(r.process().wait(10s) == 0);
 }
 
-TEST_CASE("--check builds the endpoint without connecting: effects begin at start", "[redis][check]") {
+TEST_CASE("check mode builds the endpoint without connecting: effects begin at start", "[redis][check]") {
     fake_redis redis({.port = 0, .replies = {"+PONG\r\n"}, .filler = 0});
     temp_dir dir;
     const std::string config = dir.write("araldo.yaml", bus_config(redis.url(), "subscribe: [in], publish: out"));
