@@ -156,6 +156,9 @@ public:
 
     // araldo's exit code (the leader passes it on), or nullopt if it did not exit in time.
     std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+        // No `fg` is coming: the leader goes on to wait for araldo.
+        if (control_ >= 0) ::close(control_);
+        control_ = -1;
         wait_until([&] {
             int st = 0;
             if (::waitpid(leader_, &st, WNOHANG) != leader_) return false;
@@ -222,27 +225,45 @@ routes:
 
 }  // namespace
 
-TEST_CASE("started in the background of a terminal, araldo does not read it, serves, and stops on SIGTERM",
-          "[integration][file]") {
-    temp_dir dir;
-    const std::string err = dir / "araldo.err";
-    background_job job(dir.write("araldo.yaml", with_dir(console, dir.path())), err);
+namespace {
+
+// Starts `console` as a background job; returns once it serves and has said
+// it leaves the terminal alone (reading it would have stopped it with SIGTTIN).
+unsigned short start_in_background(background_job& job, const std::string& err) {
     REQUIRE(wait_until([&] { return read_file(err).find(" listening on ") != std::string::npos; }));
-    // Reading the terminal would have stopped araldo with SIGTTIN instead.
     REQUIRE(wait_until([&] { return read_file(err).find("not reading stdin") != std::string::npos; }));
     CHECK(job.relay_state() != 'T');
     std::smatch m;
     const std::string log = read_file(err);
     REQUIRE(std::regex_search(log, m, std::regex(R"( listening on [^ ]*:(\d+) )")));
-    CHECK(http_get(static_cast<unsigned short>(std::stoi(m[1])), "/_health/").status == 200);
+    const auto port = static_cast<unsigned short>(std::stoi(m[1]));
+    CHECK(http_get(port, "/_health/").status == 200);
+    return port;
+}
 
-    // `fg`: araldo reads what is typed from then on.
-    job.foreground();
+}  // namespace
+
+TEST_CASE("started in the background of a terminal, araldo does not read it, serves, and stops on SIGTERM",
+          "[integration][file]") {
+    temp_dir dir;
+    const std::string err = dir / "araldo.err";
+    background_job job(dir.write("araldo.yaml", with_dir(console, dir.path())), err);
+    start_in_background(job, err);
+    ::kill(job.relay_pid(), SIGTERM);
+    CHECK(job.wait_exit(std::chrono::seconds(10)) == 0);
+    CHECK(read_file(err).find("not reading stdin") == read_file(err).rfind("not reading stdin"));  // said once
+}
+
+TEST_CASE("a background job brought to the foreground reads what is typed from then on", "[integration][file]") {
+    temp_dir dir;
+    const std::string err = dir / "araldo.err";
+    background_job job(dir.write("araldo.yaml", with_dir(console, dir.path())), err);
+    start_in_background(job, err);
+    job.foreground();  // the shell's `fg`
     const std::string line = R"({"type":"notice","parameters":{"text":"typed"}})";
     const std::string typed = line + "\n";
     REQUIRE(::write(job.terminal(), typed.data(), typed.size()) == static_cast<ssize_t>(typed.size()));
     CHECK(wait_until([&] { return read_file(dir / "out.jsonl") == line + "\n"; }));
-
     ::kill(job.relay_pid(), SIGTERM);
     CHECK(job.wait_exit(std::chrono::seconds(10)) == 0);
 }
