@@ -110,8 +110,10 @@ bool serve_one(const listener_state& st, connection& c, std::string& out) {
     if (is_websocket_upgrade(hp) && find_upgrade(st, request->path)) return false;  // handed over
     reply_to reply = reply_of(hp);
     const auto route = find_route(st, request->path);
-    if (auto refusal = refuse(route.get(), *request, hp)) {
-        if (has_body(hp) || refusal->status == 411 || refusal->status == 413) reply.keep_alive = false;
+    auto refusal = upgrade_required(st, route.get(), *request);
+    if (!refusal) refusal = refuse(route.get(), *request, hp);
+    if (refusal) {
+        if (has_body(hp) || refusal->status == 413) reply.keep_alive = false;
         return refuse_with(reply, *refusal);
     }
     if (has_body(hp)) {
