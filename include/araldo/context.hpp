@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace spdlog {
 class logger;
@@ -39,6 +40,13 @@ struct global_settings {
     // messages apart from another node's on a shared bus.
     std::string node_id;
 };
+
+// A path from the config, as the relay and every CLI command use it: a
+// relative path means the config file's folder, whoever runs araldo from
+// wherever. Absolute and empty paths come back as they are. Plugins resolve
+// their own path options with it (files, sockets, CA and key files), as the
+// core does for data-dir and static-dir.
+ARALDO_EXPORT std::string resolve_config_path(const global_settings& global, std::string_view path);
 
 // The outcome of handing inbound bytes to the router.
 struct ingest_result {
