@@ -47,6 +47,11 @@ std::vector<std::chrono::steady_clock::time_point> fake_redis::accepted_at() con
     return accepted_at_;
 }
 
+std::string fake_redis::received(std::size_t i) const {
+    std::lock_guard lock(mutex_);
+    return i < received_.size() ? received_[i] : std::string();
+}
+
 // Polls in short steps so the destructor is never kept waiting on a peer.
 bool fake_redis::wait_fd(int fd, short events) {
     while (!stopping_) {
@@ -63,6 +68,7 @@ void fake_redis::serve() {
         {
             std::lock_guard lock(mutex_);
             accepted_at_.push_back(std::chrono::steady_clock::now());
+            received_.emplace_back();
         }
         ++connections_;
         converse(fd);
@@ -71,23 +77,33 @@ void fake_redis::serve() {
 }
 
 void fake_redis::converse(int fd) {
-    char in[4096];
     if (b_.replies.empty()) {
         // Read what araldo sent before closing: unread data would turn the
         // close into a reset, and the failure araldo sees would vary.
-        if (wait_fd(fd, POLLIN)) ::recv(fd, in, sizeof in, MSG_DONTWAIT);
+        read_some(fd);
         return;
     }
-    for (std::size_t i = 0; i < b_.replies.size(); ++i) {
+    for (const auto& reply : b_.replies) {
         // Answer araldo's next command(s), as a server would.
-        if (!wait_fd(fd, POLLIN) || ::recv(fd, in, sizeof in, MSG_DONTWAIT) <= 0) return;
-        if (!send_all(fd, b_.replies[i], false)) return;
+        if (!read_some(fd) || !send_all(fd, reply, false)) return;
     }
     if (!send_all(fd, std::string(64 * 1024, 'x'), true)) return;
     // Hold the connection until araldo drops it.
-    while (wait_fd(fd, POLLIN)) {
+    while (read_some(fd)) {
+    }
+}
+
+bool fake_redis::read_some(int fd) {
+    char in[4096];
+    for (;;) {
+        if (!wait_fd(fd, POLLIN)) return false;
         ssize_t n = ::recv(fd, in, sizeof in, MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return;
+        if (n > 0) {
+            std::lock_guard lock(mutex_);
+            received_.back().append(in, static_cast<std::size_t>(n));
+            return true;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) return false;
     }
 }
 

@@ -40,6 +40,8 @@ public:
     std::size_t connections() const { return connections_.load(); }
     // When each connection was accepted, in order.
     std::vector<std::chrono::steady_clock::time_point> accepted_at() const;
+    // Everything connection `i` (from 0) sent, as far as it was read.
+    std::string received(std::size_t i) const;
     // Filler bytes the peers took, over all connections.
     std::uint64_t filler_sent() const { return filler_sent_.load(); }
 
@@ -47,6 +49,7 @@ private:
     void serve();
     void converse(int fd);
     bool send_all(int fd, const std::string& bytes, bool filler);
+    bool read_some(int fd);  // false when araldo closed the connection (or stopping)
     bool wait_fd(int fd, short events);  // false when stopping
 
     behaviour b_;
@@ -57,6 +60,7 @@ private:
     std::atomic<std::uint64_t> filler_sent_{0};
     mutable std::mutex mutex_;
     std::vector<std::chrono::steady_clock::time_point> accepted_at_;
+    std::vector<std::string> received_;  // per connection
     std::thread thread_;
 };
 

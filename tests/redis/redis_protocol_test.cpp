@@ -125,7 +125,7 @@ routes:
             {.pipe_stdin = true});
     auto healthy = [&] { return http_get(r.port(), "/_health/?full").status == 200; };
     REQUIRE(wait_until(healthy));
-    r.process().write_stdin("m1\n");
+    r.process().write_stdin("first-payload\n");
     REQUIRE(wait_until([&] { return metric(r.port(), R"(araldo_redis_protocol_errors_total{endpoint="bus"})") == 1; }));
     REQUIRE(wait_until([&] { return fake.connections() >= 2; }));
     CHECK(http_get(r.port(), "/_health/").status == 200);
@@ -134,7 +134,14 @@ routes:
     CHECK_THAT(r.process().err(), Catch::Contains("publisher connection to " + fake.url() +
                                                   ": protocol error: an array of 2000000000 elements"));
     CHECK(resident_bytes(r.process().pid()) < rss_bound);
-    // The next connection answers PING again: the publisher is back.
+    // The next connection answers PING again: the publisher is back, and the
+    // unconfirmed PUBLISH is not sent again (at most once): only the new one.
     REQUIRE(wait_until(healthy));
     CHECK(metric(r.port(), R"(araldo_redis_connects_total{endpoint="bus",connection="publisher"})") == 2);
+    r.process().write_stdin("second-payload\n");
+    REQUIRE(wait_until([&] { return metric(r.port(), R"(araldo_redis_protocol_errors_total{endpoint="bus"})") == 2; }));
+    CHECK_THAT(fake.received(0), Catch::Contains("first-payload"));
+    CHECK_THAT(fake.received(1), Catch::Contains("second-payload"));
+    CHECK_THAT(fake.received(1), !Catch::Contains("first-payload"));
+    CHECK(wait_until([&] { return metric(r.port(), R"(araldo_redis_publish_lost_total{endpoint="bus"})") == 2; }));
 }
