@@ -228,7 +228,7 @@ void file_endpoint::output_failed(const error_code& ec, std::size_t lost) {
 }
 
 std::unique_ptr<araldo::endpoint> make_file_endpoint(araldo::endpoint_context& ctx) {
-    return std::make_unique<file_endpoint>(ctx, read_file_settings(ctx.opts()));
+    return std::make_unique<file_endpoint>(ctx, read_file_settings(ctx.opts(), ctx.global()));
 }
 
 }  // namespace araldo::plugins::endpoint_file

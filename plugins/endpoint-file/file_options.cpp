@@ -12,10 +12,13 @@ option_table file_options() {
     using araldo::option_type;
     return {
         option_spec{"output", option_type::string, std::nullopt,
-                    "where routed messages are appended, one per line: a path, or - for stdout",
+                    "where routed messages are appended, one per line: a path (relative to the config file's "
+                    "folder), or - for stdout",
                     false},
         option_spec{"input", option_type::string, std::nullopt,
-                    "where messages are read from, one per line: a path, or - for stdin", false},
+                    "where messages are read from, one per line: a path (relative to the config file's folder), "
+                    "or - for stdin",
+                    false},
         option_spec{"queue-size", option_type::integer, "10000",
                     "outbound messages waiting to be written; when full, new ones are dropped",
                     false},
@@ -24,7 +27,7 @@ option_table file_options() {
     };
 }
 
-file_settings read_file_settings(const araldo::options& opts) {
+file_settings read_file_settings(const araldo::options& opts, const araldo::global_settings& global) {
     file_settings s;
     if (opts.has("output")) s.output = opts.string("output");
     if (opts.has("input")) s.input = opts.string("input");
@@ -34,6 +37,9 @@ file_settings read_file_settings(const araldo::options& opts) {
     }
     if (s.output && s.output->empty()) opts.fail("output", "cannot be empty", "use - for stdout");
     if (s.input && s.input->empty()) opts.fail("input", "cannot be empty", "use - for stdin");
+    // The relay and a check run from another folder must mean the same file.
+    if (s.output && *s.output != "-") s.output = araldo::resolve_config_path(global, *s.output);
+    if (s.input && *s.input != "-") s.input = araldo::resolve_config_path(global, *s.input);
     std::int64_t queue = opts.integer("queue-size");
     if (queue < 1) opts.fail("queue-size", "must be at least 1, got " + std::to_string(queue));
     s.queue_size = static_cast<std::size_t>(queue);

@@ -1,6 +1,7 @@
 // endpoint-file's option table and the settings read from it.
 #pragma once
 
+#include <araldo/context.hpp>
 #include <araldo/options.hpp>
 
 #include <cstddef>
@@ -19,6 +20,7 @@ struct file_settings {
 option_table file_options();
 // Reads validated options. Throws config_error (through opts.fail) when
 // neither input nor output is given, or a size is zero.
-file_settings read_file_settings(const araldo::options& opts);
+// Paths come back resolved against the config file's folder ("-" stays as it is).
+file_settings read_file_settings(const araldo::options& opts, const araldo::global_settings& global);
 
 }  // namespace araldo::plugins::endpoint_file

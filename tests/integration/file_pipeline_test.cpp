@@ -280,3 +280,25 @@ TEST_CASE("endpoint-file opens no file at --check, --list-plugins or --print-opt
         CHECK(::stat((dir / "out.jsonl").c_str(), &st) != 0);
     }
 }
+
+TEST_CASE("relative input and output paths mean the config file's folder, wherever araldo runs",
+          "[integration][file]") {
+    temp_dir dir;
+    ::mkdir((dir / "conf").c_str(), 0700);
+    write_file(dir / "conf/in.txt", "one\ntwo\n");
+    const std::string config = dir.write("conf/araldo.yaml", R"(global:
+  server-port: 0
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: in, id: endpoint-file, input: in.txt}
+    - {name: out, id: endpoint-file, output: out.txt}
+routes:
+  in: [out]
+)");
+    // Started from the temp dir's parent folder, not the config's.
+    child_process relay_process({{ARALDO_BINARY, "-c", config}, {}, dir.path(), false, dir.path()});
+    REQUIRE(wait_until([&] { return read_file(dir / "conf/out.txt") == "one\ntwo\n"; }));
+    CHECK(::access((dir / "out.txt").c_str(), F_OK) != 0);
+    relay_process.signal(SIGTERM);
+    CHECK(relay_process.wait(10s) == 0);
+}
