@@ -202,7 +202,7 @@ TEST_CASE("a plugin folder's symlink to a file outside it is refused by --list-p
     }
 }
 
-TEST_CASE("--check refuses what start would refuse, short of binding", "[cli][config]") {
+TEST_CASE("check mode refuses what start would refuse, short of binding", "[cli][config]") {
     temp_dir dir;
     dir.write("a-file", "not a folder");
     struct bad_case {
@@ -231,7 +231,7 @@ TEST_CASE("--check refuses what start would refuse, short of binding", "[cli][co
     CHECK_FALSE(std::filesystem::exists(dir / "new"));
 }
 
-TEST_CASE("--check warns about an endpoint no route leaves, and still exits 0", "[cli][config]") {
+TEST_CASE("check mode warns about an endpoint no route leaves, and still exits 0", "[cli][config]") {
     temp_dir dir;
     auto r = run_araldo(dir, {"--check", "-c", dir.write("good.yaml", good)});
     CHECK(r.code == 0);
@@ -260,7 +260,7 @@ TEST_CASE("relative paths start at the config file's folder, wherever araldo run
     CHECK_THAT(list.out, Catch::Contains("dl-1") && Catch::Contains("1 dead letters"));
 }
 
-TEST_CASE("--help lists the plugins' commands; after a command, it reaches the command", "[cli]") {
+TEST_CASE("the help lists the plugin commands, and help after a command reaches the command", "[cli]") {
     temp_dir dir;
     REQUIRE(std::filesystem::exists(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-webhook.so"));
     auto help = run_araldo(dir, {"--help"});
@@ -273,7 +273,7 @@ TEST_CASE("--help lists the plugins' commands; after a command, it reaches the c
     CHECK_THAT(command_help.err, !Catch::Contains("cannot read config"));
 }
 
-TEST_CASE("--version prints the project's version", "[cli]") {
+TEST_CASE("the version printed is the project version", "[cli]") {
     temp_dir dir;
     auto version = run_araldo(dir, {"--version"});
     CHECK(version.code == 0);

@@ -72,7 +72,7 @@ TEST_CASE("a port already in use is a runtime failure, exit 1", "[integration][l
     CHECK_THAT(second.process().err(), !Catch::Contains("http listener") && !Catch::Contains("[system:"));
 }
 
-TEST_CASE("SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored; SIGTERM still stops", "[integration][lifecycle][signal]") {
+TEST_CASE("SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored, and SIGTERM still stops", "[integration][lifecycle][signal]") {
     relay r(config_with(""));
     const std::pair<int, const char*> signals[] = {{SIGHUP, "SIGHUP"}, {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}};
     for (const auto& [signo, name] : signals) {

@@ -33,7 +33,7 @@ TEST_CASE("command line options", "[cli]") {
     CHECK(parse({"--check=yes"}).error == "--check takes no value");
 }
 
-TEST_CASE("--help after a command goes to the command", "[cli]") {
+TEST_CASE("help after a command goes to the command", "[cli]") {
     auto p = parse({"deadletters", "--help", "-c", "x.yaml"});
     REQUIRE(p.error.empty());
     CHECK_FALSE(p.options.help);
