@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace araldo::detail {
@@ -58,6 +59,44 @@ void check_size(const YAML::Node& node, const std::string& file, const yaml_limi
     }
 }
 
+// Where flow brackets ([ and {) first nest deeper than max_depth, skipping
+// quoted text and comments; nullopt if they never do (deep block nesting).
+// yaml-cpp's depth guard reports where its scanner had got to, often the end
+// of the file, which says nothing about where the nesting is.
+std::optional<source_mark> deep_flow_position(std::string_view text, const std::string& file) {
+    int depth = 0, line = 1, column = 0;
+    char quote = 0;
+    bool comment = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        ++column;
+        if (c == '\n') {
+            ++line;
+            column = 0;
+            comment = false;
+            continue;
+        }
+        if (comment) continue;
+        if (quote != 0) {
+            if (c == quote) {
+                quote = 0;
+            } else if (c == '\\' && quote == '"') {
+                ++i;  // an escaped character cannot end the string
+                ++column;
+            }
+            continue;
+        }
+        // Quotes open a scalar only where a token starts: "it's" is plain text.
+        const char before = i == 0 ? '\n' : text[i - 1];
+        const bool token_start = std::string_view{"\n \t[{,:-"}.find(before) != std::string_view::npos;
+        if ((c == '"' || c == '\'') && token_start) quote = c;
+        else if (c == '#' && (before == ' ' || before == '\t' || before == '\n')) comment = true;
+        else if ((c == '[' || c == '{') && ++depth > max_depth) return source_mark{file, line, column};
+        else if ((c == ']' || c == '}') && depth > 0) --depth;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 YAML::Node parse_yaml(std::string_view text, const std::string& file, const yaml_limits& limits) {
@@ -74,7 +113,8 @@ YAML::Node parse_yaml(std::string_view text, const std::string& file, const yaml
     } catch (const YAML::DeepRecursion& e) {
         // yaml-cpp stops at its own depth guard with the message "bad file":
         // say what it means, at the place it stopped.
-        throw config_error(where_of(e.mark), "nesting deeper than " + std::to_string(max_depth) + " levels",
+        throw config_error(deep_flow_position(text, file).value_or(where_of(e.mark)),
+                           "nesting deeper than " + std::to_string(max_depth) + " levels",
                            "araldo's config is a few levels deep; check the brackets and the indentation");
     } catch (const YAML::Exception& e) {
         throw config_error(where_of(e.mark), "invalid YAML: " + e.msg);
