@@ -20,6 +20,8 @@ constexpr std::chrono::seconds connect_timeout{5};
 // How long a published payload is remembered, waiting for its echo; and how many at most.
 constexpr std::chrono::seconds echo_window{10};
 constexpr std::size_t echo_capacity = 100000;
+// Distinct reasons for failed attempts logged per outage; further ones go to debug.
+constexpr std::size_t max_logged_reasons = 8;
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
@@ -216,15 +218,17 @@ void redis_endpoint::went_down(link_status& link, std::string reason) {
         link.up = false;
         link.since = std::chrono::system_clock::now();
         ctx_.log().warn("{} connection to {} lost: {}; reconnecting", link.role, where_, reason);
-    } else if (reason != link.logged) {
+        link.logged.assign(1, reason);
+    } else if (std::find(link.logged.begin(), link.logged.end(), reason) == link.logged.end() &&
+               link.logged.size() < max_logged_reasons) {
         // Each new reason once: an operator sees a wrong password without a line per retry.
         auto level = reason.starts_with("authentication") || reason.starts_with("SELECT") ? spdlog::level::err
                                                                                            : spdlog::level::warn;
         ctx_.log().log(level, "{} cannot connect to {}: {}; retrying with backoff", link.role, where_, reason);
+        link.logged.push_back(reason);
     } else {
         ctx_.log().debug("{} cannot connect to {}: {}", link.role, where_, reason);
     }
-    link.logged = reason;
     link.reason = std::move(reason);
 }
 

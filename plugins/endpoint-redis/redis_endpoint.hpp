@@ -43,7 +43,9 @@ struct link_status {
     bool up = false;
     std::string reason = "not connected yet";
     std::chrono::system_clock::time_point since;  // when it went down
-    std::string logged;  // the last reason logged at warn/error, to log each new reason once
+    // Reasons logged at warn/error since the link was last up: each is said
+    // once per outage, even when failures alternate (a reset, a close, a reset).
+    std::vector<std::string> logged;
     unsigned attempt = 0;  // failures since the last good connection
     araldo::counter* connects = nullptr;
 };
