@@ -7,6 +7,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ struct delivery {
     std::string last_error;
     std::int64_t next_at_ms = 0;  // Unix ms of the next attempt (0: at once)
     std::int64_t dead_at_ms = 0;  // set when it became a dead letter
+    // With spool: the exact {"add": ...} line written for it. A compaction
+    // snapshot reuses it (immutable, shared with the writer thread) instead
+    // of serialising every pending delivery again on the core thread.
+    std::shared_ptr<const std::string> spool_record;
 
     void record(attempt_record a);
 };

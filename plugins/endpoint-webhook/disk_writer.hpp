@@ -49,6 +49,10 @@ public:
 
     // False, with nothing queued, when max_jobs are already waiting.
     bool submit(job work, done_handler done);
+    // A whole file written atomically (temp, rename) and durably. Files
+    // queued together share their syncs: all are written, flushed, synced
+    // once (one journal commit) and renamed, then each folder synced once.
+    bool submit_file(fs::path path, std::string text, done_handler done);
     std::size_t queued() const;
 
     // The loop wrote to `file` (in `dir`; `renamed`: a file in dir was
@@ -57,16 +61,23 @@ public:
     // True when bytes written more than `limit` ago are still not synced
     // (the disk is stalled): the power-loss promise no longer holds.
     bool sync_lagging(clock::duration limit) const;
-    // Called on the loop (posted) when an fdatasync fails; set before start().
-    std::function<void(std::string)> on_sync_error;
+    // Called on the loop (posted) after each spool sync with its duration
+    // and its error ("" when it worked); set before start().
+    std::function<void(std::chrono::milliseconds, std::string)> on_synced;
 
 private:
     struct queued_job {
-        job work;
+        job work;  // empty: a file job
+        fs::path path;
+        std::string text;
         done_handler done;
     };
     void loop();
     void sync(std::shared_ptr<file_handle> file, const fs::path& dir, bool renamed);
+    void run_files(std::vector<queued_job>& files);
+    bool sync_due() const;  // with mutex_ held
+    void sync_spool_if_due();
+    void finish(queued_job& j, std::string error);
 
     asio::any_io_executor loop_;
     const std::size_t max_jobs_;

@@ -144,9 +144,12 @@ pending_store::loaded pending_store::load() {
     out.quarantined = bad_queue.size() + bad_spool.size();
     fs::remove(next_path(), ec);  // a compaction cut short: spool.jsonl is still whole
     if (spool_) {
-        std::vector<const delivery*> live;
-        for (const auto& d : out.deliveries) live.push_back(&d);
-        compact(live);
+        snapshot records;
+        for (auto& d : out.deliveries) {
+            d.spool_record = std::make_shared<const std::string>(add_line(d));
+            records.push_back(d.spool_record);
+        }
+        rewrite(records);
     } else {
         fs::remove(spool, ec);
     }
@@ -203,9 +206,11 @@ void pending_store::append(const std::string& line) {
     written();
 }
 
-void pending_store::added(const delivery& d) {
-    if (!spool_) return;
-    append(add_line(d));
+std::shared_ptr<const std::string> pending_store::added(const delivery& d) {
+    if (!spool_) return nullptr;
+    auto line = std::make_shared<const std::string>(add_line(d));
+    append(*line);
+    return line;
 }
 
 bool pending_store::done(const std::string& id, std::size_t still_pending) {
@@ -222,25 +227,35 @@ bool pending_store::done(const std::string& id, std::size_t still_pending) {
 
 void pending_store::compact(const std::vector<const delivery*>& live) {
     if (!spool_) return;
+    snapshot records;
+    for (const delivery* d : live) records.push_back(std::make_shared<const std::string>(add_line(*d)));
+    rewrite(records);
+}
+
+void pending_store::rewrite(const snapshot& records) {
     std::string text;
-    for (const delivery* d : live) text += add_line(*d);
+    for (const auto& r : records) text += *r;
     file_.reset();
     write_file_atomic(dir_ / "spool.jsonl", text);
-    records_ = live.size();
+    records_ = records.size();
     open_spool();
 }
 
-std::optional<std::string> pending_store::begin_compaction(const std::vector<const delivery*>& live) {
+std::optional<pending_store::snapshot> pending_store::begin_compaction(const std::vector<const delivery*>& live) {
     if (!spool_ || compacting_) return std::nullopt;
-    std::string text;
-    for (const delivery* d : live) text += add_line(*d);
+    snapshot records;
+    records.reserve(live.size());
+    for (const delivery* d : live)
+        records.push_back(d->spool_record ? d->spool_record : std::make_shared<const std::string>(add_line(*d)));
     compacting_ = true;
     live_at_snapshot_ = live.size();
     since_snapshot_.clear();
-    return text;
+    return records;
 }
 
-void pending_store::write_snapshot(const fs::path& path, const std::string& text) {
+void pending_store::write_snapshot(const fs::path& path, const snapshot& records) {
+    std::string text;
+    for (const auto& r : records) text += *r;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw_errno("creating " + path.string());
     file_handle guard(fd);
@@ -248,12 +263,15 @@ void pending_store::write_snapshot(const fs::path& path, const std::string& text
     if (::fdatasync(fd) != 0) throw_errno("syncing " + path.string());
 }
 
-void pending_store::finish_compaction(bool snapshot_written) {
+void pending_store::finish_compaction(bool snapshot_written, std::size_t still_pending) {
     if (!compacting_) return;  // saved meanwhile (a graceful stop)
     compacting_ = false;
     std::vector<std::string> since;
     since.swap(since_snapshot_);
-    if (!snapshot_written) return;  // the spool is whole as it is; try again later
+    if (!snapshot_written) {  // the spool is whole as it is; try again later
+        if (still_pending == 0 && file_ && ::ftruncate(file_->fd(), 0) == 0) records_ = 0;
+        return;
+    }
     fs::path next = next_path();
     int fd = ::open(next.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) throw_errno("opening " + next.string());
@@ -266,6 +284,7 @@ void pending_store::finish_compaction(bool snapshot_written) {
     fs::rename(next, dir_ / "spool.jsonl");
     file_ = std::move(file);
     records_ = live_at_snapshot_ + since.size();
+    if (still_pending == 0 && ::ftruncate(file_->fd(), 0) == 0) records_ = 0;
     if (writer_) writer_->written(file_, dir_, true);
 }
 

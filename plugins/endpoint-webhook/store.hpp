@@ -76,7 +76,8 @@ public:
     void save(const std::vector<const delivery*>& pending);
 
     // Spool records; no-ops without spool. Throw std::system_error on a write error.
-    void added(const delivery& d);
+    // Returns the line written (null without spool), for delivery::spool_record.
+    std::shared_ptr<const std::string> added(const delivery& d);
     // True when the spool holds mostly finished records: compact it.
     bool done(const std::string& id, std::size_t still_pending);
 
@@ -86,13 +87,16 @@ public:
     // to write (nullopt: no spool, or a compaction is already running), then
     // write_snapshot(next_path(), text) off the loop, then finish_compaction
     // on the loop, which appends what arrived meanwhile and renames.
-    std::optional<std::string> begin_compaction(const std::vector<const delivery*>& live);
+    using snapshot = std::vector<std::shared_ptr<const std::string>>;
+    std::optional<snapshot> begin_compaction(const std::vector<const delivery*>& live);
     fs::path next_path() const { return dir_ / "spool.jsonl.next"; }
-    static void write_snapshot(const fs::path& path, const std::string& text);
-    void finish_compaction(bool snapshot_written);
+    static void write_snapshot(const fs::path& path, const snapshot& records);
+    // `still_pending` 0 empties the spool (a done() during the snapshot could not).
+    void finish_compaction(bool snapshot_written, std::size_t still_pending);
 
 private:
     void append(const std::string& line);
+    void rewrite(const std::vector<std::shared_ptr<const std::string>>& records);
     void open_spool();
     void written();
     std::vector<delivery> replay_spool(const std::string& text, std::vector<std::string_view>& bad);

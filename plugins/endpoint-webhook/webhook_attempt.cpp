@@ -138,7 +138,7 @@ retry_status webhook_endpoint::retry_dead_letter(const std::string& id) {
     d->dead_at_ms = 0;
     d->endpoint = name();
     try {
-        pending_.added(*d);
+        d->spool_record = pending_.added(*d);
     } catch (const std::exception& e) {
         ctx_.log().error("spool write failed, dead letter {} stays: {}", id, e.what());
         return retry_status::failed;

@@ -23,8 +23,14 @@ void webhook_endpoint::start() {
                                  endpoint_dir(ctx_.global().data_dir, ctx_.name()).string() + ": " + e.what() +
                                  " (check data-dir's permissions and free space)");
     }
-    writer_.on_sync_error = [this](std::string error) {
-        if (araldo::worth_logging(++sync_error_seen_))
+    metric_labels labels{{"endpoint", ctx_.name()}};
+    auto& syncs = ctx_.metrics().counter("araldo_webhook_spool_syncs_total", labels, "spool fdatasync calls (writer thread)");
+    auto& sync_ms = ctx_.metrics().counter("araldo_webhook_spool_sync_ms_total", labels,
+                                           "milliseconds spent in spool fdatasync, all together (writer thread)");
+    writer_.on_synced = [this, &syncs, &sync_ms](std::chrono::milliseconds took, std::string error) {
+        syncs.inc();
+        sync_ms.inc(static_cast<std::uint64_t>(took.count()));
+        if (!error.empty() && araldo::worth_logging(++sync_error_seen_))
             ctx_.log().error("spool fdatasync failed: {} ({} so far)", error, sync_error_seen_);
     };
     writer_.start();
@@ -101,8 +107,8 @@ void webhook_endpoint::dead_letter(const delivery_queue::ptr& d) {
 void webhook_endpoint::store_dead_letter(const delivery_queue::ptr& d) {
     fs::path path = dead_.path_for(d->id);
     std::string text = to_json(*d) + "\n";
-    bool handed = writer_.submit([path = std::move(path), text = std::move(text)] { write_file_atomic(path, text); },
-                                 [this, d](std::string error) { dead_letter_written(d, error); });
+    bool handed = writer_.submit_file(std::move(path), std::move(text),
+                                      [this, d](std::string error) { dead_letter_written(d, error); });
     if (handed) return;
     writer_busy_.inc();
     if (araldo::worth_logging(++writer_busy_seen_))
@@ -140,17 +146,17 @@ void webhook_endpoint::finished(const std::string& id) {
     }
 }
 
-// The snapshot is built here (the deliveries live on this thread) and
-// written, synced, by the writer; finish_compaction then swaps it in.
+// The snapshot is the deliveries' own spool lines (shared, immutable), put
+// together and synced by the writer; finish_compaction then swaps it in.
 void webhook_endpoint::begin_compaction() {
-    auto text = pending_.begin_compaction(queue_.pending());
-    if (!text) return;
+    auto records = pending_.begin_compaction(queue_.pending());
+    if (!records) return;
     bool handed = writer_.submit(
-        [path = pending_.next_path(), text = std::move(*text)] { pending_store::write_snapshot(path, text); },
+        [path = pending_.next_path(), records = std::move(*records)] { pending_store::write_snapshot(path, records); },
         [this](std::string error) { compaction_written(error); });
     if (handed) return;
     writer_busy_.inc();
-    pending_.finish_compaction(false);  // put off until a later "done"
+    pending_.finish_compaction(false, queue_.size());  // put off until a later "done"
 }
 
 void webhook_endpoint::compaction_written(const std::string& error) {
@@ -158,7 +164,7 @@ void webhook_endpoint::compaction_written(const std::string& error) {
     if (!error.empty() && araldo::worth_logging(++spool_error_seen_))
         ctx_.log().error("spool compaction failed, the spool stays as it is: {} ({} so far)", error, spool_error_seen_);
     try {
-        pending_.finish_compaction(error.empty());
+        pending_.finish_compaction(error.empty(), queue_.size());
     } catch (const std::exception& e) {
         if (araldo::worth_logging(++spool_error_seen_))
             ctx_.log().error("spool compaction: {} ({} so far)", e.what(), spool_error_seen_);

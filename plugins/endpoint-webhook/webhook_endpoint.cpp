@@ -136,7 +136,7 @@ delivery_result webhook_endpoint::deliver(const message_ptr& msg) {
     d->time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(msg->time().time_since_epoch()).count();
     for (const auto& [k, v] : msg->attributes()) d->attributes.emplace_back(k, v);
     try {
-        pending_.added(*d);  // written ahead before the router hears "accepted"
+        d->spool_record = pending_.added(*d);  // written ahead before the router hears "accepted"
     } catch (const std::exception& e) {
         if (araldo::worth_logging(++spool_error_seen_))
             ctx_.log().error("spool write failed, refusing {}: {} ({} so far)", d->id, e.what(), spool_error_seen_);

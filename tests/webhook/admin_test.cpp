@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <ctime>
 
 using namespace araldo::test;
 using namespace araldo::test::webhook;
@@ -114,4 +115,68 @@ TEST_CASE("araldo deadletters retry asks the running relay", "[webhook][admin][c
     CHECK(rx.requests()[1].header("webhook-id") == id);
     CHECK(deadletters(cfg, {"retry", "--port", std::to_string(r.port())}, work.path()).code == 2);
     CHECK(deadletters(cfg, {"retry", "NOPE", "--port", std::to_string(r.port())}, work.path()).code == 1);
+}
+
+TEST_CASE("dead letters are addressable by any valid id, sent as is or percent-encoded", "[webhook][admin]") {
+    receiver rx;
+    rx.respond_always(400);
+    temp_dir data;
+    relay r(R"(global:
+  server-port: 0
+  data-dir: ")" + data.path() + R"("
+  admin-token: ")" + admin_token + R"("
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: emit, id: endpoint-http, path: /emit, verify-signature: ")" + secret_a + R"("}
+    - {name: hook, id: endpoint-webhook, url: ")" + rx.url() + R"("}
+routes:
+  emit: [hook]
+)");
+    // The id comes from the sender's webhook-id: the SDK's rule allows '~' and '.'.
+    auto send = [&](const std::string& id) {
+        std::string ts = std::to_string(std::time(nullptr)), body = "{\"id\":\"" + id + "\"}";
+        auto res = http_request(r.port(), "POST", "/emit", body,
+                                {{"Content-Type", "application/json"},
+                                 {"webhook-id", id},
+                                 {"webhook-timestamp", ts},
+                                 {"webhook-signature", expected_signature(secret_a, id, ts, body)}});
+        REQUIRE(res.status == 202);
+    };
+    send("order~42");
+    send("v1.2_x-y");
+    REQUIRE(wait_until([&] { return dead_letters(r).size() == 2; }));
+    CHECK(admin(r, "GET", "/_admin/deadletters/order~42").status == 200);
+    CHECK(admin(r, "GET", "/_admin/deadletters/order%7E42").status == 200);
+    CHECK(admin(r, "GET", "/_admin/deadletters/order%7e42").status == 200);
+    CHECK(admin(r, "GET", "/_admin/deadletters/v1%2E2_x-y").status == 200);
+    CHECK(admin(r, "GET", "/_admin/deadletters/order%7G42").status == 400);
+    CHECK(admin(r, "GET", "/_admin/deadletters/a%2Fb").status == 400);
+    rx.respond_always(200);
+    auto retried = admin(r, "POST", "/_admin/deadletters/order%7E42/retry");
+    CHECK(retried.status == 202);
+    CHECK_THAT(retried.body, Catch::Contains("\"id\":\"order~42\""));
+    REQUIRE(wait_until([&] { return dead_letters(r).size() == 1; }));
+    CHECK(admin(r, "DELETE", "/_admin/deadletters/v1.2_x-y").status == 200);
+    CHECK(dead_letters(r).empty());
+    CHECK(admin(r, "POST", "/_admin/endpoints/h%6Fok/enable").status == 200);
+}
+
+TEST_CASE("araldo deadletters: --days=30 and --help", "[webhook][admin][command]") {
+    temp_dir data, work;
+    std::string cfg = work.write("araldo.yaml", config({{"hook", "{url: \"http://127.0.0.1:9/\"}"}}, data.path()));
+    auto eq = deadletters(cfg, {"purge", "--days=30"}, work.path());
+    CHECK(eq.code == 0);
+    CHECK_THAT(eq.out, Catch::Contains("purged 0 dead letters older than 30 days"));
+    CHECK(deadletters(cfg, {"purge", "--days="}, work.path()).code == 2);
+    CHECK(deadletters(cfg, {"list", "--json=yes"}, work.path()).code == 2);
+    CHECK(deadletters(cfg, {"list", "--endpoint=hook"}, work.path()).code == 0);
+    for (std::string flag : {"--help", "-h"}) {
+        INFO(flag);
+        auto help = deadletters(cfg, {flag}, work.path());
+        CHECK(help.code == 0);
+        CHECK_THAT(help.out, Catch::Contains("araldo deadletters purge --days N") && Catch::Contains("--days=30"));
+        auto after_action = deadletters(cfg, {"purge", flag}, work.path());
+        CHECK(after_action.code == 0);
+        CHECK_THAT(after_action.out, Catch::Contains("araldo deadletters list"));
+    }
 }

@@ -49,27 +49,33 @@ TEST_CASE("a receiver closing kept-alive connections silently costs no attempt",
     CHECK_THAT(r.process().err(), !Catch::Contains("attempt=2"));
 }
 
-TEST_CASE("a response body beyond the cap is not read to its end", "[webhook][wire]") {
+TEST_CASE("a response body beyond max-response-body fails the attempt and is not read to its end", "[webhook][wire]") {
     receiver rx;
     rx.respond([](const received_request&, std::size_t) {
         reply a;
         a.body = std::string(1024 * 1024, 'x');
         return a;
     });
-    relay r = start(config({{"hook", "{url: \"" + rx.url() + "\", max-in-flight: 1}"}}));
-    send_lines(r, 3);
-    REQUIRE(rx.wait_for(3));
+    relay r = start(config({{"big", "{url: \"" + rx.url() + "\", max-in-flight: 1, retry-schedule: [0s, 0s]}"},
+                            {"roomy", "{url: \"" + rx.url("/roomy") + "\", max-in-flight: 1, max-response-body: 2MiB}"}}));
+    send_lines(r, 1);
+    // roomy reads the whole 1 MiB: delivered. big gives up after 64 KiB twice: a dead letter.
+    REQUIRE(wait_until([&] { return dead_letters(r, "?endpoint=big").size() == 1; }));
     REQUIRE(wait_until([&] {
-        return http_get(r.port(), "/metrics").body.find(R"(araldo_webhook_delivered_total{endpoint="hook"} 3)") !=
+        return http_get(r.port(), "/metrics").body.find(R"(araldo_webhook_delivered_total{endpoint="roomy"} 1)") !=
                std::string::npos;
     }));
-    auto reqs = rx.requests();
-    // The connection is given up after 64 KiB rather than drained: a new one each time.
-    CHECK(reqs[1].connection != reqs[0].connection);
-    CHECK(reqs[2].connection != reqs[1].connection);
+    CHECK(dead_letters(r, "?endpoint=big")[0].at("last_error").as_string() == "HTTP 200 with a body over 65536 bytes");
+    std::vector<int> big_connections;
+    for (const auto& q : rx.requests())
+        if (q.target == "/hook") big_connections.push_back(q.connection);
+    REQUIRE(big_connections.size() == 2);
+    // The connection is given up at the limit rather than drained: a new one for the retry.
+    CHECK(big_connections[0] != big_connections[1]);
 }
 
 TEST_CASE("a full queue refuses deliveries, counted by reason", "[webhook][wire]") {
+    // Refused (durable), not dropped: the router counts both under araldo_messages_dropped_total.
     receiver rx;
     rx.respond([](const received_request&, std::size_t) { return reply{200, {}, true}; });
     relay r = start(config({{"hook", "{url: \"" + rx.url() + "\", max-in-flight: 1, queue-size: 3}"}}));

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,32 @@ inline boost::json::array dead_letters(const relay& r, const std::string& query 
     if (reply.status != 200) return {};
     return boost::json::parse(reply.body).at("deadletters").as_array();
 }
+
+// A relay whose emit API (endpoint-http at /emit, no marshaller: bodies pass
+// byte for byte, up to 2 MiB) routes to one webhook endpoint "hook" with
+// `hook` options (a YAML flow mapping body, without braces).
+inline std::string emit_config(const std::string& hook, const std::string& data_dir) {
+    return "global:\n  server-port: 0\n  shutdown-timeout: 3s\n  data-dir: \"" + data_dir + "\"\n  admin-token: \"" +
+           admin_token +
+           "\"\nplugins:\n  araldo.endpoints.endpoint:\n"
+           "    - {name: emit, id: endpoint-http, path: /emit, max-body-size: 2MiB}\n"
+           "    - {name: hook, id: endpoint-webhook, " +
+           hook + "}\nroutes:\n  emit: [hook]\n";
+}
+
+// POSTs a body to the emit API: {status, id (with 202)}.
+struct emitted {
+    int status = 0;
+    std::string id;
+    std::string retry_after;
+};
+emitted emit(unsigned short port, const std::string& body, const std::string& content_type = "application/json");
+
+// A URL nothing answers at (connection refused): a receiver that is down.
+std::string down_url();
+
+// The receiver's requests by webhook-id (the last body seen for each).
+std::map<std::string, std::string> bodies_by_id(const receiver& rx);
 
 // The id the relay gave the n-th stdin line (from its REQUEST log lines, in order of first appearance).
 std::vector<std::string> request_ids(const std::string& log);
