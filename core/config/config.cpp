@@ -83,14 +83,6 @@ std::map<std::string, std::string> apply_env_overrides(options& opts, const env_
 
 namespace fs = std::filesystem;
 
-// Relative paths in the file mean the file's folder, whoever runs araldo
-// from wherever: the relay, --check and every command see the same folders.
-std::string resolve_path(const std::string& value, const fs::path& base) {
-    if (value.empty()) return value;
-    fs::path p{value};
-    return (p.is_absolute() ? p : base / p).lexically_normal().string();
-}
-
 global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env,
                             source_mark& data_dir_mark) {
     validation_input in{node, global_option_table(), file, env, {}, "global"};
@@ -101,8 +93,9 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
             throw config_error({"environment " + v->second, 0, 0}, name + ": " + what, hint);
         opts.fail(name, what, hint);
     };
-    const fs::path base = fs::absolute(fs::path(file)).parent_path();
     global_settings g;
+    // Set first: relative paths below mean this file's folder, whoever runs
+    // araldo from wherever, by the rule plugins use too (resolve_config_path).
     g.config_file = file;
     auto port = opts.integer("server-port");
     if (port < 0 || port > 65535) fail("server-port", "must be between 0 and 65535");
@@ -119,14 +112,14 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     }
     g.log_level = canonical_log_level(opts.string("log-level"));
     g.plugin_dirs = opts.string_list("plugin-dirs");
-    for (auto& d : g.plugin_dirs) d = resolve_path(d, base);
+    for (auto& d : g.plugin_dirs) d = resolve_config_path(g, d);
     g.shutdown_timeout = opts.duration("shutdown-timeout");
-    g.data_dir = resolve_path(opts.string("data-dir"), base);
+    g.data_dir = resolve_config_path(g, opts.string("data-dir"));
     if (g.data_dir.empty()) fail("data-dir", "must not be empty", "the default is ./data, beside the config file");
     data_dir_mark = opts.mark("data-dir");
     g.static_dir = opts.string("static-dir");
     if (!g.static_dir.empty() && g.static_dir != "none") {
-        g.static_dir = resolve_path(g.static_dir, base);
+        g.static_dir = resolve_config_path(g, g.static_dir);
         std::error_code ec;
         if (!fs::is_directory(g.static_dir, ec)) {
             fail("static-dir", "folder " + g.static_dir + " does not exist",
