@@ -182,12 +182,16 @@ void disk_writer::run_files(std::vector<queued_job>& files) {
 void disk_writer::loop() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        auto ready = [&] { return stopping_ || !jobs_.empty() || sync_due(); };
-        // No deadline without dirty bytes: a time_point::max() deadline overflows in the conversion.
-        if (dirty_file_) {
-            wake_.wait_until(lock, dirty_since_ + sync_interval, ready);
-        } else {
-            wake_.wait(lock, ready);
+        // The deadline is re-read after every wake-up: a write that makes
+        // the spool dirty while this thread sleeps without one must start
+        // the one-second clock (no deadline without dirty bytes: a
+        // time_point::max() deadline overflows in the conversion).
+        while (!stopping_ && jobs_.empty() && !sync_due()) {
+            if (dirty_file_) {
+                wake_.wait_until(lock, dirty_since_ + sync_interval);
+            } else {
+                wake_.wait(lock);
+            }
         }
         // The spool's sync comes before any job: it is what the power-loss
         // promise (and deliver()'s spool_busy check) waits for.
