@@ -35,7 +35,11 @@ std::vector<sample> samples() {
     std::string mib(1024 * 1024, 'a');
     for (std::size_t i = 0; i < mib.size(); i += 97) mib[i] = static_cast<char>(i % 251);  // NULs, controls, high bytes
     std::string not_utf8 = std::string("{\"x\":\"\xC0\x80\xED\xA0\x80\xF4\x90\x80\x80\xFF\"}");
+    // Bytes that pass a loose UTF-8 check (lead byte, then continuation
+    // bytes) but not RFC 3629: overlong, a surrogate, above U+10FFFF.
+    std::string loose = "{\"x\":\"\xC0\x80\xED\xA0\x80\xF4\x90\x80\x80\"}";
     return {
+        {"overlong, surrogate and too-high sequences", loose},
         {"not UTF-8 as the body", not_utf8},
         {"not UTF-8 through a form field", form_escape(not_utf8), "application/x-www-form-urlencoded", not_utf8},
         {"escaped lone surrogates", R"({"s":"\ud800","t":"\udfff\ud800"})"},
