@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
     // A reader that goes away (araldo ... | head) must be a write error the
     // endpoint handles, not the death of the relay.
     std::signal(SIGPIPE, SIG_IGN);
+    // Started with & on a terminal set to `stty tostop`, the first log line
+    // would stop the whole relay; ignored, the write simply goes through.
+    std::signal(SIGTTOU, SIG_IGN);
     auto parsed = parse_cli(argc, argv);
     if (!parsed.error.empty()) {
         std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text();

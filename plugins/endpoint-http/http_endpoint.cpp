@@ -19,7 +19,7 @@ namespace araldo::plugins::endpoint_http {
 namespace {
 
 // The statuses this endpoint answers itself; the listener's own refusals
-// (404, 405, 411, 413) never reach it.
+// (404, 405, 413) never reach it.
 constexpr unsigned answered[] = {202, 400, 401, 415, 503};
 
 // How long a sender should wait after a durable target refused a message
@@ -107,6 +107,9 @@ http_response http_endpoint::serve(http_request& req) {
     // The signature has been checked: the body is not needed as it came any more.
     auto body = extract_payload(req.header("content-type"), std::move(req.body));
     if (!body) return refused(req, body.status, body.reason);
+    // A POST without a body is a valid request (RFC 9112 section 6.3), but
+    // there is no message in it to route.
+    if (body.payload.empty()) return refused(req, 400, "empty body: nothing to emit");
     message::fields f;
     f.id = std::move(id);  // empty: the core makes a new one
     f.payload = std::move(body.payload);

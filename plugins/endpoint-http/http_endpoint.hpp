@@ -1,6 +1,6 @@
 // endpoint-http: an ingress-only endpoint. POSTs on `path` (and
 // `path/<type>`) of the core listener become messages; the reply carries the
-// message id. The listener has already answered 404/405/411/413 by the time
+// message id. The listener has already answered 404/405/413 by the time
 // a request reaches the handler, and read the body within max-body-size.
 #pragma once
 

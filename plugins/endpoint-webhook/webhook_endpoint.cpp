@@ -180,6 +180,8 @@ std::vector<std::string> webhook_endpoint::health() const {
 
 std::unique_ptr<araldo::endpoint> make_webhook_endpoint(araldo::endpoint_context& ctx) {
     webhook_settings settings = read_webhook_settings(ctx.opts());
+    // The relay and a check run from another folder must read the same file.
+    settings.url.ca_file = araldo::resolve_config_path(ctx.global(), settings.url.ca_file);
     std::unique_ptr<webhook_endpoint> ep;
     try {
         ep = std::make_unique<webhook_endpoint>(ctx, std::move(settings));

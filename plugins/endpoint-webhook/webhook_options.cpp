@@ -29,7 +29,8 @@ option_table webhook_options() {
                     "empty: deliveries are not signed",
                     false},
         option_spec{"ca-file", option_type::string, std::nullopt,
-                    "https: a PEM file of the CAs to trust instead of the system store (e.g. a private CA)", false},
+                    "https: a PEM file of the CAs to trust instead of the system store (e.g. a private CA); relative to "
+                    "the config file's folder", false},
         option_spec{"timeout", option_type::duration, "30s", "per attempt: connect, send and read the response",
                     false},
         option_spec{"max-response-body", option_type::size, "64KiB",
