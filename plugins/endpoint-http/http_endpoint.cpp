@@ -107,9 +107,6 @@ http_response http_endpoint::serve(http_request& req) {
     // The signature has been checked: the body is not needed as it came any more.
     auto body = extract_payload(req.header("content-type"), std::move(req.body));
     if (!body) return refused(req, body.status, body.reason);
-    // A POST without a body is a valid request (RFC 9112 section 6.3), but
-    // there is no message in it to route.
-    if (body.payload.empty()) return refused(req, 400, "empty body: nothing to emit");
     message::fields f;
     f.id = std::move(id);  // empty: the core makes a new one
     f.payload = std::move(body.payload);

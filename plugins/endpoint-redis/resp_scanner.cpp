@@ -49,7 +49,8 @@ std::size_t resp_scanner::feed(std::string_view bytes) {
                     ok = on_line_byte('\r');
                     if (ok && c != '\r') {
                         ok = on_line_byte(c);
-                        phase_ = phase::line;
+                        // A failure already set the phase: keep it (found by fuzz/resp).
+                        if (ok) phase_ = phase::line;
                     }
                 }
                 break;

@@ -23,7 +23,7 @@ std::string with_headers(const std::string& headers) {
 
 }  // namespace
 
-TEST_CASE("--check refuses headers that break the request head, naming file:line:col", "[webhook][config]") {
+TEST_CASE("a check refuses headers that break the request head, naming file:line:col", "[webhook][config]") {
     struct bad {
         std::string headers;
         std::string why;

@@ -60,7 +60,7 @@ void check_each_delivered(const receiver& before, const receiver& rx, const std:
 
 }  // namespace
 
-TEST_CASE("--check, --list-plugins and --print-options leave saved deliveries alone", "[webhook][lifecycle]") {
+TEST_CASE("check, list-plugins and print-options runs leave saved deliveries alone", "[webhook][lifecycle]") {
     temp_dir data, work;
     std::vector<std::string> ids;
     // Held: the first request hangs, the rest wait behind it (due at once after a restart).
@@ -90,7 +90,7 @@ TEST_CASE("--check, --list-plugins and --print-options leave saved deliveries al
     check_each_delivered(rx, ids);
 }
 
-TEST_CASE("--check beside a spooling relay, then kill -9: every 202 is delivered", "[webhook][lifecycle]") {
+TEST_CASE("a check beside a spooling relay, then kill -9: every 202 is delivered", "[webhook][lifecycle]") {
     temp_dir data, work;
     std::string hook_opts = "spool: true, retry-schedule: [0s, 1h], url: ";
     std::vector<std::string> ids;
