@@ -32,7 +32,9 @@ run_example() {
   local bin="$1"; shift
   printf 'hello\nWorld 2\n' > "$work/in.txt"
   : > "$work/out.txt"
-  (cd "$work" && exec "$bin" -c "$source_dir/examples/plugin-uppercase/example.yaml" "$@" \
+  # A copy: data-dir is relative to the config's folder, which must not be the source tree.
+  cp "$source_dir/examples/plugin-uppercase/example.yaml" "$work/example.yaml"
+  (cd "$work" && exec "$bin" -c "$work/example.yaml" "$@" \
       < "$work/in.txt" > "$work/out.txt" 2> "$work/err.txt") &
   pid=$!
   for _ in $(seq 1 500); do
