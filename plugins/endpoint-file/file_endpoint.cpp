@@ -1,5 +1,7 @@
 #include "file_endpoint.hpp"
 
+#include <araldo/log_rate.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
@@ -20,8 +22,6 @@ constexpr std::size_t max_batch = 512;
 // Lines ingested between two yields to the event loop, so a fast input leaves
 // the writers (this endpoint's own included) room to drain their queues.
 constexpr unsigned lines_per_yield = 256;
-// Per-line input warnings before they are only counted (in the summary at EOF).
-constexpr unsigned warning_budget = 20;
 // How often a terminal owned by another job is checked again. No event says a
 // job was brought to the foreground (`fg`), and the check is one ioctl.
 constexpr std::chrono::seconds foreground_poll{1};
@@ -35,7 +35,6 @@ file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settin
       settings_(std::move(settings)),
       foreground_poll_(ctx.executor()),
       queue_(ctx.executor(), settings_.queue_size),
-      warnings_left_(warning_budget),
       lines_in_(ctx.metrics().counter("araldo_file_lines_in_total", {{"endpoint", ctx.name()}},
                                       "input lines ingested as messages")),
       lines_out_(ctx.metrics().counter("araldo_file_lines_out_total", {{"endpoint", ctx.name()}},
@@ -177,14 +176,9 @@ void file_endpoint::take_line(const line_event& line) {
     if (may_warn()) ctx_.log().warn("{} line {} rejected: {}", in_->describe(), line.number, r.error);
 }
 
-bool file_endpoint::may_warn() {
-    if (warnings_left_ == 0) return false;
-    if (--warnings_left_ == 0) {
-        ctx_.log().warn("{}: further problem lines are counted, not logged", in_->describe());
-        return false;
-    }
-    return true;
-}
+// The tree's one policy for repeated warnings; the exact counts are in the
+// summary at EOF and in the metrics.
+bool file_endpoint::may_warn() { return araldo::worth_logging(++problem_lines_); }
 
 void file_endpoint::input_closed(std::uint64_t lines) {
     ctx_.log().info("input closed after {} lines ({} ingested, {} rejected, {} too long)", lines,

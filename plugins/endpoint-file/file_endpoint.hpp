@@ -71,7 +71,7 @@ private:
     std::uint64_t ingested_ = 0;
     std::uint64_t rejected_ = 0;
     std::uint64_t too_long_ = 0;
-    unsigned warnings_left_;  // per-line warnings logged before they are only counted
+    std::uint64_t problem_lines_ = 0;  // rejected or too long, for the warning rate limit
 
     araldo::counter& lines_in_;
     araldo::counter& lines_out_;
