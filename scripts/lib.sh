@@ -1,6 +1,7 @@
 # Shared by scripts/run and scripts/test: install what is missing, idempotently.
 
-# Debian 12 packages the build needs (see ../shared/FACTS.md for why these names).
+# Debian 12 packages the build needs (Boost 1.81 by its own package names: the
+# generic libboost-dev is 1.74 and conflicts with them).
 ARALDO_BUILD_PACKAGES=(
   g++ cmake make pkg-config ccache
   libboost1.81-dev libboost-system1.81-dev libboost-filesystem1.81-dev
