@@ -103,14 +103,12 @@ void app::run_loop() {
         try {
             io_.run();
             break;
-        } catch (const std::exception& e) {
-            unowned_faults_.inc();
-            if (worth_logging(unowned_faults_.value()))
-                log_->error("an event handler threw and was contained: {} ({} so far)", e.what(), unowned_faults_.value());
         } catch (...) {
             unowned_faults_.inc();
-            if (worth_logging(unowned_faults_.value()))
-                log_->error("an event handler threw a non-standard exception ({} so far)", unowned_faults_.value());
+            if (worth_logging(unowned_faults_.value())) {
+                log_->error("an event handler threw and was contained: {} ({} so far)", current_exception_text(),
+                            unowned_faults_.value());
+            }
         }
     }
     log_->info("stopped");

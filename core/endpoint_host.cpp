@@ -29,6 +29,8 @@ void check_headers(const http_response& r) {
     }
 }
 
+}  // namespace
+
 std::string current_exception_text() {
     try {
         throw;
@@ -38,8 +40,6 @@ std::string current_exception_text() {
         return "an exception that is not a std::exception";
     }
 }
-
-}  // namespace
 
 const marshaller& pass_through_marshaller() {
     static const identity_marshaller instance;
@@ -162,9 +162,11 @@ ingest_result endpoint_host::ingest(message::fields f) {
             }
             return {nullptr, std::move(r.error), {}};
         }
-        // What the caller set (from a URL, a topic) overrides what the marshaller lifted.
-        for (auto& [k, v] : f.attributes) lifted.set(k, v);
-        f.attributes = std::move(lifted);
+        // What the caller set (from a URL, a topic) overrides what the marshaller
+        // lifted. The marshaller lifts one or two keys, the caller sets several:
+        // merge the few into the many, per message, rather than copy the many.
+        for (const auto& [k, v] : lifted)
+            if (!f.attributes.contains(k)) f.attributes.set(k, v);
         f.format = w_.marshalling;
     }
     return route_fields(std::move(f));

@@ -77,6 +77,9 @@ private:
     std::unique_ptr<endpoint> endpoint_;
 };
 
+// Inside a catch block: what the exception says, whatever its type.
+std::string current_exception_text();
+
 // The marshaller used when an endpoint names none: bytes pass through.
 const marshaller& pass_through_marshaller();
 
