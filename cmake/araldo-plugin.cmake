@@ -25,7 +25,7 @@ function(araldo_add_plugin name)
   set_target_properties(${name} PROPERTIES
     PREFIX "araldo-"
     LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}"
-    # Installed next to libaraldo-core's folder: <prefix>/lib/araldo/plugins.
+    # Installed next to libaraldo-sdk's folder: <prefix>/lib/araldo/plugins.
     INSTALL_RPATH "$ORIGIN/../..")
   set_property(GLOBAL APPEND PROPERTY ARALDO_PLUGINS ${name})
 endfunction()

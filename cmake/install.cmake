@@ -1,9 +1,9 @@
-# `cmake --install`: the binary, libaraldo-core, the in-tree plugins, the SDK
+# `cmake --install`: the binary, libaraldo-sdk, the in-tree plugins, the SDK
 # headers, web/, an example config and the CMake package for third parties.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS araldo RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS araldo-core EXPORT araldoTargets
+install(TARGETS araldo-sdk EXPORT araldoTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/araldo DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")

@@ -4,6 +4,8 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <filesystem>
 
@@ -41,12 +43,61 @@ std::vector<boost::dll::shared_library*>& loaded_libraries() {
 }
 }  // namespace
 
+namespace {
+// dlerror()'s text, plus the reason when the missing symbol is one of araldo's:
+// the relay exports nothing of its own, so a plugin that names a core function
+// (not declared in include/araldo/) cannot load.
+std::string load_failure(const char* why) {
+    std::string text = why;
+    constexpr std::string_view marker = "undefined symbol: ";
+    auto at = text.find(marker);
+    if (at == std::string::npos) return text;
+    std::string symbol = text.substr(at + marker.size());
+    symbol = symbol.substr(0, symbol.find_first_of(" \t,"));
+    int status = 0;
+    char* plain = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
+    std::string name = status == 0 && plain ? plain : symbol;
+    std::free(plain);
+    for (auto tag = name.find("[abi:cxx11]"); tag != std::string::npos; tag = name.find("[abi:cxx11]")) {
+        name.erase(tag, 11);
+    }
+    if (name.rfind("araldo::", 0) != 0) return text;
+    return text + ": it uses " + name +
+           ", which is not part of the SDK; a plugin may use only what include/araldo/ declares "
+           "(libaraldo-sdk)";
+}
+}  // namespace
+
 plugin_loader::plugin_loader() = default;
 plugin_loader::~plugin_loader() = default;
 
-std::string describe(const abi_tag& tag) {
-    return "araldo-abi " + std::to_string(tag.araldo_abi) + ", boost " + std::to_string(tag.boost_version) +
-           ", gxx-abi " + std::to_string(tag.gxx_abi);
+namespace {
+// 108100 -> "1.81.0" (Boost, spdlog); 90100 -> "9.1.0" (fmt): major * 10000 + minor * 100 + patch.
+std::string dotted(std::uint32_t v, std::uint32_t major_unit) {
+    return std::to_string(v / major_unit) + "." + std::to_string(v / 100 % (major_unit / 100)) + "." +
+           std::to_string(v % 100);
+}
+}  // namespace
+
+std::string abi_mismatch(const abi_tag& plugin, const abi_tag& relay) {
+    if (plugin.araldo_abi != relay.araldo_abi) {
+        return "araldo SDK ABI " + std::to_string(plugin.araldo_abi) + " in the plugin, " +
+               std::to_string(relay.araldo_abi) + " in this relay";
+    }
+    std::string out;
+    auto differ = [&](std::uint32_t a, std::uint32_t b, const char* what, std::string pa, std::string pb) {
+        if (a == b) return;
+        if (!out.empty()) out += "; ";
+        out += std::string(what) + " " + pa + " in the plugin, " + pb + " in this relay";
+    };
+    differ(plugin.boost_version, relay.boost_version, "Boost", dotted(plugin.boost_version, 100000),
+           dotted(relay.boost_version, 100000));
+    differ(plugin.gxx_abi, relay.gxx_abi, "C++ ABI", std::to_string(plugin.gxx_abi), std::to_string(relay.gxx_abi));
+    differ(plugin.spdlog_version, relay.spdlog_version, "spdlog", dotted(plugin.spdlog_version, 10000),
+           dotted(relay.spdlog_version, 10000));
+    differ(plugin.fmt_version, relay.fmt_version, "fmt", dotted(plugin.fmt_version, 10000),
+           dotted(relay.fmt_version, 10000));
+    return out;
 }
 
 void plugin_loader::scan(const std::string& dir, bool optional) {
@@ -94,7 +145,7 @@ void plugin_loader::load(const std::string& file) {
     if (ec) {
         // dlerror() says which symbol or dependency is missing; ec does not.
         const char* why = ::dlerror();
-        throw config_error({canonical, 0, 0}, "cannot load plugin: " + (why ? std::string(why) : ec.message()));
+        throw config_error({canonical, 0, 0}, "cannot load plugin: " + (why ? load_failure(why) : ec.message()));
     }
     if (!lib->has(ARALDO_PLUGIN_ABI_SYMBOL) || !lib->has(ARALDO_PLUGIN_DESCRIPTOR_SYMBOL)) {
         throw config_error({canonical, 0, 0}, "not an araldo plugin: it does not export " ARALDO_PLUGIN_ABI_SYMBOL
@@ -103,10 +154,9 @@ void plugin_loader::load(const std::string& file) {
     }
     auto tag_fn = lib->get<const abi_tag*() noexcept>(ARALDO_PLUGIN_ABI_SYMBOL);
     const abi_tag* tag = tag_fn();
-    if (!tag || !(*tag == current_abi_tag)) {
-        throw config_error({canonical, 0, 0},
-                           "plugin ABI mismatch: got " + (tag ? describe(*tag) : std::string("no tag")) +
-                               ", expected " + describe(current_abi_tag),
+    const std::string mismatch = tag ? abi_mismatch(*tag, current_abi_tag) : "the plugin has no ABI tag";
+    if (!mismatch.empty()) {
+        throw config_error({canonical, 0, 0}, "plugin ABI mismatch: " + mismatch,
                            "rebuild the plugin against this araldo's SDK");
     }
     auto descriptor_fn = lib->get<const plugin_descriptor*() noexcept>(ARALDO_PLUGIN_DESCRIPTOR_SYMBOL);

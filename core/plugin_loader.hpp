@@ -56,7 +56,9 @@ private:
 // relocated install still finds its own plugins.
 std::vector<std::string> default_plugin_dirs();
 
-// "a.b.c (boost 108100, gxx-abi 1017)" for messages.
-std::string describe(const abi_tag& tag);
+// What differs between a plugin's tag and the relay's, each library named with
+// both versions ("spdlog 1.9.2 in the plugin, 1.10.0 in this relay"); empty when
+// they match. Reads past araldo_abi only when araldo_abi matches.
+std::string abi_mismatch(const abi_tag& plugin, const abi_tag& relay);
 
 }  // namespace araldo::detail

@@ -1,4 +1,4 @@
-// araldo::utf8_validator, valid_utf8 and utf8_prefix (core/sdk/utf8.cpp): the
+// araldo::utf8_validator, valid_utf8 and utf8_prefix (sdk/utf8.cpp): the
 // one UTF-8 rule behind WebSocket text frames, Redis payloads and close reasons.
 //
 // Checked against a plain byte-at-a-time decoder written from RFC 3629, and

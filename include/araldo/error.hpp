@@ -13,7 +13,7 @@
 namespace araldo {
 
 // A position in a source file; line and column are 1-based, 0 when unknown.
-struct source_mark {
+struct ARALDO_EXPORT source_mark {
     std::string file;
     int line = 0;
     int column = 0;

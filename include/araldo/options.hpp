@@ -92,14 +92,14 @@ public:
     void set(std::string name, value v, source_mark mark, bool given);
 
 private:
-    struct entry {
+    struct ARALDO_HIDDEN entry {
         value v;
         source_mark mark;
         bool given = false;
     };
-    const entry& find(std::string_view name) const;
+    ARALDO_HIDDEN const entry& find(std::string_view name) const;
     template <class T>
-    const T& get(std::string_view name) const;
+    ARALDO_HIDDEN const T& get(std::string_view name) const;
 
     source_mark where_;
     std::map<std::string, entry, std::less<>> entries_;

@@ -12,6 +12,8 @@
 #include <araldo/options.hpp>
 
 #include <boost/version.hpp>
+#include <spdlog/fmt/fmt.h>  // FMT_VERSION: plugins receive spdlog::logger&
+#include <spdlog/version.h>
 
 #include <cstdint>
 #include <functional>
@@ -21,19 +23,27 @@
 #include <vector>
 
 // Bump whenever a header in include/araldo/ changes incompatibly.
-#define ARALDO_ABI_VERSION 2
+#define ARALDO_ABI_VERSION 3
 
 namespace araldo {
 
+// What a plugin was built against. The fields after araldo_abi are the
+// libraries whose types cross the boundary (Asio and Boost.System through the
+// context, spdlog::logger& and fmt through it). The loader reads araldo_abi
+// first and the rest only when it matches: the layout may change with it.
 struct abi_tag {
     std::uint32_t araldo_abi;
-    std::uint32_t boost_version;
-    std::uint32_t gxx_abi;
+    std::uint32_t boost_version;   // BOOST_VERSION: 108100 is 1.81.0
+    std::uint32_t gxx_abi;         // __GXX_ABI_VERSION
+    std::uint32_t spdlog_version;  // major * 10000 + minor * 100 + patch
+    std::uint32_t fmt_version;     // FMT_VERSION: 90100 is 9.1.0
 
     friend bool operator==(const abi_tag&, const abi_tag&) = default;
 };
 
-inline constexpr abi_tag current_abi_tag{ARALDO_ABI_VERSION, BOOST_VERSION, __GXX_ABI_VERSION};
+inline constexpr abi_tag current_abi_tag{ARALDO_ABI_VERSION, BOOST_VERSION, __GXX_ABI_VERSION,
+                                         SPDLOG_VER_MAJOR * 10000 + SPDLOG_VER_MINOR * 100 + SPDLOG_VER_PATCH,
+                                         FMT_VERSION};
 
 struct endpoint_factory {
     std::string id;  // "endpoint-websocket"

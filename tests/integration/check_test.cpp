@@ -82,7 +82,13 @@ TEST_CASE("plugins that must be refused stop start-up with exit 2", "[cli][plugi
     std::string fixtures = ARALDO_FIXTURE_DIR;
     auto bad_abi = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", fixtures + "/bad-abi"});
     CHECK(bad_abi.code == 2);
-    CHECK_THAT(bad_abi.err, Catch::Contains("araldo-bad-abi.so: plugin ABI mismatch: got araldo-abi 999"));
+    CHECK_THAT(bad_abi.err, Catch::Contains("araldo-bad-abi.so: plugin ABI mismatch: araldo SDK ABI 999 in the plugin"));
+
+    // The relay's own symbols are not there for a plugin: only libaraldo-sdk's.
+    auto core_symbol = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", fixtures + "/core-symbol"});
+    CHECK(core_symbol.code == 2);
+    CHECK_THAT(core_symbol.err, Catch::Contains("araldo-core-symbol.so: cannot load plugin"));
+    CHECK_THAT(core_symbol.err, Catch::Contains("uses araldo::detail::abi_mismatch("));
 
     auto not_plugin = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", fixtures + "/not-a-plugin"});
     CHECK(not_plugin.code == 2);

@@ -48,8 +48,26 @@ TEST_CASE("the in-tree plugins load and register their ids", "[plugin]") {
 TEST_CASE("a plugin with another ABI tag is refused before it runs", "[plugin]") {
     std::string what = load_error(fixture("bad-abi", "bad-abi"));
     CHECK_THAT(what, Catch::Contains("araldo-bad-abi.so"));
-    CHECK_THAT(what, Catch::Contains("plugin ABI mismatch: got araldo-abi 999"));
-    CHECK_THAT(what, Catch::Contains("expected araldo-abi " + std::to_string(ARALDO_ABI_VERSION)));
+    CHECK_THAT(what, Catch::Contains("plugin ABI mismatch: araldo SDK ABI 999 in the plugin, " +
+                                     std::to_string(ARALDO_ABI_VERSION) + " in this relay"));
+}
+
+TEST_CASE("a plugin built against other spdlog and fmt versions is refused, both versions named", "[plugin]") {
+    std::string what = load_error(fixture("other-libraries", "other-libraries"));
+    CHECK_THAT(what, Catch::Contains("plugin ABI mismatch: spdlog 1.9.2 in the plugin, " +
+                                     std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) +
+                                     "." + std::to_string(SPDLOG_VER_PATCH) + " in this relay"));
+    CHECK_THAT(what, Catch::Contains("; fmt 8.1.1 in the plugin, " + std::to_string(FMT_VERSION / 10000) + "." +
+                                     std::to_string(FMT_VERSION / 100 % 100) + "." +
+                                     std::to_string(FMT_VERSION % 100) + " in this relay"));
+    CHECK_THAT(what, !Catch::Contains("Boost"));
+}
+
+TEST_CASE("a plugin that names a core symbol fails to load, and the error says why", "[plugin]") {
+    std::string what = load_error(fixture("core-symbol", "core-symbol"));
+    CHECK_THAT(what, Catch::Contains("araldo-core-symbol.so: cannot load plugin"));
+    CHECK_THAT(what, Catch::Contains("araldo::detail::abi_mismatch("));
+    CHECK_THAT(what, Catch::Contains("not part of the SDK"));
 }
 
 TEST_CASE("files that are not plugins are refused with a reason", "[plugin]") {
