@@ -11,7 +11,7 @@ ARALDO_BUILD_PACKAGES=(
 # nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo.
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
-ARALDO_TEST_PACKAGES=(catch2 redis-server chromium nginx libnginx-mod-nchan jq)
+ARALDO_TEST_PACKAGES=(catch2 curl redis-server chromium nginx libnginx-mod-nchan jq)
 # scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
 # targets are built with clang; the product stays on g++).
 ARALDO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
@@ -50,10 +50,5 @@ ensure_node() {
 
 # tests/node_modules from tests/package-lock.json; does nothing when it is up to date.
 ensure_node_modules() {
-  local tests="$root/tests"
-  if [[ -f "$tests/node_modules/.package-lock.json" && "$tests/node_modules/.package-lock.json" -nt "$tests/package-lock.json" ]]; then
-    return
-  fi
-  echo "installing npm packages in tests/ (npm ci)" >&2
-  (cd "$tests" && npm ci --no-audit --no-fund >&2)
+  "$root/scripts/node-modules"
 }

@@ -3,7 +3,7 @@
 // and a JSON line typed into araldo's stdin shows up as a notification.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Relay } from '../websocket/lib/araldo.mjs';
+import { Relay } from '../support/araldo.mjs';
 import { launch, noBrowser } from './chromium.mjs';
 
 test('two tabs of the demo page chat with each other; stdin lines arrive as notifications', { skip: noBrowser }, async () => {

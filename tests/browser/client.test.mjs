@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import WebSocket from 'ws';
-import { Relay, jwt, waitUntil } from '../websocket/lib/araldo.mjs';
+import { Relay, jwt, waitUntil } from '../support/araldo.mjs';
 
 const require = createRequire(import.meta.url);
 const Araldo = require('../../web/araldo.js');

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Relay } from '../websocket/lib/araldo.mjs';
+import { Relay } from '../support/araldo.mjs';
 import { launch, noBrowser } from './chromium.mjs';
 
 const config = (port = 0) => `global:
