@@ -11,7 +11,8 @@ ARALDO_BUILD_PACKAGES=(
 # nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo.
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
-ARALDO_TEST_PACKAGES=(catch2 curl redis-server chromium nginx libnginx-mod-nchan jq)
+# curl: the tour test runs the curl commands of examples/tour/README.md.
+ARALDO_TEST_PACKAGES=(catch2 redis-server chromium nginx libnginx-mod-nchan jq curl)
 # scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
 # targets are built with clang; the product stays on g++).
 ARALDO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)

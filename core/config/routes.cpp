@@ -1,4 +1,4 @@
-// The routes: section. Two target forms, as in DESIGN.md: a bare endpoint
+// The routes: section. Two target forms (docs/configuration.md): a bare endpoint
 // name, or {to: name, type: "glob"} to forward only matching message types.
 #include "config/config.hpp"
 
