@@ -4,6 +4,8 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
+#include "documented_files.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -25,22 +27,6 @@ struct yaml_block {
     bool fragment = false;
     std::string text;
 };
-
-// The files whose examples readers copy: docs/*.md, each plugin's README and
-// each example's README.
-std::vector<fs::path> documented_files() {
-    const fs::path root{ARALDO_SOURCE_DIR};
-    std::vector<fs::path> out;
-    for (const auto& e : fs::directory_iterator(root / "docs"))
-        if (e.path().extension() == ".md") out.push_back(e.path());
-    for (const char* parent : {"plugins", "examples"}) {
-        for (const auto& e : fs::directory_iterator(root / parent)) {
-            if (fs::exists(e.path() / "README.md")) out.push_back(e.path() / "README.md");
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
 std::vector<yaml_block> yaml_blocks(const fs::path& file) {
     std::vector<yaml_block> out;

@@ -1,5 +1,7 @@
 // The docs' relative links lead to files of the repository: a reader who
 // follows one from the README or a guide finds the file, in the same tree.
+#include "documented_files.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -12,17 +14,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The README links into docs/ and beyond: it is read first.
 std::vector<fs::path> linking_files() {
-    const fs::path root{ARALDO_SOURCE_DIR};
-    std::vector<fs::path> out{root / "README.md"};
-    for (const auto& e : fs::directory_iterator(root / "docs"))
-        if (e.path().extension() == ".md") out.push_back(e.path());
-    for (const char* parent : {"plugins", "examples"}) {
-        for (const auto& e : fs::directory_iterator(root / parent)) {
-            if (fs::exists(e.path() / "README.md")) out.push_back(e.path() / "README.md");
-        }
-    }
-    std::sort(out.begin(), out.end());
+    std::vector<fs::path> out = araldo::test::documented_files();
+    out.insert(out.begin(), fs::path{ARALDO_SOURCE_DIR} / "README.md");
     return out;
 }
 
