@@ -21,6 +21,18 @@ constexpr std::string_view bearer = "Bearer ";
 // length, so the time it takes does not tell the token's length either.
 constexpr std::string_view digest_key = "araldo admin token";
 
+// The scheme is case-insensitive (RFC 9110 section 11.1): "bearer x" is "Bearer x".
+bool is_bearer(std::string_view auth) {
+    if (auth.size() < bearer.size()) return false;
+    for (std::size_t i = 0; i < bearer.size(); ++i) {
+        const char c = auth[i];
+        const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+        const char want = bearer[i] >= 'A' && bearer[i] <= 'Z' ? static_cast<char>(bearer[i] - 'A' + 'a') : bearer[i];
+        if (lower != want) return false;
+    }
+    return true;
+}
+
 std::vector<std::string> split(std::string_view path) {
     std::vector<std::string> out;
     if (path.empty()) return out;
@@ -153,7 +165,7 @@ http_route admin_routes::mount(std::string token) {
 std::optional<http_response> admin_routes::check_token(const http_request& req) const {
     if (token_digest_.empty()) return http_response::error(403, "admin API disabled: set global.admin-token");
     const auto auth = req.header("authorization");
-    if (!auth || !auth->starts_with(bearer) ||
+    if (!auth || !is_bearer(*auth) ||
         !constant_time_equal(hmac_sha256(digest_key, auth->substr(bearer.size())), token_digest_)) {
         auto r = http_response::error(401, "missing or wrong admin token");
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
