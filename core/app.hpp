@@ -6,6 +6,7 @@
 #include "config/config.hpp"
 #include "data_dir_lock.hpp"
 #include "endpoint_host.hpp"
+#include "http/admin_routes.hpp"
 #include "http/listener.hpp"
 #include "metrics.hpp"
 #include "plugin_loader.hpp"
@@ -88,6 +89,7 @@ private:
     plugin_loader loader_;
     class metrics metrics_;
     std::unique_ptr<http_listener> listener_;
+    std::unique_ptr<admin_routes> admin_;  // mounted on the listener by register_core_routes()
     std::unique_ptr<router> router_;
     std::vector<std::pair<std::string, std::unique_ptr<marshaller>>> marshallers_;
     std::vector<std::unique_ptr<endpoint_host>> endpoints_;

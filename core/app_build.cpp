@@ -30,6 +30,7 @@ void app::load() {
     set_log_level(cli_.log_level.value_or(config_.global.log_level));
     scan_plugins(config_.global.plugin_dirs);
     listener_ = std::make_unique<http_listener>(io_.get_executor(), log_, listener_limits{}, &metrics_);
+    admin_ = std::make_unique<admin_routes>(metrics_, log_);
     // Faults in deliver() are charged to the endpoint that threw.
     router_ = std::make_unique<router>(metrics_, log_,
                                        [this](std::size_t i, std::string_view where) { endpoints_[i]->record_fault(where); });
@@ -89,6 +90,7 @@ void app::build_endpoints() {
         w.global = &config_.global;
         w.executor = io_.get_executor();
         w.http = listener_.get();
+        w.admin = admin_.get();
         w.metrics = &metrics_;
         w.route = router_.get();
         if (!inst.marshalling.empty()) {

@@ -1,5 +1,6 @@
 #include "endpoint_host.hpp"
 
+#include "http/admin_routes.hpp"
 #include "logging.hpp"
 #include "router.hpp"
 
@@ -29,6 +30,13 @@ void check_headers(const http_response& r) {
     }
 }
 
+// /_admin belongs to the core's admin API, which checks the token before any
+// handler runs: a plugin path there would bypass it.
+void check_not_admin(const std::string& path) {
+    if (path == "/_admin" || path.starts_with("/_admin/"))
+        throw std::invalid_argument("path " + path + ": /_admin is the core's; add an admin_route instead");
+}
+
 }  // namespace
 
 std::string current_exception_text() {
@@ -46,30 +54,41 @@ const marshaller& pass_through_marshaller() {
     return instance;
 }
 
-// Wraps the plugin's handlers: the listener would answer 500 anyway, but the
-// fault must be charged to the endpoint that owns the path.
+namespace {
+
+// Wraps a plugin's handler: the core answers 500 anyway, but the fault must be
+// charged to the endpoint that owns the path.
+template <class Request>
+std::function<asio::awaitable<http_response>(Request)> guarded(
+    endpoint_host& host, const char* where, std::function<asio::awaitable<http_response>(Request)> handler) {
+    return [h = &host, where, handler = std::move(handler)](Request req) -> asio::awaitable<http_response> {
+        std::exception_ptr failure;
+        try {
+            http_response r = co_await handler(std::move(req));
+            check_headers(r);
+            co_return r;
+        } catch (...) {
+            h->record_fault(where);
+            failure = std::current_exception();
+        }
+        std::rethrow_exception(failure);
+    };
+}
+
+}  // namespace
+
 class endpoint_host::guarded_http final : public http_registry {
 public:
     guarded_http(endpoint_host& host, http_registry& inner) : host_(host), inner_(inner) {}
 
     void add(http_route route) override {
-        route.handler = [h = &host_, handler = std::move(route.handler)](http_request req)
-            -> asio::awaitable<http_response> {
-            std::exception_ptr failure;
-            try {
-                http_response r = co_await handler(std::move(req));
-                check_headers(r);
-                co_return r;
-            } catch (...) {
-                h->record_fault("http");
-                failure = std::current_exception();
-            }
-            std::rethrow_exception(failure);
-        };
+        check_not_admin(route.path);
+        route.handler = guarded(host_, "http", std::move(route.handler));
         inner_.add(std::move(route));
     }
 
     void add(upgrade_route route) override {
+        check_not_admin(route.path);
         if (route.check) {
             route.check = [h = &host_, check = std::move(route.check)](const http_request& req) {
                 try {
@@ -91,6 +110,12 @@ public:
             }
         };
         inner_.add(std::move(route));
+    }
+
+    void add(admin_route route) override {
+        if (!host_.w_.admin) throw std::logic_error("admin routes are not served in this process");
+        if (route.handler) route.handler = guarded(host_, "admin", std::move(route.handler));
+        host_.w_.admin->add(host_.name(), host_.plugin_id(), std::move(route));
     }
 
 private:

@@ -15,6 +15,7 @@
 
 namespace araldo::detail {
 
+class admin_routes;
 class router;
 
 class endpoint_host final : public endpoint_context {
@@ -28,6 +29,7 @@ public:
         asio::any_io_executor executor;
         const marshaller* marshalling = nullptr;
         http_registry* http = nullptr;
+        admin_routes* admin = nullptr;  // where ctx.http().add(admin_route) goes
         metrics_registry* metrics = nullptr;
         router* route = nullptr;
     };
@@ -42,7 +44,8 @@ public:
     spdlog::logger& log() const override { return *log_; }
     const marshaller& marshalling() const override { return *w_.marshalling; }
     // The core's registry, with every handler wrapped so that a throw is
-    // recorded as this endpoint's fault.
+    // recorded as this endpoint's fault; admin routes go to the core's admin
+    // API under this endpoint's name.
     http_registry& http() override;
     metrics_registry& metrics() override { return *w_.metrics; }
     ingest_result ingest(std::string payload, bool binary, attributes attrs) override;

@@ -3,10 +3,16 @@
 #include <araldo/http.hpp>
 
 #include <cstdio>
+#include <stdexcept>
 
 namespace araldo {
 
 http_registry::~http_registry() = default;
+
+// A registry outside an endpoint's context has no endpoint name to mount under.
+void http_registry::add(admin_route route) {
+    throw std::logic_error("admin route '" + route.path + "': only an endpoint's context (ctx.http()) takes admin routes");
+}
 
 bool valid_header_name(std::string_view name) noexcept {
     if (name.empty()) return false;

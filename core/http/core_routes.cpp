@@ -1,4 +1,5 @@
-// What the core itself serves on the listener: /_health/ and /metrics.
+// What the core itself serves on the listener: /_health/, /metrics, the
+// admin API (http/admin_routes) and the static files.
 #include "app.hpp"
 #include "http/static_files.hpp"
 
@@ -86,6 +87,8 @@ void app::register_core_routes() {
         co_return r;
     };
     listener_->add(std::move(metrics));
+
+    listener_->add(admin_->mount(config_.global.admin_token));
 
     if (std::string dir = resolve_static_dir(config_.global.static_dir); !dir.empty()) {
         try {

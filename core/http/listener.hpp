@@ -35,6 +35,7 @@ public:
                   listener_limits limits = {}, metrics_registry* metrics = nullptr);
     ~http_listener() override;
 
+    using http_registry::add;  // admin routes: refused, they belong to an endpoint's context
     void add(http_route route) override;
     void add(upgrade_route route) override;
 

@@ -81,12 +81,44 @@ struct upgrade_route {
     std::function<void(http_upgrade)> accept;
 };
 
+// An admin request: what the listener read, and the part of the path below
+// the admin route's own.
+struct admin_request {
+    http_request http;  // path and target are the full ones: "/_admin/endpoints/<name>/..."
+    // The path after the route's path, split at each '/' as sent and then
+    // percent-decoded segment by segment, so an escaped '/' stays inside its
+    // segment: "deadletters/a%2Fb/retry" under the prefix route "deadletters"
+    // gives {"a/b", "retry"}. Empty for an exact match.
+    std::vector<std::string> rest;
+};
+
+using admin_handler = std::function<asio::awaitable<http_response>(admin_request)>;
+
+// A handler of the core's admin API, mounted at
+// /_admin/endpoints/<endpoint-name>/<path>. The core answers everything that
+// does not reach it, always with http_response::error's JSON: 403 with no
+// global.admin-token, 401 for a missing or wrong bearer token, 404, 405 (with
+// Allow) and 413. A handler that throws is a 500, charged to its endpoint.
+struct admin_route {
+    std::string path;                  // segments without leading '/': "enable", "deadletters"; "" is the endpoint's root
+    bool prefix = false;               // "deadletters" then also serves "deadletters/<id>/..."
+    std::vector<std::string> methods;  // allowed methods; others get 405. Empty: any.
+    std::uint64_t max_body = 0;        // admin requests rarely carry a body: a larger one is a 413
+    admin_handler handler;
+};
+
 class ARALDO_EXPORT http_registry {
 public:
     virtual ~http_registry();
     // A path registered twice (of the same kind) throws std::invalid_argument.
     virtual void add(http_route route) = 0;
     virtual void add(upgrade_route route) = 0;
+    // Only the registry of an endpoint's context (endpoint_context::http())
+    // takes admin routes, from the factory: it mounts them under the
+    // endpoint's name, so endpoints never see each other's. The same path
+    // and kind twice throws std::invalid_argument; any other registry, or a
+    // call after start-up, throws std::logic_error.
+    virtual void add(admin_route route);
 };
 
 }  // namespace araldo

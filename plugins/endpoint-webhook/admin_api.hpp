@@ -1,49 +1,24 @@
-// The dead-letter admin API on the core listener, shared by every webhook
-// endpoint of the process: the first endpoint made registers the routes, the
-// others join the registry (the listener refuses a path registered twice).
+// The dead-letter admin API of one webhook endpoint. The core mounts it at
+// /_admin/endpoints/<name>/ and lets through only requests that passed its
+// checks (admin token, path, method, body size):
 //
-//   GET    /_admin/deadletters[?endpoint=NAME][&since=UNIX_SECONDS|DURATION][&limit=N]
-//   GET    /_admin/deadletters/<id>
-//   POST   /_admin/deadletters/<id>/retry
-//   POST   /_admin/deadletters/retry[?endpoint=NAME]
-//   DELETE /_admin/deadletters/<id>
-//   POST   /_admin/endpoints/<name>/enable
+//   GET    deadletters[?since=UNIX_SECONDS|DURATION][&limit=N]
+//   GET    deadletters/<id>
+//   POST   deadletters/<id>/retry
+//   POST   deadletters/retry
+//   DELETE deadletters/<id>
+//   POST   enable
 //
-// Guarded by global.admin-token (Authorization: Bearer <token>): an empty
-// token disables the API (403), a missing or wrong one is a 401.
+// What is left here is the endpoint's own: the query and the id.
 #pragma once
 
 #include <araldo/context.hpp>
-#include <araldo/http.hpp>
-
-#include <string>
-#include <vector>
 
 namespace araldo::plugins::endpoint_webhook {
 
 class webhook_endpoint;
 
-class admin_api {
-public:
-    static admin_api& instance();
-    // Throws std::invalid_argument when another plugin owns the paths.
-    void add(webhook_endpoint& ep, araldo::endpoint_context& ctx);
-
-private:
-    asio::awaitable<http_response> deadletters(http_request req);
-    asio::awaitable<http_response> endpoints(http_request req);
-    std::optional<http_response> refuse(const http_request& req) const;
-    http_response list(const http_request& req) const;
-    http_response show(const std::string& id) const;
-    http_response retry_one(const std::string& id);
-    http_response retry_all(const http_request& req);
-    http_response discard(const std::string& id);
-    webhook_endpoint* find(std::string_view name) const;
-
-    std::vector<webhook_endpoint*> endpoints_;  // owned by the core, alive for the process
-    std::string token_;
-    std::string data_dir_;
-    bool registered_ = false;
-};
+// Adds the routes through ctx.http(); `ep` and `ctx` live as long as the process.
+void add_admin_routes(webhook_endpoint& ep, araldo::endpoint_context& ctx);
 
 }  // namespace araldo::plugins::endpoint_webhook

@@ -177,6 +177,51 @@ std::pair<int, std::string> admin_post(const command_context& ctx, unsigned port
     }
 }
 
+// A path segment for the request line (endpoint names are free text).
+std::string encode_segment(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        }
+    }
+    return out;
+}
+
+// Each endpoint has its own admin paths, so the files say where a retry goes:
+// an id to every endpoint that holds it as a dead letter (one message can die
+// on two endpoints), --all to the endpoint named or every one with dead
+// letters. Ids found nowhere are reported in `missing`.
+std::vector<std::string> retry_targets(const args& a, const command_context& ctx, std::vector<std::string>& missing) {
+    auto endpoint_of = [](const dead_letter_file& f) { return f.path.parent_path().parent_path().filename().string(); };
+    const auto letters = list_dead_letters(ctx.global.data_dir, a.endpoint);
+    std::vector<std::string> targets;
+    auto add = [&](std::string t) {
+        if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(std::move(t));
+    };
+    if (a.all) {
+        if (!a.endpoint.empty()) add("/_admin/endpoints/" + encode_segment(a.endpoint) + "/deadletters/retry");
+        for (const auto& f : letters) add("/_admin/endpoints/" + encode_segment(endpoint_of(f)) + "/deadletters/retry");
+    }
+    for (const auto& id : a.ids) {
+        bool found = false;
+        for (const auto& f : letters) {
+            if (f.d.id != id) continue;
+            found = true;
+            add("/_admin/endpoints/" + encode_segment(endpoint_of(f)) + "/deadletters/" + encode_segment(id) + "/retry");
+        }
+        if (!found) missing.push_back(id);
+    }
+    return targets;
+}
+
 int retry(const args& a, command_context& ctx) {
     if (a.ids.empty() == !a.all) {
         ctx.err << "araldo deadletters retry: give dead letter ids, or --all\n" << usage << "\n";
@@ -187,10 +232,14 @@ int retry(const args& a, command_context& ctx) {
         return exit_failure;
     }
     unsigned port = a.port.value_or(ctx.global.server_port);
-    std::vector<std::string> targets;
-    if (a.all) targets.push_back("/_admin/deadletters/retry" + (a.endpoint.empty() ? "" : "?endpoint=" + a.endpoint));
-    for (const auto& id : a.ids) targets.push_back("/_admin/deadletters/" + id + "/retry");
+    std::vector<std::string> missing;
+    const auto targets = retry_targets(a, ctx, missing);
     int code = exit_ok;
+    for (const auto& id : missing) {
+        ctx.err << "no dead letter " << id << " under " << ctx.global.data_dir << "\n";
+        code = exit_failure;
+    }
+    if (a.all && targets.empty()) ctx.out << "0 dead letters to retry\n";
     for (const auto& t : targets) {
         auto [status, body] = admin_post(ctx, port, t);
         (status >= 200 && status < 300 ? ctx.out : ctx.err) << (status ? std::to_string(status) + " " : "") << body

@@ -188,7 +188,7 @@ std::unique_ptr<araldo::endpoint> make_webhook_endpoint(araldo::endpoint_context
     } catch (const boost::system::system_error& e) {
         ctx.opts().fail("ca-file", std::string("cannot load: ") + e.what(), "a PEM file of CA certificates");
     }
-    admin_api::instance().add(*ep, ctx);
+    add_admin_routes(*ep, ctx);
     return ep;
 }
 

@@ -59,6 +59,7 @@ public:
 
     // The admin API (core thread, between two awaits of the workers).
     const std::string& name() const { return ctx_.name(); }
+    const std::string& data_dir() const { return ctx_.global().data_dir; }
     retry_status retry_dead_letter(const std::string& id);
     std::size_t retry_all_dead_letters();
     void enable();

@@ -1,4 +1,5 @@
-// The admin API's guard, DELETE and retry-all, and `araldo deadletters`.
+// The webhook endpoint's admin handlers (under /_admin/endpoints/<name>/,
+// behind the core's token check), DELETE and retry-all, and `araldo deadletters`.
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,21 +23,36 @@ run_result deadletters(const std::string& cfg, std::vector<std::string> args, co
 
 }  // namespace
 
-TEST_CASE("the admin API needs the token, and without a configured token it is disabled", "[webhook][admin]") {
+TEST_CASE("the webhook's admin handlers need the token, and without a configured token they are disabled",
+          "[webhook][admin]") {
     receiver rx;
     {
         relay r = start(config({{"hook", "{url: \"" + rx.url() + "\"}"}}));
-        CHECK(admin(r, "GET", "/_admin/deadletters", "").status == 401);
-        auto wrong = admin(r, "GET", "/_admin/deadletters", "not-the-token");
+        CHECK(admin(r, "GET", deadletters_path(), "").status == 401);
+        auto wrong = admin(r, "GET", deadletters_path(), "not-the-token");
         CHECK(wrong.status == 401);
         CHECK_THAT(wrong.body, Catch::Contains("\"error\""));
         CHECK(admin(r, "POST", "/_admin/endpoints/hook/enable", "").status == 401);
-        CHECK(admin(r, "POST", "/_admin/deadletters/retry", "x").status == 401);
-        CHECK(admin(r, "GET", "/_admin/deadletters").status == 200);
-        CHECK(admin(r, "DELETE", "/_admin/deadletters/..%2Fx").status == 400);
+        CHECK(admin(r, "POST", deadletters_path() + "/retry", "x").status == 401);
+        CHECK(admin(r, "GET", deadletters_path()).status == 200);
+        CHECK(admin(r, "DELETE", deadletters_path() + "/..%2Fx").status == 400);
+        // The core's checks, with this plugin's routes: methods, body size.
+        auto wrong_method = admin(r, "POST", deadletters_path());
+        CHECK(wrong_method.status == 405);
+        CHECK(wrong_method.header("allow") == "GET");
+        CHECK(admin(r, "GET", deadletters_path() + "/retry").header("allow") == "POST");
+        auto id_method = admin(r, "POST", deadletters_path() + "/some-id");
+        CHECK(id_method.status == 405);
+        CHECK(id_method.header("allow") == "GET, DELETE");
+        CHECK(admin(r, "GET", deadletters_path() + "/some-id/retry").status == 405);
+        CHECK(admin(r, "GET", deadletters_path() + "/some-id/other").status == 404);
+        CHECK(admin(r, "GET", "/_admin/endpoints/in/deadletters").status == 404);  // endpoint-file has none
+        auto body = http_request(r.port(), "POST", deadletters_path() + "/retry", "x",
+                                 {{"Authorization", "Bearer " + admin_token}});
+        CHECK(body.status == 413);
     }
     relay open = start(config({{"hook", "{url: \"" + rx.url() + "\"}"}}, "{DIR}/data", ""));
-    auto disabled = admin(open, "GET", "/_admin/deadletters", "anything");
+    auto disabled = admin(open, "GET", deadletters_path(), "anything");
     CHECK(disabled.status == 403);
     CHECK_THAT(disabled.body, Catch::Contains("admin API disabled"));
 }
@@ -53,17 +69,17 @@ TEST_CASE("dead letters: DELETE, retry all, and the deadletters command", "[webh
         for (int i = 0; i < 5; ++i) r.process().write_stdin("{\"n\":" + std::to_string(i) + "}\n");
         REQUIRE(wait_until([&] { return dead_letters(r).size() == 5; }));
         std::string first(dead_letters(r)[0].at("id").as_string());
-        CHECK(admin(r, "DELETE", "/_admin/deadletters/" + first).status == 200);
-        CHECK(admin(r, "DELETE", "/_admin/deadletters/" + first).status == 404);
+        CHECK(admin(r, "DELETE", deadletters_path() + "/" + first).status == 200);
+        CHECK(admin(r, "DELETE", deadletters_path() + "/" + first).status == 404);
         CHECK(dead_letters(r).size() == 4);
-        auto page = boost::json::parse(admin(r, "GET", "/_admin/deadletters?limit=2").body);
+        auto page = boost::json::parse(admin(r, "GET", deadletters_path() + "?limit=2").body);
         CHECK(page.at("count").as_int64() == 2);
         CHECK(page.at("total").as_int64() == 4);
-        CHECK(admin(r, "GET", "/_admin/deadletters?limit=0").status == 400);
+        CHECK(admin(r, "GET", deadletters_path() + "?limit=0").status == 400);
 
         rx.respond_always(200);
-        CHECK(admin(r, "POST", "/_admin/deadletters/retry?endpoint=nope").status == 404);
-        auto all = admin(r, "POST", "/_admin/deadletters/retry?endpoint=hook");
+        CHECK(admin(r, "POST", deadletters_path("nope") + "/retry").status == 404);
+        auto all = admin(r, "POST", deadletters_path() + "/retry");
         CHECK(all.status == 202);
         CHECK_THAT(all.body, Catch::Contains("\"retried\":4"));
         REQUIRE(rx.wait_for(9));
@@ -105,16 +121,29 @@ TEST_CASE("araldo deadletters retry asks the running relay", "[webhook][admin][c
     relay r = start(cfg_text);
     r.process().write_stdin("{\"n\":1}\n");
     REQUIRE(wait_until([&] { return dead_letters(r).size() == 1; }));
+    r.process().write_stdin("{\"n\":2}\n");
+    REQUIRE(wait_until([&] { return dead_letters(r).size() == 2; }));
     std::string id(dead_letters(r)[0].at("id").as_string());
     rx.respond_always(200);
     // server-port is 0 in the file, so the test names the port the relay got.
-    auto res = deadletters(cfg, {"retry", id, "--port", std::to_string(r.port())}, work.path());
+    const std::string port = std::to_string(r.port());
+    auto res = deadletters(cfg, {"retry", id, "--port", port}, work.path());
     CHECK(res.code == 0);
     CHECK_THAT(res.out, Catch::Contains("202"));
-    REQUIRE(rx.wait_for(2));
-    CHECK(rx.requests()[1].header("webhook-id") == id);
-    CHECK(deadletters(cfg, {"retry", "--port", std::to_string(r.port())}, work.path()).code == 2);
-    CHECK(deadletters(cfg, {"retry", "NOPE", "--port", std::to_string(r.port())}, work.path()).code == 1);
+    REQUIRE(rx.wait_for(3));
+    CHECK(rx.requests()[2].header("webhook-id") == id);
+    auto all = deadletters(cfg, {"retry", "--all", "--port", port}, work.path());
+    CHECK(all.code == 0);
+    CHECK_THAT(all.out, Catch::Contains("\"retried\":1"));
+    REQUIRE(rx.wait_for(4));
+    REQUIRE(wait_until([&] { return dead_letters(r).empty(); }));
+    auto none = deadletters(cfg, {"retry", "--all", "--port", port}, work.path());
+    CHECK(none.code == 0);
+    CHECK_THAT(none.out, Catch::Contains("0 dead letters to retry"));
+    CHECK(deadletters(cfg, {"retry", "--port", port}, work.path()).code == 2);
+    auto missing = deadletters(cfg, {"retry", "NOPE", "--port", port}, work.path());
+    CHECK(missing.code == 1);
+    CHECK_THAT(missing.err, Catch::Contains("no dead letter NOPE"));
 }
 
 TEST_CASE("dead letters are addressable by any valid id, sent as is or percent-encoded", "[webhook][admin]") {
@@ -145,18 +174,20 @@ routes:
     send("order~42");
     send("v1.2_x-y");
     REQUIRE(wait_until([&] { return dead_letters(r).size() == 2; }));
-    CHECK(admin(r, "GET", "/_admin/deadletters/order~42").status == 200);
-    CHECK(admin(r, "GET", "/_admin/deadletters/order%7E42").status == 200);
-    CHECK(admin(r, "GET", "/_admin/deadletters/order%7e42").status == 200);
-    CHECK(admin(r, "GET", "/_admin/deadletters/v1%2E2_x-y").status == 200);
-    CHECK(admin(r, "GET", "/_admin/deadletters/order%7G42").status == 400);
-    CHECK(admin(r, "GET", "/_admin/deadletters/a%2Fb").status == 400);
+    const std::string dl = deadletters_path();
+    CHECK(admin(r, "GET", dl + "/order~42").status == 200);
+    CHECK(admin(r, "GET", dl + "/order%7E42").status == 200);
+    CHECK(admin(r, "GET", dl + "/order%7e42").status == 200);
+    CHECK(admin(r, "GET", dl + "/v1%2E2_x-y").status == 200);
+    CHECK(admin(r, "GET", "/_admin/endpoints/h%6Fok/deadl%65tters/order%7E42").status == 200);
+    CHECK(admin(r, "GET", dl + "/order%7G42").status == 400);
+    CHECK(admin(r, "GET", dl + "/a%2Fb").status == 400);
     rx.respond_always(200);
-    auto retried = admin(r, "POST", "/_admin/deadletters/order%7E42/retry");
+    auto retried = admin(r, "POST", dl + "/order%7E42/retry");
     CHECK(retried.status == 202);
     CHECK_THAT(retried.body, Catch::Contains("\"id\":\"order~42\""));
     REQUIRE(wait_until([&] { return dead_letters(r).size() == 1; }));
-    CHECK(admin(r, "DELETE", "/_admin/deadletters/v1.2_x-y").status == 200);
+    CHECK(admin(r, "DELETE", dl + "/v1.2_x-y").status == 200);
     CHECK(dead_letters(r).empty());
     CHECK(admin(r, "POST", "/_admin/endpoints/h%6Fok/enable").status == 200);
 }

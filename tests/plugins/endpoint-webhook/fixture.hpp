@@ -42,8 +42,15 @@ inline http_reply admin(const relay& r, const std::string& method, const std::st
     return http_request(r.port(), method, target, "", headers);
 }
 
-inline boost::json::array dead_letters(const relay& r, const std::string& query = "") {
-    auto reply = admin(r, "GET", "/_admin/deadletters" + query);
+// The admin API's path for one endpoint's dead letters.
+inline std::string deadletters_path(const std::string& endpoint = "hook") {
+    return "/_admin/endpoints/" + endpoint + "/deadletters";
+}
+
+// One endpoint's dead letters; none when the admin API refuses.
+inline boost::json::array dead_letters(const relay& r, const std::string& endpoint = "hook",
+                                       const std::string& query = "") {
+    auto reply = admin(r, "GET", deadletters_path(endpoint) + query);
     if (reply.status != 200) return {};
     return boost::json::parse(reply.body).at("deadletters").as_array();
 }

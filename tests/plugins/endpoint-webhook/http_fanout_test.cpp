@@ -66,7 +66,7 @@ routes:
     REQUIRE(wait_until([&] { return !read_file(r.path("out.jsonl")).empty(); }));
     CHECK(read_file(r.path("out.jsonl")) == "{\"type\":\"relayed\",\"n\":1}\n");
     // The bad secret gets a 401: a client error, so a dead letter at once.
-    REQUIRE(wait_until([&] { return dead_letters(r, "?endpoint=bad").size() == 1; }));
-    CHECK(dead_letters(r, "?endpoint=bad")[0].at("last_error").as_string() == "HTTP 401");
-    CHECK(dead_letters(r, "?endpoint=good").empty());
+    REQUIRE(wait_until([&] { return dead_letters(r, "bad").size() == 1; }));
+    CHECK(dead_letters(r, "bad")[0].at("last_error").as_string() == "HTTP 401");
+    CHECK(dead_letters(r, "good").empty());
 }

@@ -84,11 +84,11 @@ TEST_CASE("always 500: a dead letter, listed, retried through the admin API once
     CHECK(letter.at("payload").as_string() == "{\"type\":\"doomed\"}");
     CHECK(letter.at("attempts").as_int64() == 3);
     CHECK(letter.at("last_error").as_string() == "HTTP 500");
-    CHECK(dead_letters(r, "?endpoint=other").empty());
-    CHECK(dead_letters(r, "?since=1h").size() == 1);
-    CHECK(dead_letters(r, "?since=4102444800").empty());  // 2100-01-01
-    CHECK(admin(r, "GET", "/_admin/deadletters?since=yesterday").status == 400);
-    auto one = admin(r, "GET", "/_admin/deadletters/" + id);
+    CHECK(dead_letters(r, "other").empty());
+    CHECK(dead_letters(r, "hook", "?since=1h").size() == 1);
+    CHECK(dead_letters(r, "hook", "?since=4102444800").empty());  // 2100-01-01
+    CHECK(admin(r, "GET", deadletters_path() + "?since=yesterday").status == 400);
+    auto one = admin(r, "GET", deadletters_path() + "/" + id);
     CHECK(one.status == 200);
     CHECK(boost::json::parse(one.body).at("history").as_array().size() == 3);
     auto health = http_get(r.port(), "/_health/?full");
@@ -96,7 +96,7 @@ TEST_CASE("always 500: a dead letter, listed, retried through the admin API once
     CHECK_THAT(health.body, Catch::Contains("1 dead letters in the last hour"));
 
     rx.respond_always(200);
-    auto retry = admin(r, "POST", "/_admin/deadletters/" + id + "/retry");
+    auto retry = admin(r, "POST", deadletters_path() + "/" + id + "/retry");
     CHECK(retry.status == 202);
     REQUIRE(rx.wait_for(4));
     REQUIRE(r.process().wait_for_err("RESPONSE " + id + " 200"));
@@ -104,7 +104,7 @@ TEST_CASE("always 500: a dead letter, listed, retried through the admin API once
     CHECK(last.header("webhook-id") == id);
     CHECK(last.signature_valid);
     CHECK(dead_letters(r).empty());
-    CHECK(admin(r, "POST", "/_admin/deadletters/" + id + "/retry").status == 404);
+    CHECK(admin(r, "POST", deadletters_path() + "/" + id + "/retry").status == 404);
 }
 
 TEST_CASE("410 Gone disables the endpoint until an operator enables it", "[webhook][admin]") {
