@@ -1,6 +1,7 @@
 #include "options_reference.hpp"
 
 #include "config/config.hpp"
+#include "config/option_rules.hpp"
 
 #include <algorithm>
 
@@ -21,7 +22,9 @@ void render_table(std::string& out, const option_table& table, const std::string
     for (const auto& spec : table) {
         std::string def = spec.required ? "required" : spec.default_value ? "`" + *spec.default_value + "`" : "—";
         if (spec.default_value && spec.default_value->empty()) def = "`\"\"`";
-        out += "| `" + prefix + spec.name + "` | " + std::string(to_string(spec.type)) + " | " + cell(def) + " | " +
+        std::string type(to_string(spec.type));
+        if (auto rules = describe_rules(spec); !rules.empty()) type += ", " + rules;
+        out += "| `" + prefix + spec.name + "` | " + cell(type) + " | " + cell(def) + " | " +
                cell(spec.description) + " |\n";
         if (spec.type == option_type::object) render_table(out, spec.fields, prefix + spec.name + ".");
     }

@@ -1,5 +1,7 @@
 #include "plugin_loader.hpp"
 
+#include "config/option_validator.hpp"
+
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
@@ -170,6 +172,19 @@ void plugin_loader::load(const std::string& file) {
         }
         entries_.push_back(std::move(r));
     };
+    // A table's mistakes are the plugin's, found here rather than by whichever
+    // config first happens to use the option.
+    auto check_table = [&](const option_table& table, const std::string& id) {
+        try {
+            check_option_table(table);
+        } catch (const std::invalid_argument& e) {
+            throw config_error({canonical, 0, 0}, "plugin '" + d->name + "' declares a bad option table for " + id +
+                                                      ": " + e.what(),
+                               "a bug in the plugin: fix its option table and rebuild it");
+        }
+    };
+    for (const auto& f : d->endpoints) check_table(f.options, f.id);
+    for (const auto& f : d->marshallers) check_table(f.options, f.id);
     for (const auto& f : d->endpoints) add({f.id, true, &f, nullptr, d, canonical});
     for (const auto& f : d->marshallers) add({f.id, false, nullptr, &f, d, canonical});
     for (const auto& c : d->commands) {

@@ -17,11 +17,19 @@ namespace araldo::detail {
 
 const option_table& global_option_table() {
     static const option_table table{
-        {"server-port", option_type::integer, "54321",
-         "TCP port of the one HTTP listener (WebSocket, HTTP endpoints, /_health/, /metrics); 0 picks a free port"},
+        {.name = "server-port",
+         .type = option_type::integer,
+         .default_value = "54321",
+         .description = "TCP port of the one HTTP listener (WebSocket, HTTP endpoints, /_health/, /metrics); 0 picks a "
+                        "free port",
+         .min = "0",
+         .max = "65535"},
         {"bind", option_type::string, "127.0.0.1", "address the listener binds to; 0.0.0.0 or :: for every interface"},
-        {"log-level", option_type::string, "info",
-         "trace, debug, info, warn (or warning), error, critical (or fatal) or off"},
+        {.name = "log-level",
+         .type = option_type::string,
+         .default_value = "info",
+         .description = "how much is logged; warning is warn, fatal is critical",
+         .one_of = {"trace", "debug", "info", "warn", "warning", "error", "critical", "fatal", "off"}},
         {"plugin-dirs", option_type::string_list, "[]",
          "extra folders scanned for plugin .so files (relative to the config file's folder), besides --plugin-dir "
          "and the install's default"},
@@ -97,18 +105,13 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     // Set first: relative paths below mean this file's folder, whoever runs
     // araldo from wherever, by the rule plugins use too (resolve_config_path).
     g.config_file = file;
-    auto port = opts.integer("server-port");
-    if (port < 0 || port > 65535) fail("server-port", "must be between 0 and 65535");
-    g.server_port = static_cast<std::uint16_t>(port);
+    g.server_port = static_cast<std::uint16_t>(opts.integer("server-port"));  // the table bounds it
     g.bind = opts.string("bind");
     boost::system::error_code bind_ec;
     asio::ip::make_address(g.bind, bind_ec);
     if (bind_ec) {
         fail("bind", "'" + g.bind + "' is not an IP address",
              "the listener binds to an address, not a name: 127.0.0.1, ::1, 0.0.0.0 or ::");
-    }
-    if (!parse_log_level(opts.string("log-level"))) {
-        fail("log-level", "unknown level '" + opts.string("log-level") + "'", std::string("valid: ") + log_level_names);
     }
     g.log_level = canonical_log_level(opts.string("log-level"));
     g.plugin_dirs = opts.string_list("plugin-dirs");

@@ -1,11 +1,13 @@
 #include "config/option_validator.hpp"
 
 #include "config/nearest.hpp"
+#include "config/option_rules.hpp"
 #include "config/yaml_source.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <stdexcept>
 
 namespace araldo::detail {
 namespace {
@@ -14,10 +16,36 @@ struct converter {
     const std::string& file;
     const env_lookup& env;
 
+    // The hint of a refused value when nothing more precise is known.
+    static std::string about(const option_spec& spec) {
+        return spec.description.empty() ? std::string{} : spec.name + ": " + spec.description;
+    }
+
     [[noreturn]] void wrong(const YAML::Node& node, const option_spec& spec, std::string got) const {
         throw config_error(mark_of(node, file),
                            spec.name + ": expected " + std::string(to_string(spec.type)) + ", got " + got,
-                           spec.description.empty() ? std::string{} : spec.name + ": " + spec.description);
+                           about(spec));
+    }
+
+    // A string (or one element of a list) checked against the table's one_of.
+    std::string allowed(const YAML::Node& node, const option_spec& spec) const {
+        std::string s = scalar(node, spec);
+        if (auto problem = one_of_problem(spec, s); !problem.empty()) {
+            const std::string near = nearest(s, spec.one_of);
+            throw config_error(mark_of(node, file), spec.name + ": " + problem,
+                               near.empty() ? about(spec) : "did you mean '" + near + "'?");
+        }
+        return s;
+    }
+
+    // A number (or one duration of a list) checked against the table's min and max.
+    template <class T>
+    T in_range(const YAML::Node& node, const option_spec& spec, T v, const std::string& text) const {
+        if (!spec.min && !spec.max) return v;
+        if (auto problem = range_problem(spec, options::value{std::in_place_type<T>, v}, text); !problem.empty()) {
+            throw config_error(mark_of(node, file), spec.name + ": " + problem, about(spec));
+        }
+        return v;
     }
 
     std::string kind(const YAML::Node& n) const {
@@ -45,20 +73,20 @@ struct converter {
         std::int64_t v = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         if (ec != std::errc{} || end != s.data() + s.size()) wrong(node, spec, "\"" + s + "\"");
-        return v;
+        return in_range(node, spec, v, s);
     }
 
     araldo::duration duration(const YAML::Node& node, const option_spec& spec) const {
         std::string s = scalar(node, spec);
-        if (s == "0") return araldo::duration{0};
-        if (auto d = parse_duration(s)) return *d;
+        if (s == "0") return in_range(node, spec, araldo::duration{0}, s);
+        if (auto d = parse_duration(s)) return in_range(node, spec, *d, s);
         throw config_error(mark_of(node, file), spec.name + ": \"" + s + "\" is not a duration",
                            "write a number with a unit: 250ms, 5s, 5m, 2h");
     }
 
     options::value size(const YAML::Node& node, const option_spec& spec) const {
         std::string s = scalar(node, spec);
-        if (auto v = parse_size(s)) return *v;
+        if (auto v = parse_size(s)) return in_range(node, spec, *v, s);
         throw config_error(mark_of(node, file), spec.name + ": \"" + s + "\" is not a size",
                            "write bytes, or a number with a unit: 64KiB, 1MiB, 10MB");
     }
@@ -66,11 +94,11 @@ struct converter {
     options::value string_list(const YAML::Node& node, const option_spec& spec) const {
         std::vector<std::string> out;
         if (node.IsScalar()) {
-            out.push_back(scalar(node, spec));
+            out.push_back(allowed(node, spec));
             return out;
         }
         if (!node.IsSequence()) wrong(node, spec, kind(node));
-        for (const auto& item : node) out.push_back(scalar(item, spec));
+        for (const auto& item : node) out.push_back(allowed(item, spec));
         return out;
     }
 
@@ -121,7 +149,7 @@ options::value convert_option(const YAML::Node& node, const option_spec& spec,
                               const std::string& file, const env_lookup& env) {
     converter c{file, env};
     switch (spec.type) {
-        case option_type::string: return c.scalar(node, spec);
+        case option_type::string: return c.allowed(node, spec);
         case option_type::boolean: return c.boolean(node, spec);
         case option_type::integer: return c.integer(node, spec);
         case option_type::duration: return c.duration(node, spec);
@@ -133,6 +161,79 @@ options::value convert_option(const YAML::Node& node, const option_spec& spec,
     }
     return std::monostate{};
 }
+
+namespace {
+
+// "an integer", "a string": for messages about an option's type.
+std::string a_type(option_type t) {
+    const std::string name(to_string(t));
+    return (name.front() == 'i' ? "an " : "a ") + name;
+}
+
+[[noreturn]] void bad_table(const std::string& name, const std::string& what) {
+    throw std::invalid_argument("option '" + name + "': " + what);
+}
+
+void check_bounds(const option_spec& spec, const std::string& name) {
+    if (!spec.min && !spec.max) return;
+    if (!takes_range(spec.type)) {
+        bad_table(name, "min and max apply to integer, duration and size options, not to " + a_type(spec.type));
+    }
+    for (const auto* b : {&spec.min, &spec.max}) {
+        if (*b && !parse_bound(spec, **b)) {
+            // A duration_list's bounds apply to each of its durations.
+            const auto type = spec.type == option_type::duration_list ? option_type::duration : spec.type;
+            bad_table(name, std::string(b == &spec.min ? "min" : "max") + " \"" + **b + "\" is not a valid " +
+                                std::string(to_string(type)));
+        }
+    }
+    if (spec.min && spec.max && !range_problem(spec, *parse_bound(spec, *spec.min), *spec.min).empty()) {
+        bad_table(name, "min " + *spec.min + " is above max " + *spec.max);
+    }
+}
+
+// A default is converted as a value written in the file would be, so its
+// type, one_of and range are checked by the same code.
+void check_default(const option_spec& spec, const std::string& name) {
+    if (!spec.default_value) return;
+    const std::string& text = *spec.default_value;
+    const env_lookup no_env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    try {
+        if (spec.type == option_type::string) {
+            if (auto problem = one_of_problem(spec, text); !problem.empty()) throw config_error({}, problem);
+            return;
+        }
+        YAML::Node node = YAML::Load(text);
+        if (node.IsNull() && spec.type == option_type::object) node = YAML::Node(YAML::NodeType::Map);
+        convert_option(node, spec, "<default>", no_env);
+    } catch (const config_error& e) {
+        std::string why = e.reason();
+        if (why.starts_with(spec.name + ": ")) why.erase(0, spec.name.size() + 2);
+        bad_table(name, "default \"" + text + "\" is refused: " + why);
+    } catch (const YAML::Exception& e) {
+        bad_table(name, "default \"" + text + "\" is not YAML: " + e.msg);
+    }
+}
+
+void check_table(const option_table& table, const std::string& prefix) {
+    std::set<std::string> names;
+    for (const auto& spec : table) {
+        const std::string name = prefix + spec.name;
+        if (spec.name.empty()) bad_table(name, "has no name");
+        if (!names.insert(spec.name).second) bad_table(name, "is declared twice");
+        if (!spec.one_of.empty() && !takes_one_of(spec.type)) {
+            bad_table(name, "one_of applies to string and list of strings options, not to " + a_type(spec.type));
+        }
+        check_bounds(spec, name);
+        // Fields first: an object's default is converted through them.
+        if (spec.type == option_type::object) check_table(spec.fields, name + ".");
+        check_default(spec, name);
+    }
+}
+
+}  // namespace
+
+void check_option_table(const option_table& table) { check_table(table, ""); }
 
 options validate_options(const validation_input& in) {
     source_mark where = mark_of(in.node, in.file);

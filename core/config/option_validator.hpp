@@ -30,4 +30,10 @@ options validate_options(const validation_input& in);
 options::value convert_option(const YAML::Node& node, const option_spec& spec,
                               const std::string& file, const env_lookup& env);
 
+// Checks a table itself, as the loader does for every plugin's: each name once,
+// one_of only on strings, min/max only on numbers and parseable as the
+// option's type, min not above max, and every default valid by its own rules.
+// Throws std::invalid_argument naming the option ("reconnect.min: ...").
+void check_option_table(const option_table& table);
+
 }  // namespace araldo::detail

@@ -1,10 +1,12 @@
 // A plugin's options, declared as a table and validated by the core.
 //
 // Each factory declares its options (name, type, default, description,
-// required). The core checks an endpoint's YAML node against the table before
-// the factory runs: unknown keys (with the nearest valid name), wrong types
-// and missing required options are config errors with file:line:col. The
-// factory then reads typed values; it never sees YAML.
+// required, and optionally the values or the range allowed). The core checks
+// an endpoint's YAML node against the table before the factory runs: unknown
+// keys (with the nearest valid name), wrong types, missing required options,
+// values not in `one_of` and values outside [min, max] are config errors with
+// file:line:col. The factory then reads typed values; it never sees YAML, and
+// need not re-check what the table says.
 #pragma once
 
 #include <araldo/error.hpp>
@@ -45,6 +47,15 @@ struct option_spec {
     std::string description{};
     bool required = false;
     std::vector<option_spec> fields{};  // for option_type::object
+    // string and string_list (each element): the only values accepted, matched
+    // exactly. Empty: any value.
+    std::vector<std::string> one_of{};
+    // integer, duration, size and duration_list (each element): inclusive
+    // bounds, written as in YAML ("1", "1ms", "64KiB") and parsed by the core
+    // as the option's type. The loader refuses a plugin whose table has a
+    // bound that does not parse, min above max, or a default outside them.
+    std::optional<std::string> min{};
+    std::optional<std::string> max{};
 };
 
 using option_table = std::vector<option_spec>;

@@ -19,11 +19,16 @@ option_table file_options() {
                     "where messages are read from, one per line: a path (relative to the config file's folder), "
                     "or - for stdin",
                     false},
-        option_spec{"queue-size", option_type::integer, "10000",
-                    "outbound messages waiting to be written; when full, new ones are dropped",
-                    false},
-        option_spec{"max-line", option_type::size, "1MiB",
-                    "longest input line accepted; longer lines are skipped with a warning", false},
+        option_spec{.name = "queue-size",
+                    .type = option_type::integer,
+                    .default_value = "10000",
+                    .description = "outbound messages waiting to be written; when full, new ones are dropped",
+                    .min = "1"},
+        option_spec{.name = "max-line",
+                    .type = option_type::size,
+                    .default_value = "1MiB",
+                    .description = "longest input line accepted; longer lines are skipped with a warning",
+                    .min = "1"},
     };
 }
 
@@ -40,11 +45,9 @@ file_settings read_file_settings(const araldo::options& opts, const araldo::glob
     // The relay and a check run from another folder must mean the same file.
     if (s.output && *s.output != "-") s.output = araldo::resolve_config_path(global, *s.output);
     if (s.input && *s.input != "-") s.input = araldo::resolve_config_path(global, *s.input);
-    std::int64_t queue = opts.integer("queue-size");
-    if (queue < 1) opts.fail("queue-size", "must be at least 1, got " + std::to_string(queue));
-    s.queue_size = static_cast<std::size_t>(queue);
-    std::uint64_t max_line = opts.size("max-line");
-    if (max_line < 1) opts.fail("max-line", "must be at least 1 byte");
+    // The table's minimums hold: both are at least 1.
+    s.queue_size = static_cast<std::size_t>(opts.integer("queue-size"));
+    const std::uint64_t max_line = opts.size("max-line");
     s.max_line = static_cast<std::size_t>(
         std::min<std::uint64_t>(max_line, std::numeric_limits<std::size_t>::max()));
     return s;

@@ -18,8 +18,8 @@ struct file_settings {
 };
 
 option_table file_options();
-// Reads validated options. Throws config_error (through opts.fail) when
-// neither input nor output is given, or a size is zero.
+// Reads validated options (the table keeps the sizes at 1 or more). Throws
+// config_error (through opts.fail) when neither input nor output is given.
 // Paths come back resolved against the config file's folder ("-" stays as it is).
 file_settings read_file_settings(const araldo::options& opts, const araldo::global_settings& global);
 

@@ -61,16 +61,22 @@ option_table http_options() {
     return {
         option_spec{"path", option_type::string, "/emit",
                     "where requests are accepted on the core listener; a suffix (/emit/comment-added) sets the type", false},
-        option_spec{"max-body-size", option_type::size, "1MiB",
-                    "largest request body; larger ones get 413 without being read", false},
+        option_spec{.name = "max-body-size",
+                    .type = option_type::size,
+                    .default_value = "1MiB",
+                    .description = "largest request body; larger ones get 413 without being read",
+                    .min = "1"},
         option_spec{"auth", option_type::object, std::nullopt,
                     "credentials a request must carry (any one of them); without auth the endpoint is open",
                     false, std::move(auth_fields)},
         option_spec{"verify-signature", option_type::string_list, std::nullopt,
                     "Standard Webhooks secrets (whsec_ then base64); when set, every request must carry a valid signature",
                     false},
-        option_spec{"signature-tolerance", option_type::duration, "5m",
-                    "how far webhook-timestamp may be from the relay's clock, either way", false},
+        option_spec{.name = "signature-tolerance",
+                    .type = option_type::duration,
+                    .default_value = "5m",
+                    .description = "how far webhook-timestamp may be from the relay's clock, either way",
+                    .min = "1ms"},
     };
 }
 
@@ -79,11 +85,9 @@ http_settings read_http_settings(const araldo::options& opts) {
     s.path = opts.string("path");
     check_path(opts, s.path);
     s.max_body = opts.size("max-body-size");
-    if (s.max_body < 1) opts.fail("max-body-size", "must be at least 1 byte");
     read_auth(opts, s);
     read_secrets(opts, s);
     s.signature_tolerance = opts.duration("signature-tolerance");
-    if (s.signature_tolerance.count() <= 0) opts.fail("signature-tolerance", "must be positive", "the default is 5m");
     return s;
 }
 

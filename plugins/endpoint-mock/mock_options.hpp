@@ -21,7 +21,7 @@ struct mock_settings {
 };
 
 option_table mock_options();
-// Reads validated options; a negative duration or record-limit is a config error.
+// Reads validated options; the table refuses a negative record-limit.
 mock_settings read_mock_settings(const araldo::options& opts);
 
 }  // namespace araldo::plugins::endpoint_mock

@@ -18,7 +18,6 @@ std::vector<std::string> unique(std::vector<std::string> v) {
 backoff_settings read_backoff(const araldo::options& opts) {
     const araldo::options& r = opts.object("reconnect");
     backoff_settings b{r.duration("min"), r.duration("max"), r.boolean("jitter")};
-    if (b.min.count() < 1) r.fail("min", "must be at least 1ms");
     if (b.max < b.min) r.fail("max", "must not be less than reconnect.min (" + format_duration(b.min) + ")");
     return b;
 }
@@ -39,20 +38,27 @@ option_table redis_options() {
                     "the channel messages routed to this endpoint are PUBLISHed to; without it deliveries "
                     "are refused",
                     false},
-        option_spec{"queue-size", option_type::integer, "10000",
-                    "outbound messages waiting to be published (also while disconnected); when full, new "
-                    "ones are dropped",
-                    false},
-        option_spec{"max-message-size", option_type::size, "1MiB",
-                    "largest payload read from Redis (any bulk string) or published to it; a larger one from "
-                    "Redis is a protocol error that drops the connection (counted, then reconnected), a larger "
-                    "routed message is refused with too_large",
-                    false},
+        option_spec{.name = "queue-size",
+                    .type = option_type::integer,
+                    .default_value = "10000",
+                    .description = "outbound messages waiting to be published (also while disconnected); when "
+                                   "full, new ones are dropped",
+                    .min = "1"},
+        option_spec{.name = "max-message-size",
+                    .type = option_type::size,
+                    .default_value = "1MiB",
+                    .description = "largest payload read from Redis (any bulk string) or published to it; a larger "
+                                   "one from Redis is a protocol error that drops the connection (counted, then "
+                                   "reconnected), a larger routed message is refused with too_large",
+                    .min = "1"},
         option_spec{"reconnect", option_type::object, std::nullopt,
                     "backoff between connection attempts: exponential from min to max", false,
                     {
-                        option_spec{"min", option_type::duration, "100ms", "delay before the first retry",
-                                    false},
+                        option_spec{.name = "min",
+                                    .type = option_type::duration,
+                                    .default_value = "100ms",
+                                    .description = "delay before the first retry",
+                                    .min = "1ms"},
                         option_spec{"max", option_type::duration, "10s", "longest delay between retries",
                                     false},
                         option_spec{"jitter", option_type::boolean, "true",
@@ -84,11 +90,8 @@ redis_settings read_redis_settings(const araldo::options& opts) {
         opts.fail("url", "endpoint-redis needs subscribe, psubscribe or publish",
                   "subscribe: [events] ingests a channel, publish: events sends routed messages to it");
     }
-    std::int64_t queue = opts.integer("queue-size");
-    if (queue < 1) opts.fail("queue-size", "must be at least 1, got " + std::to_string(queue));
-    s.queue_size = static_cast<std::size_t>(queue);
+    s.queue_size = static_cast<std::size_t>(opts.integer("queue-size"));  // at least 1: the table says so
     s.max_message_size = opts.size("max-message-size");
-    if (s.max_message_size < 1) opts.fail("max-message-size", "must be at least 1 byte");
     s.reconnect = read_backoff(opts);
     return s;
 }

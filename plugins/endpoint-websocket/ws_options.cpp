@@ -13,23 +13,38 @@ option_table ws_options() {
         option_spec{"echo", option_type::boolean, "false",
                     "when a route sends this endpoint's messages back to it, also deliver a message to the client that sent it",
                     false},
-        option_spec{"max-message-size", option_type::size, "1MiB",
-                    "largest message a client may send (all fragments together); larger: close 1009 before it is buffered",
-                    false},
-        option_spec{"max-clients", option_type::integer, "10000",
-                    "connected clients at most; further upgrade requests get 503", false},
-        option_spec{"send-queue-bytes", option_type::size, "1MiB",
-                    "bytes queued for one client (waiting or being written) before the slow-consumer policy applies",
-                    false},
-        option_spec{"slow-consumer", option_type::string, "disconnect",
-                    "when a client's send queue is full: disconnect (close 1008 \"slow consumer\") or drop-oldest",
-                    false},
+        option_spec{.name = "max-message-size",
+                    .type = option_type::size,
+                    .default_value = "1MiB",
+                    .description = "largest message a client may send (all fragments together); larger: close 1009 "
+                                   "before it is buffered",
+                    .min = "1"},
+        option_spec{.name = "max-clients",
+                    .type = option_type::integer,
+                    .default_value = "10000",
+                    .description = "connected clients at most; further upgrade requests get 503",
+                    .min = "1"},
+        option_spec{.name = "send-queue-bytes",
+                    .type = option_type::size,
+                    .default_value = "1MiB",
+                    .description = "bytes queued for one client (waiting or being written) before the slow-consumer "
+                                   "policy applies",
+                    .min = "1"},
+        option_spec{.name = "slow-consumer",
+                    .type = option_type::string,
+                    .default_value = "disconnect",
+                    .description = "when a client's send queue is full: disconnect (close 1008 \"slow consumer\") or "
+                                   "drop-oldest",
+                    .one_of = {"disconnect", "drop-oldest"}},
         option_spec{"ping-interval", option_type::duration, "25s",
                     "how often each client is pinged; 0ms: never", false},
         option_spec{"pong-timeout", option_type::duration, "10s",
                     "a client that does not answer a ping within this time is closed", false},
-        option_spec{"handshake-timeout", option_type::duration, "10s",
-                    "time allowed from the upgrade request to a written 101 response", false},
+        option_spec{.name = "handshake-timeout",
+                    .type = option_type::duration,
+                    .default_value = "10s",
+                    .description = "time allowed from the upgrade request to a written 101 response",
+                    .min = "1ms"},
         option_spec{"allowed-origins", option_type::string_list, "[]",
                     "browser origins allowed to connect (e.g. https://example.com), or * for any; empty: only the "
                     "listener's own origin. Requests without an Origin header are not browsers and are allowed",
@@ -44,59 +59,39 @@ option_table ws_options() {
                                     "HS256 key: a JWT signed with it (exp and nbf checked) is accepted; its expiry closes the connection",
                                     false},
                     }},
-        option_spec{"on-invalid", option_type::string, "close",
-                    "a message the marshaller rejects: close (1007 with the reason) or error-frame (send "
-                    "{\"type\":\"error\",\"error\":reason} and keep the connection)",
-                    false},
+        option_spec{.name = "on-invalid",
+                    .type = option_type::string,
+                    .default_value = "close",
+                    .description = "a message the marshaller rejects: close (1007 with the reason) or error-frame "
+                                   "(send {\"type\":\"error\",\"error\":reason} and keep the connection)",
+                    .one_of = {"close", "error-frame"}},
     };
 }
-
-namespace {
-
-std::uint64_t positive_size(const araldo::options& opts, const char* name) {
-    const std::uint64_t v = opts.size(name);
-    if (v < 1) opts.fail(name, "must be at least 1 byte");
-    return v;
-}
-
-araldo::duration non_negative(const araldo::options& opts, const char* name) {
-    const auto d = opts.duration(name);
-    if (d.count() < 0) opts.fail(name, "cannot be negative");
-    return d;
-}
-
-}  // namespace
 
 ws_settings read_ws_settings(const araldo::options& opts) {
     ws_settings s;
     s.path = opts.string("path");
     if (!s.path.starts_with('/')) opts.fail("path", "must start with /", "path: /ws");
     s.echo = opts.boolean("echo");
-    s.max_message_size = positive_size(opts, "max-message-size");
-    const std::int64_t clients = opts.integer("max-clients");
-    if (clients < 1) opts.fail("max-clients", "must be at least 1, got " + std::to_string(clients));
-    s.max_clients = static_cast<std::size_t>(clients);
-    s.send_queue_bytes = positive_size(opts, "send-queue-bytes");
-    const auto& policy = opts.string("slow-consumer");
-    if (policy == "disconnect") s.slow_consumer = slow_consumer_policy::disconnect;
-    else if (policy == "drop-oldest") s.slow_consumer = slow_consumer_policy::drop_oldest;
-    else opts.fail("slow-consumer", "unknown policy '" + policy + "'", "use disconnect or drop-oldest");
-    s.ping_interval = non_negative(opts, "ping-interval");
-    s.pong_timeout = non_negative(opts, "pong-timeout");
+    // The table keeps sizes and max-clients at 1 or more, and the policies to
+    // their names; durations are never negative (the parser takes no sign).
+    s.max_message_size = opts.size("max-message-size");
+    s.max_clients = static_cast<std::size_t>(opts.integer("max-clients"));
+    s.send_queue_bytes = opts.size("send-queue-bytes");
+    s.slow_consumer = opts.string("slow-consumer") == "drop-oldest" ? slow_consumer_policy::drop_oldest
+                                                                     : slow_consumer_policy::disconnect;
+    s.ping_interval = opts.duration("ping-interval");
+    s.pong_timeout = opts.duration("pong-timeout");
     if (s.ping_interval.count() > 0 && s.pong_timeout.count() == 0)
         opts.fail("pong-timeout", "must be positive when pings are sent");
-    s.handshake_timeout = non_negative(opts, "handshake-timeout");
-    if (s.handshake_timeout.count() == 0) opts.fail("handshake-timeout", "must be positive");
+    s.handshake_timeout = opts.duration("handshake-timeout");
     s.allowed_origins = opts.string_list("allowed-origins");
     const auto& auth = opts.object("auth");
     s.tokens = auth.string_list("tokens");
     for (const auto& t : s.tokens)
         if (t.empty()) auth.fail("tokens", "a token cannot be empty", "is an environment variable unset?");
     s.jwt_secret = auth.string("jwt-secret");
-    const auto& invalid = opts.string("on-invalid");
-    if (invalid == "close") s.on_invalid = invalid_policy::close;
-    else if (invalid == "error-frame") s.on_invalid = invalid_policy::error_frame;
-    else opts.fail("on-invalid", "unknown policy '" + invalid + "'", "use close or error-frame");
+    s.on_invalid = opts.string("on-invalid") == "error-frame" ? invalid_policy::error_frame : invalid_policy::close;
     return s;
 }
 

@@ -51,19 +51,18 @@ encoded json_marshaller::marshal(const message_ptr& msg) const {
 
 option_table json_options() {
     return {
-        araldo::option_spec{"max-depth", option_type::integer, "64",
-                            "deepest nesting of arrays and objects accepted (1..10000); "
-                            "deeper input is rejected",
-                            false},
+        araldo::option_spec{.name = "max-depth",
+                            .type = option_type::integer,
+                            .default_value = "64",
+                            .description = "deepest nesting of arrays and objects accepted; deeper input is rejected",
+                            .min = "1",
+                            .max = std::to_string(depth_ceiling)},
     };
 }
 
 std::unique_ptr<araldo::marshaller> make_json_marshaller(const araldo::options& opts) {
-    std::int64_t depth = opts.integer("max-depth");
-    if (depth < 1 || depth > depth_ceiling) {
-        opts.fail("max-depth", "must be between 1 and 10000, got " + std::to_string(depth));
-    }
-    return std::make_unique<json_marshaller>(static_cast<std::size_t>(depth));
+    // Within 1 and depth_ceiling: the table says so.
+    return std::make_unique<json_marshaller>(static_cast<std::size_t>(opts.integer("max-depth")));
 }
 
 }  // namespace araldo::plugins::marshal_json

@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
 
 using namespace araldo::test;
 
@@ -169,6 +172,59 @@ TEST_CASE("docs/configuration.md carries the current option reference", "[cli][d
 
 namespace {
 
+// The table of each plugin id in the reference: its section's table lines,
+// or "No options.". What scripts/gen-docs puts in the plugin's README.
+std::map<std::string, std::string> tables_by_plugin(const std::string& reference) {
+    std::map<std::string, std::string> out;
+    std::istringstream in(reference);
+    std::string line, id;
+    while (std::getline(in, line)) {
+        if (line.starts_with("### ")) {
+            const bool plugin = line.ends_with(" (endpoint)") || line.ends_with(" (marshaller)");
+            id = plugin ? line.substr(4, line.find(" (") - 4) : std::string{};
+            if (!id.empty()) out[id];
+        } else if (!id.empty() && (line.starts_with("|") || line == "No options.")) {
+            out[id] += line + "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("every plugin README carries its option table as generated", "[cli][docs]") {
+    temp_dir dir;
+    auto r = run_araldo(dir, {"--print-options"});
+    REQUIRE(r.code == 0);
+    auto tables = tables_by_plugin(r.out);
+    REQUIRE(tables.count("marshal-raw") == 1);
+    CHECK(tables["marshal-raw"] == "No options.\n");
+    std::set<std::string> documented;
+    const std::string begin = "<!-- options:begin ", end = "<!-- options:end -->";
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(ARALDO_SOURCE_DIR) + "/plugins")) {
+        const std::string path = (entry.path() / "README.md").string();
+        if (!std::filesystem::exists(path)) continue;
+        const std::string text = read_file(path);
+        for (auto at = text.find(begin); at != std::string::npos; at = text.find(begin, at + 1)) {
+            const auto id_end = text.find(" -->\n", at);
+            REQUIRE(id_end != std::string::npos);
+            const std::string id = text.substr(at + begin.size(), id_end - at - begin.size());
+            const auto from = id_end + 5, to = text.find(end, from);
+            REQUIRE(to != std::string::npos);
+            INFO(path << ": the options of " << id << "; run scripts/gen-docs to regenerate them");
+            REQUIRE(tables.count(id) == 1);  // not built, or a misspelt id
+            CHECK(text.substr(from, to - from) == tables[id]);
+            documented.insert(id);
+        }
+    }
+    for (const auto& [id, table] : tables) {
+        INFO("no plugins/*/README.md has an options block for " << id);
+        CHECK(documented.count(id) == 1);
+    }
+}
+
+namespace {
+
 // Runs araldo in `work_dir` (not the config's folder) to completion.
 run_result run_in(const std::string& work_dir, std::vector<std::string> args, const temp_dir& out) {
     args.insert(args.begin(), ARALDO_BINARY);
@@ -188,6 +244,40 @@ routes:
 )";
 
 }  // namespace
+
+TEST_CASE("a value outside its option's one_of or range stops --check at the value, with a hint", "[cli][config]") {
+    temp_dir dir;
+    struct bad_case {
+        std::string yaml;
+        std::string expected;
+    };
+    const std::string routes = "routes:\n  a: [a]\n";
+    std::vector<bad_case> cases{
+        {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-websocket, slow-consumer: drop-newest}\n" +
+             routes,
+         "bad.yaml:3:56: slow-consumer: must be one of: disconnect, drop-oldest; got 'drop-newest'\n"
+         "  hint: did you mean 'drop-oldest'?"},
+        {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-file, output: out.txt, max-line: 0B}\n" +
+             routes,
+         "bad.yaml:3:63: max-line: must be at least 1, got 0B"},
+        {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-webhook, url: \"http://127.0.0.1:1/\", "
+         "max-response-body: 17MiB}\n" + routes,
+         "bad.yaml:3:86: max-response-body: must be at most 16MiB, got 17MiB"},
+        {"plugins:\n  araldo.marshalling:\n    - {name: j, id: marshal-json, max-depth: 10001}\n", 
+         "bad.yaml:3:46: max-depth: must be between 1 and 10000, got 10001"},
+        {"global:\n  log-level: verbose\n" + std::string(one_endpoint),
+         "bad.yaml:2:14: log-level: must be one of: trace, debug, info, warn, warning, error, critical, fatal, off; "
+         "got 'verbose'"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.yaml);
+        auto r = run_araldo(dir, {"--check", "-c", dir.write("bad.yaml", c.yaml)});
+        CHECK(r.code == 2);
+        CHECK_THAT(r.err, Catch::Contains(c.expected));
+        CHECK(r.out.empty());
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "out.txt"));
+}
 
 TEST_CASE("a plugin folder's symlink to a file outside it is refused by --list-plugins and --check", "[cli][plugin]") {
     namespace fs = std::filesystem;

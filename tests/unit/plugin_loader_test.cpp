@@ -89,6 +89,19 @@ TEST_CASE("two plugins providing one id are refused, naming both files", "[plugi
     }
 }
 
+TEST_CASE("a plugin whose option table has a bound that does not parse is refused at load", "[plugin][options]") {
+    const std::string file = fixture("bad-table", "bad-table");
+    std::string what = load_error(file);
+    CHECK_THAT(what, Catch::StartsWith(file + ": plugin 'fixture-bad-table' declares a bad option table for "
+                                              "endpoint-bad-table: option 'limits.burst': max \"lots\" is not a "
+                                              "valid size"));
+    CHECK_THAT(what, Catch::Contains("hint: a bug in the plugin"));
+    // Nothing of it is registered.
+    plugin_loader loader;
+    CHECK_THROWS_AS(loader.load(file), config_error);
+    CHECK_FALSE(loader.find_endpoint("endpoint-bad-table"));
+}
+
 TEST_CASE("a folder that does not exist is an error unless optional", "[plugin]") {
     plugin_loader loader;
     CHECK_THROWS_AS(loader.scan("/nonexistent/araldo-plugins"), config_error);

@@ -84,9 +84,12 @@ TEST_CASE("bad urls and secrets stop start-up with the option's place", "[webhoo
     check("{url: \"ftp://x/\"}", "scheme 'ftp' is not supported");
     check("{url: \"not a url\"}", "not an absolute URL");
     check("{url: \"http://127.0.0.1/\", secret: \"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}", "whsec_");
-    check("{url: \"http://127.0.0.1/\", content-type: xml}", "must be json or form");
+    check("{url: \"http://127.0.0.1/\", content-type: xml}", "content-type: must be one of: json, form; got 'xml'");
+    check("{url: \"http://127.0.0.1/\", content-type: fomr}", "hint: did you mean 'form'?");
     check("{url: \"http://127.0.0.1/\", retry-schedule: []}", "needs at least one entry");
-    check("{url: \"http://127.0.0.1/\", max-in-flight: 0}", "must be at least 1");
+    check("{url: \"http://127.0.0.1/\", max-in-flight: 0}", "max-in-flight: must be between 1 and 1024, got 0");
+    check("{url: \"http://127.0.0.1/\", max-in-flight: 1025}", "max-in-flight: must be between 1 and 1024, got 1025");
+    check("{url: \"http://127.0.0.1/\", timeout: 0s}", "timeout: must be at least 1ms, got 0s");
     check("{url: \"http://127.0.0.1/\", ca-file: /etc/hostname}", "only applies to an https:// url");
     check("{url: \"https://127.0.0.1/\", ca-file: /nonexistent.pem}", "ca-file: cannot load");
 }

@@ -164,7 +164,7 @@ test('bad options stop start-up with exit 2 and the place in the file', async ()
   try {
     let r = check('    - {name: a, id: endpoint-websocket, slow-consumer: sometimes}\n');
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /c\.yaml:5:\d+: .*slow-consumer.*unknown policy 'sometimes'/s);
+    assert.match(r.stderr, /c\.yaml:5:\d+: slow-consumer: must be one of: disconnect, drop-oldest; got 'sometimes'/);
     r = check('    - {name: a, id: endpoint-websocket, path: /same}\n    - {name: b, id: endpoint-websocket, path: /same}\n');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /c\.yaml:6:\d+: .*already registered/s);
