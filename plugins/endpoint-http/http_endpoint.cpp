@@ -73,7 +73,8 @@ asio::awaitable<void> http_endpoint::run() {
 
 delivery_result http_endpoint::deliver(const message_ptr&) {
     if (araldo::worth_logging(++deliveries_dropped_)) {
-        ctx_.log().warn("a route delivers to this endpoint, which only receives: dropping (reason ingress_only, {} so far)",
+        ctx_.log().warn("a route delivers to this endpoint, which only receives: dropping (reason ingress_only) "
+                        "({} so far)",
                         deliveries_dropped_);
     }
     return delivery_result::dropped("ingress_only");
