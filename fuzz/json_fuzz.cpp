@@ -1,14 +1,14 @@
 // marshal-json (plugins/marshal-json): scan_json, the marshaller's unmarshal
-// and marshal, and json_quote, on bytes as a client sends them.
+// and marshal, and the SDK's json_quote that marshal uses, on bytes as a client sends them.
 //
 // Properties: the scanner accepts exactly what Boost.JSON's own parser accepts
 // at the same depth; what marshal() sends is always one valid JSON text; a
 // quoted string parses back to the bytes (valid UTF-8) it quoted.
 #include "fuzz_check.hpp"
 #include "json_marshaller.hpp"
-#include "json_quote.hpp"
 #include "json_scan.hpp"
 
+#include <araldo/json.hpp>
 #include <araldo/message.hpp>
 
 #include <boost/json/parse.hpp>
@@ -64,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(mj::scan_json(out.bytes, depth, false).ok);
     FUZZ_CHECK(araldo::valid_utf8(out.bytes));
 
-    const std::string quoted = mj::json_quote(in);
+    const std::string quoted = araldo::json_quote(in);
     boost::system::error_code ec;
     const auto v = boost::json::parse(quoted, ec);
     FUZZ_CHECK(!ec && v.is_string());

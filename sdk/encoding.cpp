@@ -107,6 +107,38 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
     return out;
 }
 
+namespace {
+
+bool kept(unsigned char c, percent_keep keep) noexcept {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    switch (keep) {
+    case percent_keep::unreserved: return alnum || c == '-' || c == '.' || c == '_' || c == '~';
+    case percent_keep::alnum_dash_underscore: return alnum || c == '-' || c == '_';
+    case percent_keep::visible_ascii: return c > 0x20 && c < 0x7F;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string percent_encode(std::string_view bytes, percent_keep keep, bool space_as_plus) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(bytes.size());
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        if (kept(u, keep)) {
+            out += c;
+        } else if (c == ' ' && space_as_plus) {
+            out += '+';
+        } else {
+            const char esc[] = {'%', hex[u >> 4], hex[u & 0xF]};
+            out.append(esc, sizeof esc);
+        }
+    }
+    return out;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -1,6 +1,7 @@
 // The plain HTTP types plugins see: lookups on a request, canned responses.
 #include <araldo/encoding.hpp>
 #include <araldo/http.hpp>
+#include <araldo/json.hpp>
 
 #include <cstdio>
 #include <stdexcept>
@@ -55,31 +56,6 @@ std::string decode_query_part(std::string_view in) {
     return percent_decode(escaped, true).value_or(std::string{in});
 }
 
-std::string json_escape(std::string_view in) {
-    std::string out;
-    out.reserve(in.size() + 8);
-    for (const char c : in) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out;
-}
-
 }  // namespace
 
 std::optional<std::string_view> http_request::header(std::string_view name) const {
@@ -111,9 +87,9 @@ http_response http_response::text(unsigned status, std::string body) {
 }
 
 http_response http_response::error(unsigned status, std::string_view reason) {
-    std::string body = "{\"error\":\"";
-    body += json_escape(reason);
-    body += "\",\"status\":";
+    std::string body = "{\"error\":";
+    append_json_string(body, reason);
+    body += ",\"status\":";
     body += std::to_string(status);
     body += '}';
     return json(status, std::move(body));

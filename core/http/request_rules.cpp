@@ -43,19 +43,7 @@ std::string lower(std::string_view s) {
 // are percent-encoded again, as the client may have sent them.
 std::string printable_path(const std::string& path) {
     if (valid_utf8(path)) return path;
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : path) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x80) {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        }
-    }
-    return out;
+    return percent_encode(path, percent_keep::visible_ascii);
 }
 
 bool route_matches(const http_route& r, std::string_view path) {

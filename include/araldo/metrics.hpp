@@ -37,4 +37,13 @@ public:
                        std::function<double()> read) = 0;
 };
 
+class endpoint_context;
+
+// The metrics of one endpoint: ctx.metrics().counter(name, {{"endpoint",
+// ctx.name()}, extra...}, help), so every plugin labels its series alike.
+ARALDO_EXPORT araldo::counter& endpoint_counter(endpoint_context& ctx, std::string_view name, std::string_view help,
+                                                metric_labels extra = {});
+ARALDO_EXPORT void endpoint_gauge(endpoint_context& ctx, std::string_view name, std::string_view help,
+                                  std::function<double()> read, metric_labels extra = {});
+
 }  // namespace araldo

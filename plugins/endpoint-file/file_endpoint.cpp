@@ -35,16 +35,13 @@ file_endpoint::file_endpoint(araldo::endpoint_context& ctx, file_settings settin
       settings_(std::move(settings)),
       foreground_poll_(ctx.executor()),
       queue_(ctx.executor(), settings_.queue_size),
-      lines_in_(ctx.metrics().counter("araldo_file_lines_in_total", {{"endpoint", ctx.name()}},
-                                      "input lines ingested as messages")),
-      lines_out_(ctx.metrics().counter("araldo_file_lines_out_total", {{"endpoint", ctx.name()}},
-                                       "messages written to the output")),
-      lines_lost_(ctx.metrics().counter("araldo_file_lines_lost_total", {{"endpoint", ctx.name()}},
-                                        "accepted messages lost because the output failed")) {
+      lines_in_(araldo::endpoint_counter(ctx, "araldo_file_lines_in_total", "input lines ingested as messages")),
+      lines_out_(araldo::endpoint_counter(ctx, "araldo_file_lines_out_total", "messages written to the output")),
+      lines_lost_(araldo::endpoint_counter(ctx, "araldo_file_lines_lost_total",
+                                           "accepted messages lost because the output failed")) {
     // The core never destroys an endpoint before the process ends: `this` stays valid.
-    ctx.metrics().gauge("araldo_endpoint_queue_depth", {{"endpoint", ctx.name()}},
-                        "messages waiting in the endpoint's outbound queue",
-                        [this] { return static_cast<double>(queue_.size()); });
+    araldo::endpoint_gauge(ctx, "araldo_endpoint_queue_depth", "messages waiting in the endpoint's outbound queue",
+                           [this] { return static_cast<double>(queue_.size()); });
 }
 
 void file_endpoint::start() {
@@ -74,10 +71,9 @@ asio::awaitable<void> file_endpoint::run() {
 delivery_result file_endpoint::deliver(const message_ptr& msg) {
     if (stopping_) return delivery_result::dropped("stopped");
     if (!out_) {
-        if (!warned_no_output_) {
-            warned_no_output_ = true;
-            ctx_.log().warn("a route delivers to this endpoint, which has no output: dropping");
-        }
+        if (araldo::worth_logging(++no_output_drops_))
+            ctx_.log().warn("a route delivers to this endpoint, which has no output: dropping ({} so far)",
+                            no_output_drops_);
         return delivery_result::dropped("no_output");
     }
     if (!output_problem_.empty()) return delivery_result::dropped("output_error");

@@ -65,7 +65,7 @@ private:
 
     std::string input_problem_;   // for health(); empty while fine
     std::string output_problem_;
-    bool warned_no_output_ = false;
+    std::uint64_t no_output_drops_ = 0;  // for the warning rate limit
 
     // Input statistics, for the summary at end of input.
     std::uint64_t ingested_ = 0;

@@ -45,24 +45,24 @@ bool credential_check::any_matches(const std::vector<digest>& accepted, std::str
     return found;
 }
 
-std::string credential_check::check(std::optional<std::string_view> authorization) const {
-    if (!required()) return {};
-    if (!authorization) return "credentials required";
+araldo::result<> credential_check::check(std::optional<std::string_view> authorization) const {
+    if (!required()) return araldo::result<>::ok();
+    if (!authorization) return araldo::result<>::fail("credentials required");
     const std::string_view value = trim(*authorization);
     const auto space = value.find(' ');
     const std::string_view scheme = value.substr(0, space);
     const std::string_view rest = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
     if (iequals(scheme, "Bearer")) {
-        if (tokens_.empty()) return "bearer tokens are not accepted here";
-        return any_matches(tokens_, rest) ? std::string{} : "invalid bearer token";
+        if (tokens_.empty()) return araldo::result<>::fail("bearer tokens are not accepted here");
+        return any_matches(tokens_, rest) ? araldo::result<>::ok() : araldo::result<>::fail("invalid bearer token");
     }
     if (iequals(scheme, "Basic")) {
-        if (basic_.empty()) return "basic authentication is not accepted here";
+        if (basic_.empty()) return araldo::result<>::fail("basic authentication is not accepted here");
         const auto pair = base64_decode(rest);
-        if (!pair) return "malformed basic credentials";
-        return any_matches(basic_, *pair) ? std::string{} : "invalid user or password";
+        if (!pair) return araldo::result<>::fail("malformed basic credentials");
+        return any_matches(basic_, *pair) ? araldo::result<>::ok() : araldo::result<>::fail("invalid user or password");
     }
-    return "unsupported authorization scheme";
+    return araldo::result<>::fail("unsupported authorization scheme");
 }
 
 std::vector<std::string> credential_check::challenges() const {

@@ -2,6 +2,8 @@
 // in constant time. Sans-I/O: takes the Authorization header's value.
 #pragma once
 
+#include <araldo/result.hpp>
+
 #include <array>
 #include <optional>
 #include <string>
@@ -15,8 +17,8 @@ public:
     credential_check(const std::vector<std::string>& tokens, const std::vector<std::string>& basic);
 
     bool required() const noexcept { return !tokens_.empty() || !basic_.empty(); }
-    // Empty when the header carries an accepted credential; otherwise the reason for the 401.
-    std::string check(std::optional<std::string_view> authorization) const;
+    // Fails with the reason for the 401 unless the header carries an accepted credential.
+    araldo::result<> check(std::optional<std::string_view> authorization) const;
     // The WWW-Authenticate challenges of a 401, one per scheme configured.
     std::vector<std::string> challenges() const;
 

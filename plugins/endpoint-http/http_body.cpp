@@ -15,7 +15,7 @@ std::string lower_trimmed(std::string_view s) {
     return out;
 }
 
-body_outcome failure(unsigned status, std::string reason) { return {{}, status, std::move(reason)}; }
+body_outcome failure(std::string reason) { return body_outcome::fail(std::move(reason)); }
 
 }  // namespace
 
@@ -35,24 +35,28 @@ body_outcome form_field(std::string_view form, std::string_view name) {
         form = amp == std::string_view::npos ? std::string_view{} : form.substr(amp + 1);
         const auto eq = pair.find('=');
         const auto key = percent_decode(pair.substr(0, eq), true);
-        if (!key) return failure(400, "malformed form body: bad %-escape");
+        if (!key) return failure("malformed form body: bad %-escape");
         if (*key != name) continue;
         auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-        if (!value) return failure(400, "malformed form body: bad %-escape in " + std::string(name));
-        return {std::move(*value), 0, {}};
+        if (!value) return failure("malformed form body: bad %-escape in " + std::string(name));
+        return body_outcome::ok(std::move(*value));
     }
-    return failure(400, "form body has no " + std::string(name) + " field");
+    return failure("form body has no " + std::string(name) + " field");
 }
 
 body_outcome extract_payload(std::optional<std::string_view> content_type, std::string body) {
     switch (classify(content_type)) {
-        case body_kind::json: return {std::move(body), 0, {}};
+        case body_kind::json: return body_outcome::ok(std::move(body));
         case body_kind::form: return form_field(body, "payload");
         case body_kind::unsupported: break;
     }
     const std::string accepted = "application/json or application/x-www-form-urlencoded";
-    if (!content_type) return failure(415, "Content-Type required: " + accepted);
-    return failure(415, "unsupported Content-Type " + std::string(content_type->substr(0, 100)) + ": use " + accepted);
+    if (!content_type) return failure("Content-Type required: " + accepted);
+    return failure("unsupported Content-Type " + std::string(content_type->substr(0, 100)) + ": use " + accepted);
+}
+
+unsigned refusal_status(std::optional<std::string_view> content_type) {
+    return classify(content_type) == body_kind::unsupported ? 415 : 400;
 }
 
 }  // namespace araldo::plugins::endpoint_http

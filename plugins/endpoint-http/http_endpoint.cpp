@@ -39,11 +39,7 @@ http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settin
       settings_(std::move(settings)),
       credentials_(settings_.tokens, settings_.basic),
       stopped_(ctx.executor()) {
-    for (unsigned status : answered) {
-        metric_labels labels{{"endpoint", ctx.name()}, {"status", std::to_string(status)}};
-        by_status_.emplace_back(status, &ctx.metrics().counter("araldo_http_requests_total", std::move(labels),
-                                                               "requests answered by an endpoint-http, by status"));
-    }
+    for (unsigned status : answered) count(status, 0);
     warn_if_exposed();
 }
 
@@ -76,9 +72,10 @@ asio::awaitable<void> http_endpoint::run() {
 }
 
 delivery_result http_endpoint::deliver(const message_ptr&) {
-    if (!warned_deliver_) {
-        warned_deliver_ = true;
-        ctx_.log().warn("a route delivers to this endpoint, which only receives: dropping (reason ingress_only)");
+    if (araldo::worth_logging(++deliveries_dropped_)) {
+        ctx_.log().warn("a route delivers to this endpoint, which only receives: dropping (reason ingress_only) "
+                        "({} so far)",
+                        deliveries_dropped_);
     }
     return delivery_result::dropped("ingress_only");
 }
@@ -106,10 +103,10 @@ http_response http_endpoint::serve(http_request& req) {
     }
     // The signature has been checked: the body is not needed as it came any more.
     auto body = extract_payload(req.header("content-type"), std::move(req.body));
-    if (!body) return refused(req, body.status, body.reason);
+    if (!body) return refused(req, refusal_status(req.header("content-type")), body.reason());
     message::fields f;
     f.id = std::move(id);  // empty: the core makes a new one
-    f.payload = std::move(body.payload);
+    f.payload = std::move(body).value();
     // What the sender put in the URL overrides what the marshaller lifts.
     if (auto type = type_of(req)) f.attributes.set("type", std::move(*type));
     f.attributes.set("http.path", req.path);
@@ -139,8 +136,9 @@ http_response http_endpoint::retry_later(const http_request& req, const ingest_r
 }
 
 std::optional<http_response> http_endpoint::authenticate(const http_request& req) {
-    std::string reason = credentials_.check(req.header("authorization"));
-    if (reason.empty() && verifies_signatures()) {
+    const auto credentials = credentials_.check(req.header("authorization"));
+    std::string reason = credentials.reason();
+    if (credentials && verifies_signatures()) {
         const auto verdict = verify_standard_webhook(settings_.signing_keys, req.header("webhook-id"),
                                                      req.header("webhook-timestamp"), req.body,
                                                      req.header("webhook-signature"),
@@ -174,18 +172,18 @@ http_response http_endpoint::refused(const http_request& req, unsigned status, s
     return http_response::error(status, reason);
 }
 
-void http_endpoint::count(unsigned status) {
+void http_endpoint::count(unsigned status, std::uint64_t n) {
     for (auto& [s, c] : by_status_) {
         if (s == status) {
-            c->inc();
+            c->inc(n);
             return;
         }
     }
-    metric_labels labels{{"endpoint", ctx_.name()}, {"status", std::to_string(status)}};
-    auto& c = ctx_.metrics().counter("araldo_http_requests_total", std::move(labels),
-                                     "requests answered by an endpoint-http, by status");
+    auto& c = araldo::endpoint_counter(ctx_, "araldo_http_requests_total",
+                                       "requests answered by an endpoint-http, by status",
+                                       {{"status", std::to_string(status)}});
     by_status_.emplace_back(status, &c);
-    c.inc();
+    c.inc(n);
 }
 
 std::unique_ptr<araldo::endpoint> make_http_endpoint(araldo::endpoint_context& ctx) {

@@ -51,7 +51,8 @@ private:
     http_response accepted(const message_ptr& msg);
     http_response retry_later(const http_request& req, const ingest_result& result);
     http_response refused(const http_request& req, unsigned status, std::string_view reason);
-    void count(unsigned status);
+    // n = 0 only makes the series, so /metrics lists it before the first request.
+    void count(unsigned status, std::uint64_t n = 1);
     void warn_if_exposed() const;
     bool verifies_signatures() const noexcept { return !settings_.signing_keys.empty(); }
 
@@ -60,7 +61,7 @@ private:
     credential_check credentials_;
     araldo::wakeup stopped_;  // run() waits on it until stop()
     bool stopping_ = false;
-    bool warned_deliver_ = false;
+    std::uint64_t deliveries_dropped_ = 0;  // for the warning rate limit
 
     std::vector<std::pair<unsigned, araldo::counter*>> by_status_;  // araldo_http_requests_total
     std::uint64_t unauthorized_ = 0;  // 401s so far, to rate-limit their warnings

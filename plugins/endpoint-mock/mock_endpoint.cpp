@@ -1,5 +1,7 @@
 #include "mock_endpoint.hpp"
 
+#include <araldo/utf8.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,14 +21,9 @@ constexpr std::size_t preview_limit = 200;
 // sequence of a text payload), control characters escaped so a payload cannot
 // forge log lines, and every non-ASCII byte of a binary payload escaped.
 std::string preview(const message& msg) {
-    std::string_view p = msg.payload();
-    bool cut = p.size() > preview_limit;
-    if (cut) {
-        std::size_t end = preview_limit;
-        // Step back over continuation bytes (10xxxxxx) to a sequence start.
-        while (!msg.binary() && end > 0 && (static_cast<std::uint8_t>(p[end]) & 0xC0) == 0x80) --end;
-        p = p.substr(0, end);
-    }
+    const std::string_view whole = msg.payload();
+    const std::string_view p = msg.binary() ? whole.substr(0, preview_limit) : utf8_prefix(whole, preview_limit);
+    const bool cut = p.size() < whole.size();
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     out.reserve(p.size() + 3);
@@ -48,11 +45,9 @@ std::string preview(const message& msg) {
 
 mock_endpoint::mock_endpoint(araldo::endpoint_context& ctx, mock_settings settings)
     : ctx_(ctx), settings_(std::move(settings)), wake_(ctx.executor()) {
-    metric_labels labels{{"endpoint", ctx_.name()}};
     // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
-    ctx_.metrics().gauge("araldo_mock_received", std::move(labels),
-                         "messages delivered to a mock endpoint since it started",
-                         [this] { return static_cast<double>(total_); });
+    araldo::endpoint_gauge(ctx_, "araldo_mock_received", "messages delivered to a mock endpoint since it started",
+                           [this] { return static_cast<double>(total_); });
 }
 
 asio::awaitable<void> mock_endpoint::run_loop() {

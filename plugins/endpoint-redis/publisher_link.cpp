@@ -42,8 +42,8 @@ asio::awaitable<std::string> redis_endpoint::publisher_session() {
     using namespace asio::experimental::awaitable_operators;
     resp_reader reader(limits_);
     const std::string no_commands;  // PUBLISHes wait for AUTH/SELECT to succeed
-    std::string failed = co_await open_connection(pub_, pub_stream_, reader, no_commands);
-    if (!failed.empty()) co_return failed;
+    if (auto opened = co_await open_connection(pub_, pub_stream_, reader, no_commands); !opened)
+        co_return opened.reason();
     came_up(pub_, queue_.empty() ? std::string() : fmt::format(", {} queued message(s) to publish", queue_.size()));
     pub_session_end_.clear();
     co_await (write_loop() && reply_loop(reader));
@@ -92,8 +92,7 @@ asio::awaitable<void> redis_endpoint::reply_loop(resp_reader& reader) {
             end_publisher_session("stopping");
             break;
         }
-        std::string failed = co_await read_more(pub_, pub_stream_, reader, buf);
-        if (!failed.empty()) end_publisher_session(std::move(failed));
+        if (auto more = co_await read_more(pub_, pub_stream_, reader, buf); !more) end_publisher_session(more.reason());
     }
 }
 

@@ -1,11 +1,11 @@
 #include "redis_endpoint.hpp"
 
 #include <araldo/log_rate.hpp>
+#include <araldo/time.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,16 +20,15 @@ constexpr std::chrono::seconds connect_timeout{5};
 // How long a published payload is remembered, waiting for its echo; and how many at most.
 constexpr std::chrono::seconds echo_window{10};
 constexpr std::size_t echo_capacity = 100000;
-// Distinct reasons for failed attempts logged per outage; further ones go to debug.
-constexpr std::size_t max_logged_reasons = 8;
+// Distinct reasons counted apart per outage; further ones share one count.
+constexpr std::size_t max_counted_reasons = 8;
 
-std::string iso_time(std::chrono::system_clock::time_point t) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(t)), ms);
-}
-
-araldo::counter& count(araldo::endpoint_context& ctx, std::string_view name, std::string_view help) {
-    return ctx.metrics().counter(name, {{"endpoint", ctx.name()}}, help);
+// This outage's count of `reason`, or of all reasons past the first few.
+std::uint64_t& failures_of(link_status& link, const std::string& reason) {
+    for (auto& [r, n] : link.failures)
+        if (r == reason) return n;
+    if (link.failures.size() >= max_counted_reasons) return link.failures.back().second;
+    return link.failures.emplace_back(reason, 0).second;
 }
 
 }  // namespace
@@ -45,14 +44,14 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       pub_stream_(ctx.executor()),
       stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
       queue_(ctx.executor(), settings_.queue_size),
-      received_(count(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
-      published_(count(ctx, "araldo_redis_published_total", "PUBLISH commands Redis confirmed")),
-      publish_errors_(count(ctx, "araldo_redis_publish_errors_total", "PUBLISH commands Redis answered with an error")),
-      publish_lost_(count(ctx, "araldo_redis_publish_lost_total",
+      received_(araldo::endpoint_counter(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
+      published_(araldo::endpoint_counter(ctx, "araldo_redis_published_total", "PUBLISH commands Redis confirmed")),
+      publish_errors_(araldo::endpoint_counter(ctx, "araldo_redis_publish_errors_total", "PUBLISH commands Redis answered with an error")),
+      publish_lost_(araldo::endpoint_counter(ctx, "araldo_redis_publish_lost_total",
                           "outbound messages lost: unconfirmed when the connection dropped, or queued at stop")),
-      echo_suppressed_(count(ctx, "araldo_redis_echo_suppressed_total",
+      echo_suppressed_(araldo::endpoint_counter(ctx, "araldo_redis_echo_suppressed_total",
                              "inbound copies of this endpoint's own PUBLISHes, dropped")),
-      protocol_errors_(count(ctx, "araldo_redis_protocol_errors_total",
+      protocol_errors_(araldo::endpoint_counter(ctx, "araldo_redis_protocol_errors_total",
                              "connections dropped because Redis sent malformed RESP or a reply beyond the "
                              "reader's bounds")) {
     limits_.max_bulk = settings_.max_message_size;
@@ -64,19 +63,18 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
     // The core never destroys an endpoint before the process ends: `this` stays valid.
     for (link_status* l : {&sub_, &pub_}) {
         l->since = now;
-        l->connects = &ctx.metrics().counter("araldo_redis_connects_total", {{"endpoint", ctx.name()}, {"connection", l->role}},
-                                             "connections established (and set up) to Redis");
+        l->connects = &araldo::endpoint_counter(ctx, "araldo_redis_connects_total",
+                                                "connections established (and set up) to Redis",
+                                                {{"connection", l->role}});
         if (!l->used) continue;
-        ctx.metrics().gauge("araldo_redis_connected", {{"endpoint", ctx.name()}, {"connection", l->role}},
-                            "1 while the connection is up (and, for the subscriber, subscribed)",
-                            [l] { return l->up ? 1.0 : 0.0; });
+        araldo::endpoint_gauge(ctx, "araldo_redis_connected",
+                               "1 while the connection is up (and, for the subscriber, subscribed)",
+                               [l] { return l->up ? 1.0 : 0.0; }, {{"connection", l->role}});
     }
-    ctx.metrics().gauge("araldo_endpoint_queue_depth", {{"endpoint", ctx.name()}},
-                        "messages waiting in the endpoint's outbound queue",
-                        [this] { return static_cast<double>(queue_.size()); });
-    ctx.metrics().gauge("araldo_redis_publish_in_flight", {{"endpoint", ctx.name()}},
-                        "PUBLISH commands written and not answered yet",
-                        [this] { return static_cast<double>(in_flight_); });
+    araldo::endpoint_gauge(ctx, "araldo_endpoint_queue_depth", "messages waiting in the endpoint's outbound queue",
+                           [this] { return static_cast<double>(queue_.size()); });
+    araldo::endpoint_gauge(ctx, "araldo_redis_publish_in_flight", "PUBLISH commands written and not answered yet",
+                           [this] { return static_cast<double>(in_flight_); });
 }
 
 void redis_endpoint::start() { random_.seed(std::random_device{}()); }
@@ -99,10 +97,9 @@ asio::awaitable<void> redis_endpoint::run() {
 delivery_result redis_endpoint::deliver(const message_ptr& msg) {
     if (stopping_) return delivery_result::dropped("stopped");
     if (!settings_.publish) {
-        if (!warned_no_publish_) {
-            warned_no_publish_ = true;
-            ctx_.log().warn("a route delivers to this endpoint, which has no publish channel: dropping");
-        }
+        if (araldo::worth_logging(++no_publish_drops_))
+            ctx_.log().warn("a route delivers to this endpoint, which has no publish channel: dropping ({} so far)",
+                            no_publish_drops_);
         return delivery_result::dropped("no_publish_channel");
     }
     // What this endpoint would refuse to read, it does not publish: its own
@@ -124,7 +121,7 @@ std::vector<std::string> redis_endpoint::health() const {
     std::vector<std::string> problems;
     for (const link_status* l : {&sub_, &pub_}) {
         if (!l->used || l->up) continue;
-        problems.push_back(fmt::format("{} disconnected from {} since {}: {}", l->role, where_, iso_time(l->since),
+        problems.push_back(fmt::format("{} disconnected from {} since {}: {}", l->role, where_, araldo::format_utc(l->since, araldo::time_precision::milliseconds),
                                        l->reason));
     }
     return problems;
@@ -132,49 +129,49 @@ std::vector<std::string> redis_endpoint::health() const {
 
 // Connects, sends AUTH/SELECT/PING followed by `more_commands` in one write, and
 // checks the setup replies. Replies to `more_commands` stay in `reader`.
-// Returns why it failed; empty on success.
-asio::awaitable<std::string> redis_endpoint::open_connection(const link_status& link, redis_stream& stream,
-                                                             resp_reader& reader,
-                                                             const std::string& more_commands) {
+asio::awaitable<araldo::result<>> redis_endpoint::open_connection(const link_status& link, redis_stream& stream,
+                                                                  resp_reader& reader,
+                                                                  const std::string& more_commands) {
     using namespace asio::experimental::awaitable_operators;
+    using araldo::result;
     auto connected = co_await (stream.connect(settings_.address, connect_timeout) || wait_stopped());
-    if (connected.index() == 1 || stopping_) co_return "stopping";
-    if (error_code ec = std::get<0>(connected)) co_return "cannot connect: " + ec.message();
+    if (connected.index() == 1 || stopping_) co_return result<>::fail("stopping");
+    if (error_code ec = std::get<0>(connected)) co_return result<>::fail("cannot connect: " + ec.message());
     connection_setup setup(settings_.address);  // per connection: both links set up at once
     std::string out = setup.commands() + more_commands;
-    if (error_code ec = co_await stream.write(asio::buffer(out))) co_return "write failed: " + ec.message();
+    if (error_code ec = co_await stream.write(asio::buffer(out))) co_return result<>::fail("write failed: " + ec.message());
     std::vector<char> buf(512);  // setup replies are short; the bytes after them stay in `reader`
     while (!setup.done()) {
         std::optional<resp_value> reply;
         try {
             reply = reader.next();
         } catch (const resp_protocol_error& e) {
-            co_return protocol_failure(link, e);
+            co_return result<>::fail(protocol_failure(link, e));
         }
         if (!reply) {
-            std::string failed = co_await read_more(link, stream, reader, buf);
-            if (!failed.empty()) co_return failed;
+            auto more = co_await read_more(link, stream, reader, buf);
+            if (!more) co_return more;
             continue;
         }
-        if (auto failed = setup.on_reply(*reply)) co_return *failed;
+        if (auto step = setup.on_reply(*reply); !step) co_return step;
     }
-    co_return std::string{};
+    co_return result<>::ok();
 }
 
-// Reads what is available into the reader. Returns why the connection is unusable; empty on success.
-asio::awaitable<std::string> redis_endpoint::read_more(const link_status& link, redis_stream& stream,
-                                                       resp_reader& reader, std::vector<char>& buf) {
+asio::awaitable<araldo::result<>> redis_endpoint::read_more(const link_status& link, redis_stream& stream,
+                                                            resp_reader& reader, std::vector<char>& buf) {
+    using araldo::result;
     if (buf.empty()) buf.resize(read_chunk);
     auto [ec, n] = co_await stream.read_some(asio::buffer(buf));
-    if (ec == asio::error::eof) co_return "connection closed by Redis";
-    if (ec == asio::error::operation_aborted) co_return "connection closed";
-    if (ec) co_return "read failed: " + ec.message();
+    if (ec == asio::error::eof) co_return result<>::fail("connection closed by Redis");
+    if (ec == asio::error::operation_aborted) co_return result<>::fail("connection closed");
+    if (ec) co_return result<>::fail("read failed: " + ec.message());
     try {
         reader.feed(std::string_view(buf.data(), n));
     } catch (const resp_protocol_error& e) {
-        co_return protocol_failure(link, e);
+        co_return result<>::fail(protocol_failure(link, e));
     }
-    co_return std::string{};
+    co_return result<>::ok();
 }
 
 std::string redis_endpoint::protocol_failure(const link_status& link, const resp_protocol_error& e) {
@@ -208,7 +205,7 @@ asio::awaitable<void> redis_endpoint::wait_stopped() {
 void redis_endpoint::came_up(link_status& link, std::string_view detail) {
     link.up = true;
     link.attempt = 0;
-    link.logged.clear();
+    link.failures.clear();
     link.connects->inc();
     ctx_.log().info("{} connected to {}{}", link.role, where_, detail);
 }
@@ -218,14 +215,13 @@ void redis_endpoint::went_down(link_status& link, std::string reason) {
         link.up = false;
         link.since = std::chrono::system_clock::now();
         ctx_.log().warn("{} connection to {} lost: {}; reconnecting", link.role, where_, reason);
-        link.logged.assign(1, reason);
-    } else if (std::find(link.logged.begin(), link.logged.end(), reason) == link.logged.end() &&
-               link.logged.size() < max_logged_reasons) {
-        // Each new reason once: an operator sees a wrong password without a line per retry.
+        link.failures.assign(1, {reason, 1});
+    } else if (const auto n = ++failures_of(link, reason); araldo::worth_logging(n)) {
+        // A new reason is always said: an operator sees a wrong password at once.
         auto level = reason.starts_with("authentication") || reason.starts_with("SELECT") ? spdlog::level::err
                                                                                            : spdlog::level::warn;
-        ctx_.log().log(level, "{} cannot connect to {}: {}; retrying with backoff", link.role, where_, reason);
-        link.logged.push_back(reason);
+        ctx_.log().log(level, "{} cannot connect to {}: {}; retrying with backoff ({} in this outage)", link.role,
+                       where_, reason, n);
     } else {
         ctx_.log().debug("{} cannot connect to {}: {}", link.role, where_, reason);
     }

@@ -19,6 +19,7 @@
 #include <araldo/marshaller.hpp>
 #include <araldo/metrics.hpp>
 #include <araldo/outbound_queue.hpp>
+#include <araldo/result.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,9 +44,10 @@ struct link_status {
     bool up = false;
     std::string reason = "not connected yet";
     std::chrono::system_clock::time_point since;  // when it went down
-    // Reasons logged at warn/error since the link was last up: each is said
-    // once per outage, even when failures alternate (a reset, a close, a reset).
-    std::vector<std::string> logged;
+    // Failed attempts since the link was last up, counted by reason for
+    // araldo::worth_logging: each reason has its own count, so failures that
+    // alternate (a reset, a close, a reset) never hide one another.
+    std::vector<std::pair<std::string, std::uint64_t>> failures;
     unsigned attempt = 0;  // failures since the last good connection
     araldo::counter* connects = nullptr;
 };
@@ -64,11 +66,12 @@ public:
 
 private:
     // Connection plumbing shared by both links (redis_endpoint.cpp).
-    asio::awaitable<std::string> open_connection(const link_status& link, redis_stream& stream, resp_reader& reader,
-                                                 const std::string& more_commands);
-    // Reads into `buf` (sized on first use) and feeds the reader.
-    asio::awaitable<std::string> read_more(const link_status& link, redis_stream& stream, resp_reader& reader,
-                                           std::vector<char>& buf);
+    asio::awaitable<araldo::result<>> open_connection(const link_status& link, redis_stream& stream,
+                                                      resp_reader& reader, const std::string& more_commands);
+    // Reads into `buf` (sized on first use) and feeds the reader; fails with
+    // why the connection is unusable.
+    asio::awaitable<araldo::result<>> read_more(const link_status& link, redis_stream& stream, resp_reader& reader,
+                                                std::vector<char>& buf);
     // Counts and logs (rate-limited) a reply stream that broke the protocol or
     // the reader's bounds; returns the reason the connection is dropped.
     std::string protocol_failure(const link_status& link, const resp_protocol_error& e);
@@ -111,7 +114,7 @@ private:
     araldo::outbound_queue queue_;  // marshalled, waiting for the publisher (which parks on it)
     std::size_t in_flight_ = 0;          // PUBLISHes written, replies not read yet
     std::string pub_session_end_;        // set when a publisher session ends: why
-    bool warned_no_publish_ = false;
+    std::uint64_t no_publish_drops_ = 0;  // for the warning rate limit
     std::uint64_t publish_errors_logged_ = 0;
 
     araldo::counter& received_;

@@ -50,15 +50,16 @@ connection_setup::connection_setup(const redis_address& address) {
 
 void connection_setup::reset() { pending_.assign(steps_.rbegin(), steps_.rend()); }
 
-std::optional<std::string> connection_setup::on_reply(const resp_value& reply) {
-    if (pending_.empty()) return "unexpected reply during connection setup: " + describe(reply);
+araldo::result<> connection_setup::on_reply(const resp_value& reply) {
+    using araldo::result;
+    if (pending_.empty()) return result<>::fail("unexpected reply during connection setup: " + describe(reply));
     step s = pending_.back();
     pending_.pop_back();
     const char* expected = s == step::ping ? "PONG" : "OK";
-    if (reply.type == resp_type::status && reply.str == expected) return std::nullopt;
+    if (reply.type == resp_type::status && reply.str == expected) return result<>::ok();
     std::string why = reply.is_error() ? reply.str : "unexpected reply " + describe(reply);
-    if (s == step::auth || why.starts_with("NOAUTH")) return "authentication failed: " + why;
-    return (s == step::select ? "SELECT failed: " : "PING failed: ") + why;
+    if (s == step::auth || why.starts_with("NOAUTH")) return result<>::fail("authentication failed: " + why);
+    return result<>::fail((s == step::select ? "SELECT failed: " : "PING failed: ") + why);
 }
 
 subscriber_fsm::subscriber_fsm(std::vector<std::string> channels, std::vector<std::string> patterns)

@@ -10,6 +10,8 @@
 #include "redis_url.hpp"
 #include "resp.hpp"
 
+#include <araldo/result.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <set>
@@ -26,9 +28,9 @@ public:
     const std::string& commands() const noexcept { return commands_; }
     bool done() const noexcept { return pending_.empty(); }
 
-    // Checks the reply to the oldest setup command. Returns why the setup
-    // failed ("authentication failed: WRONGPASS ..."), or nullopt when it succeeded.
-    std::optional<std::string> on_reply(const resp_value& reply);
+    // Checks the reply to the oldest setup command; fails with why the setup
+    // failed ("authentication failed: WRONGPASS ...").
+    araldo::result<> on_reply(const resp_value& reply);
     // Restarts for a new connection.
     void reset();
 

@@ -22,13 +22,13 @@ asio::awaitable<void> redis_endpoint::subscribe_loop() {
 // One connection, from connect to failure. Returns why it ended.
 asio::awaitable<std::string> redis_endpoint::subscriber_session() {
     resp_reader reader(limits_);
-    std::string failed = co_await open_connection(sub_, sub_stream_, reader, fsm_.start());
-    if (!failed.empty()) co_return failed;
+    if (auto opened = co_await open_connection(sub_, sub_stream_, reader, fsm_.start()); !opened)
+        co_return opened.reason();
     std::vector<char> buf;
     for (;;) {
+        std::string failed;
         if (!take_replies(reader, failed)) co_return failed;
-        failed = co_await read_more(sub_, sub_stream_, reader, buf);
-        if (!failed.empty()) co_return failed;
+        if (auto more = co_await read_more(sub_, sub_stream_, reader, buf); !more) co_return more.reason();
     }
 }
 

@@ -2,6 +2,8 @@
 
 #include "store.hpp"
 
+#include <araldo/time.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,7 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <ctime>
+#include <chrono>
 #include <ostream>
 
 namespace araldo::plugins::endpoint_webhook {
@@ -106,12 +108,7 @@ std::optional<args> parse(const std::vector<std::string>& in, std::ostream& err)
 }
 
 std::string utc(std::int64_t ms) {
-    std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return araldo::format_utc(std::chrono::system_clock::time_point{std::chrono::milliseconds{ms}});
 }
 
 int list(const args& a, command_context& ctx) {

@@ -6,7 +6,6 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 
 namespace araldo::plugins::endpoint_webhook {
@@ -163,19 +162,7 @@ std::optional<delivery> delivery_from_json(const json::value& v) {
 }
 
 std::string file_name_for(std::string_view id) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char c : id) {
-        auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) || c == '_' || c == '-') {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        }
-    }
-    return out;
+    return araldo::percent_encode(id, araldo::percent_keep::alnum_dash_underscore);
 }
 
 }  // namespace araldo::plugins::endpoint_webhook

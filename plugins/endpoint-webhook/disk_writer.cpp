@@ -99,7 +99,10 @@ void disk_writer::sync(std::shared_ptr<file_handle> file, const fs::path& dir, b
         error = e.what();
     }
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started);
-    if (on_synced) asio::post(loop_, [f = on_synced, took, error] { f(took, error); });
+    if (on_synced) {
+        auto outcome = error.empty() ? araldo::result<>::ok() : araldo::result<>::fail(std::move(error));
+        asio::post(loop_, [f = on_synced, took, outcome = std::move(outcome)] { f(took, outcome); });
+    }
 }
 
 bool disk_writer::sync_due() const {
@@ -124,7 +127,9 @@ void disk_writer::sync_spool_if_due() {
 }
 
 void disk_writer::finish(queued_job& j, std::string error) {
-    if (j.done) asio::post(loop_, [done = std::move(j.done), error = std::move(error)] { done(error); });
+    if (!j.done) return;
+    auto outcome = error.empty() ? araldo::result<>::ok() : araldo::result<>::fail(std::move(error));
+    asio::post(loop_, [done = std::move(j.done), outcome = std::move(outcome)] { done(outcome); });
 }
 
 // Temp files first, their writeback started together (one running journal

@@ -14,6 +14,8 @@
 
 #include "file_io.hpp"
 
+#include <araldo/result.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
@@ -33,7 +35,7 @@ class disk_writer {
 public:
     using clock = std::chrono::steady_clock;
     using job = std::function<void()>;                    // runs on the writer thread; may throw
-    using done_handler = std::function<void(std::string)>;  // runs on the loop; "" or the job's error
+    using done_handler = std::function<void(araldo::result<>)>;  // runs on the loop; fails with the job's error
 
     static constexpr auto sync_interval = std::chrono::seconds(1);
 
@@ -62,8 +64,8 @@ public:
     // (the disk is stalled): the power-loss promise no longer holds.
     bool sync_lagging(clock::duration limit) const;
     // Called on the loop (posted) after each spool sync with its duration
-    // and its error ("" when it worked); set before start().
-    std::function<void(std::chrono::milliseconds, std::string)> on_synced;
+    // and whether it worked; set before start().
+    std::function<void(std::chrono::milliseconds, araldo::result<>)> on_synced;
 
 private:
     struct queued_job {

@@ -2,31 +2,18 @@
 // dead letters and disabled endpoints.
 #include "webhook_endpoint.hpp"
 
+#include <araldo/encoding.hpp>
 #include <araldo/signing.hpp>
+#include <araldo/time.hpp>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <spdlog/spdlog.h>
-
-#include <ctime>
 
 namespace araldo::plugins::endpoint_webhook {
 
 namespace {
 
 std::string form_encode(std::string_view payload) {
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = true;
-    return "payload=" + boost::urls::encode(payload, boost::urls::unreserved_chars, opts);
-}
-
-std::string utc_now_text() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return "payload=" + araldo::percent_encode(payload, araldo::percent_keep::unreserved, true);
 }
 
 }  // namespace
@@ -65,9 +52,9 @@ void webhook_endpoint::count_attempt(const attempt_result& r) {
     std::string_view label = outcome_label(r);
     auto it = attempts_by_outcome_.find(label);
     if (it == attempts_by_outcome_.end()) {
-        auto& c = ctx_.metrics().counter("araldo_webhook_attempts_total",
-                                         {{"endpoint", ctx_.name()}, {"outcome", std::string(label)}},
-                                         "delivery attempts by outcome (2xx..5xx, timeout, error)");
+        auto& c = araldo::endpoint_counter(ctx_, "araldo_webhook_attempts_total",
+                                           "delivery attempts by outcome (2xx..5xx, timeout, error)",
+                                           {{"outcome", std::string(label)}});
         it = attempts_by_outcome_.emplace(std::string(label), &c).first;
     }
     it->second->inc();
@@ -120,7 +107,7 @@ void webhook_endpoint::retry_later(const delivery_queue::ptr& d, const attempt_r
 void webhook_endpoint::disable(const delivery_queue::ptr& d) {
     if (!disabled_) {
         disabled_ = true;
-        disabled_since_ = utc_now_text();
+        disabled_since_ = araldo::format_utc(std::chrono::system_clock::now());
         ctx_.log().error("{} answered 410 Gone: endpoint disabled, {} deliveries held until "
                          "POST /_admin/endpoints/{}/enable",
                          settings_.url.text, queue_.size(), name());

@@ -23,15 +23,14 @@ void webhook_endpoint::start() {
                                  endpoint_dir(ctx_.global().data_dir, ctx_.name()).string() + ": " + e.what() +
                                  " (check data-dir's permissions and free space)");
     }
-    metric_labels labels{{"endpoint", ctx_.name()}};
-    auto& syncs = ctx_.metrics().counter("araldo_webhook_spool_syncs_total", labels, "spool fdatasync calls (writer thread)");
-    auto& sync_ms = ctx_.metrics().counter("araldo_webhook_spool_sync_ms_total", labels,
-                                           "milliseconds spent in spool fdatasync, all together (writer thread)");
-    writer_.on_synced = [this, &syncs, &sync_ms](std::chrono::milliseconds took, std::string error) {
+    auto& syncs = araldo::endpoint_counter(ctx_, "araldo_webhook_spool_syncs_total", "spool fdatasync calls (writer thread)");
+    auto& sync_ms = araldo::endpoint_counter(ctx_, "araldo_webhook_spool_sync_ms_total",
+                                             "milliseconds spent in spool fdatasync, all together (writer thread)");
+    writer_.on_synced = [this, &syncs, &sync_ms](std::chrono::milliseconds took, const araldo::result<>& synced) {
         syncs.inc();
         sync_ms.inc(static_cast<std::uint64_t>(took.count()));
-        if (!error.empty() && araldo::worth_logging(++sync_error_seen_))
-            ctx_.log().error("spool fdatasync failed: {} ({} so far)", error, sync_error_seen_);
+        if (!synced && araldo::worth_logging(++sync_error_seen_))
+            ctx_.log().error("spool fdatasync failed: {} ({} so far)", synced.reason(), sync_error_seen_);
     };
     writer_.start();
     pending_.use_writer(&writer_);
@@ -108,7 +107,7 @@ void webhook_endpoint::store_dead_letter(const delivery_queue::ptr& d) {
     fs::path path = dead_.path_for(d->id);
     std::string text = to_json(*d) + "\n";
     bool handed = writer_.submit_file(std::move(path), std::move(text),
-                                      [this, d](std::string error) { dead_letter_written(d, error); });
+                                      [this, d](araldo::result<> written) { dead_letter_written(d, written); });
     if (handed) return;
     writer_busy_.inc();
     if (araldo::worth_logging(++writer_busy_seen_))
@@ -116,13 +115,13 @@ void webhook_endpoint::store_dead_letter(const delivery_queue::ptr& d) {
     dead_backlog_.push_back(d);
 }
 
-void webhook_endpoint::dead_letter_written(const delivery_queue::ptr& d, const std::string& error) {
+void webhook_endpoint::dead_letter_written(const delivery_queue::ptr& d, const araldo::result<>& written) {
     if (stopping_) return;  // stop() saved it, or found its file
-    if (error.empty()) {
+    if (written) {
         ctx_.log().warn("{} is a dead letter after {} attempts: {}", d->id, d->attempts, d->last_error);
     } else {
         // Not silently: the whole delivery goes to the log.
-        ctx_.log().error("cannot store dead letter {} ({}): {}", d->id, error, to_json(*d));
+        ctx_.log().error("cannot store dead letter {} ({}): {}", d->id, written.reason(), to_json(*d));
     }
     finished(d->id);
     drain_dead_backlog();
@@ -153,18 +152,20 @@ void webhook_endpoint::begin_compaction() {
     if (!records) return;
     bool handed = writer_.submit(
         [path = pending_.next_path(), records = std::move(*records)] { pending_store::write_snapshot(path, records); },
-        [this](std::string error) { compaction_written(error); });
+        [this](araldo::result<> written) { compaction_written(written); });
     if (handed) return;
     writer_busy_.inc();
     pending_.finish_compaction(false, queue_.size());  // put off until a later "done"
 }
 
-void webhook_endpoint::compaction_written(const std::string& error) {
+void webhook_endpoint::compaction_written(const araldo::result<>& written) {
     if (stopping_) return;
-    if (!error.empty() && araldo::worth_logging(++spool_error_seen_))
-        ctx_.log().error("spool compaction failed, the spool stays as it is: {} ({} so far)", error, spool_error_seen_);
+    if (!written && araldo::worth_logging(++spool_error_seen_)) {
+        ctx_.log().error("spool compaction failed, the spool stays as it is: {} ({} so far)", written.reason(),
+                         spool_error_seen_);
+    }
     try {
-        pending_.finish_compaction(error.empty(), queue_.size());
+        pending_.finish_compaction(static_cast<bool>(written), queue_.size());
     } catch (const std::exception& e) {
         if (araldo::worth_logging(++spool_error_seen_))
             ctx_.log().error("spool compaction: {} ({} so far)", e.what(), spool_error_seen_);

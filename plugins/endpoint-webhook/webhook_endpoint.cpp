@@ -19,10 +19,6 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-araldo::counter& count(araldo::endpoint_context& ctx, std::string_view name, std::string_view help) {
-    return ctx.metrics().counter(name, {{"endpoint", ctx.name()}}, help);
-}
-
 }  // namespace
 
 webhook_endpoint::webhook_endpoint(araldo::endpoint_context& ctx, webhook_settings settings)
@@ -33,27 +29,26 @@ webhook_endpoint::webhook_endpoint(araldo::endpoint_context& ctx, webhook_settin
       dead_(endpoint_dir(ctx.global().data_dir, ctx.name())),
       writer_(ctx.executor(), writer_jobs),
       done_(ctx.executor()),
-      retries_(count(ctx, "araldo_webhook_retries_total", "failed attempts scheduled to be tried again")),
-      dead_letters_(count(ctx, "araldo_webhook_dead_letters_total", "deliveries stored as dead letters")),
-      delivered_(count(ctx, "araldo_webhook_delivered_total", "deliveries answered with 2xx")),
-      latency_ms_(count(ctx, "araldo_webhook_latency_ms_total", "milliseconds spent in attempts, all together")),
-      responses_(count(ctx, "araldo_webhook_attempts_timed_total", "attempts counted in latency_ms_total")),
-      quarantined_(count(ctx, "araldo_webhook_quarantined_total",
+      retries_(araldo::endpoint_counter(ctx, "araldo_webhook_retries_total", "failed attempts scheduled to be tried again")),
+      dead_letters_(araldo::endpoint_counter(ctx, "araldo_webhook_dead_letters_total", "deliveries stored as dead letters")),
+      delivered_(araldo::endpoint_counter(ctx, "araldo_webhook_delivered_total", "deliveries answered with 2xx")),
+      latency_ms_(araldo::endpoint_counter(ctx, "araldo_webhook_latency_ms_total", "milliseconds spent in attempts, all together")),
+      responses_(araldo::endpoint_counter(ctx, "araldo_webhook_attempts_timed_total", "attempts counted in latency_ms_total")),
+      quarantined_(araldo::endpoint_counter(ctx, "araldo_webhook_quarantined_total",
                          "saved records that could not be read back, moved to quarantine/")),
-      writer_busy_(count(ctx, "araldo_webhook_writer_busy_total",
+      writer_busy_(araldo::endpoint_counter(ctx, "araldo_webhook_writer_busy_total",
                          "jobs the disk writer had no room for (dead letters held in memory, compactions put off)")) {
     for (std::size_t i = 0; i < settings_.max_in_flight; ++i) timers_.emplace_back(ctx.executor());
     sleeping_.assign(settings_.max_in_flight, 0);
-    metric_labels labels{{"endpoint", ctx.name()}};
     // The core keeps endpoints alive for the process lifetime: `this` stays valid.
-    ctx.metrics().gauge("araldo_endpoint_queue_depth", labels, "messages waiting in the endpoint's outbound queue",
-                        [this] { return static_cast<double>(queue_.waiting()); });
-    ctx.metrics().gauge("araldo_webhook_in_flight", labels, "requests in progress",
-                        [this] { return static_cast<double>(queue_.in_flight()); });
-    ctx.metrics().gauge("araldo_webhook_disabled", labels, "1 after a 410 Gone until an operator enables it",
-                        [this] { return disabled_ ? 1.0 : 0.0; });
-    ctx.metrics().gauge("araldo_webhook_writer_queue", labels, "jobs waiting for the disk writer thread",
-                        [this] { return static_cast<double>(writer_.queued() + dead_backlog_.size()); });
+    araldo::endpoint_gauge(ctx, "araldo_endpoint_queue_depth", "messages waiting in the endpoint's outbound queue",
+                           [this] { return static_cast<double>(queue_.waiting()); });
+    araldo::endpoint_gauge(ctx, "araldo_webhook_in_flight", "requests in progress",
+                           [this] { return static_cast<double>(queue_.in_flight()); });
+    araldo::endpoint_gauge(ctx, "araldo_webhook_disabled", "1 after a 410 Gone until an operator enables it",
+                           [this] { return disabled_ ? 1.0 : 0.0; });
+    araldo::endpoint_gauge(ctx, "araldo_webhook_writer_queue", "jobs waiting for the disk writer thread",
+                           [this] { return static_cast<double>(writer_.queued() + dead_backlog_.size()); });
 }
 
 asio::awaitable<void> webhook_endpoint::run() {

@@ -76,10 +76,10 @@ private:
     void retry_later(const delivery_queue::ptr& d, const attempt_result& r);
     void dead_letter(const delivery_queue::ptr& d);
     void store_dead_letter(const delivery_queue::ptr& d);
-    void dead_letter_written(const delivery_queue::ptr& d, const std::string& error);
+    void dead_letter_written(const delivery_queue::ptr& d, const araldo::result<>& written);
     void drain_dead_backlog();
     void begin_compaction();
-    void compaction_written(const std::string& error);
+    void compaction_written(const araldo::result<>& written);
     std::vector<const delivery*> to_save() const;
     void disable(const delivery_queue::ptr& d);
     void finished(const std::string& id);

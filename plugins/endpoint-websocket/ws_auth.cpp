@@ -38,7 +38,7 @@ std::optional<wall_clock::time_point> numeric_date(const boost::json::object& cl
     return wall_clock::time_point{std::chrono::duration_cast<wall_clock::duration>(std::chrono::duration<double>(seconds))};
 }
 
-auth_result refuse(std::string why) { return {false, std::move(why), std::nullopt, {}}; }
+auth_result refuse(std::string why) { return auth_result::fail(std::move(why)); }
 
 }  // namespace
 
@@ -65,10 +65,10 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     if (malformed) return refuse("JWT exp or nbf is not a number");
     if (exp && now >= *exp) return refuse("JWT expired");
     if (nbf && now < *nbf) return refuse("JWT not valid yet");
-    auth_result ok{true, {}, exp, {}};
+    client_identity who{exp, {}};
     if (const auto* sub = claims->if_contains("sub"); sub != nullptr && sub->is_string())
-        ok.subject = std::string{sub->get_string()};
-    return ok;
+        who.subject = std::string{sub->get_string()};
+    return auth_result::ok(std::move(who));
 }
 
 std::optional<std::string> request_token(const http_request& req) {
@@ -90,8 +90,7 @@ auth_result authenticate(const http_request& req, const std::vector<std::string>
     if (!token || token->empty()) return refuse("missing token");
     for (const auto& t : tokens) {
         // Constant time for equal lengths: only a token's length can leak.
-        if (constant_time_equal(t, *token))
-            return {true, {}, std::nullopt, {}};
+        if (constant_time_equal(t, *token)) return auth_result::ok({});
     }
     if (jwt_secret.empty()) return refuse("invalid token");
     return verify_jwt(*token, jwt_secret, now);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <araldo/http.hpp>
+#include <araldo/result.hpp>
 
 #include <chrono>
 #include <optional>
@@ -14,12 +15,12 @@ namespace araldo::plugins::endpoint_websocket {
 
 using wall_clock = std::chrono::system_clock;
 
-struct auth_result {
-    bool ok = false;
-    std::string why;                              // for the 401 body and the log
+// Who an accepted client is. A refusal's reason goes into the 401 body and the log.
+struct client_identity {
     std::optional<wall_clock::time_point> expires;  // a JWT's exp: the connection closes then
-    std::string subject;                          // a JWT's sub, when it has one
+    std::string subject;                            // a JWT's sub, when it has one
 };
+using auth_result = araldo::result<client_identity>;
 
 // A JWT signed with HS256 by `secret`, valid at `now` (exp, nbf). Any other
 // algorithm, "none" included, is refused.

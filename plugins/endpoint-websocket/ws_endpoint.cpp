@@ -30,16 +30,15 @@ std::uint64_t client_of(const message& msg) {
 ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
     : ctx_{ctx},
       settings_{std::move(settings)},
-      metrics_{ctx.metrics(), ctx.name()},
+      metrics_{ctx},
       read_buffer_(read_buffer_size),
       iovecs_(max_iovecs),
       ping_frame_{make_frame(encode_frame(opcode::ping, {}))},
       run_wake_{ctx.executor()} {
-    const metric_labels labels{{"endpoint", ctx_.name()}};
     // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
-    ctx_.metrics().gauge("araldo_ws_clients", labels, "WebSocket clients connected",
-                         [this] { return static_cast<double>(sessions_.size()); });
-    ctx_.metrics().gauge("araldo_ws_queued_bytes", labels, "bytes queued for WebSocket clients", [this] {
+    araldo::endpoint_gauge(ctx_, "araldo_ws_clients", "WebSocket clients connected",
+                           [this] { return static_cast<double>(sessions_.size()); });
+    araldo::endpoint_gauge(ctx_, "araldo_ws_queued_bytes", "bytes queued for WebSocket clients", [this] {
         double total = 0;
         for (const auto* s : sessions_) total += static_cast<double>(s->queued_bytes());
         return total;
@@ -76,7 +75,8 @@ delivery_result ws_endpoint::deliver(const message_ptr& msg) {
     } catch (const std::exception& e) {
         // deliver() must not throw: a marshaller that fails (or memory running
         // out) costs this one message.
-        if (may_warn()) ctx_.log().warn("message {} not delivered: {}", msg->id(), e.what());
+        if (const auto n = ++warnings_.encode_failed; araldo::worth_logging(n))
+            ctx_.log().warn("message {} not delivered: {} ({} so far)", msg->id(), e.what(), n);
         return delivery_result::dropped("encode_failed");
     }
     return delivery_result::ok();
@@ -99,11 +99,6 @@ void ws_endpoint::session_ended(ws_session& s) noexcept {
     if (stopping_ && sessions_.empty()) run_wake_.notify();
 }
 
-bool ws_endpoint::may_warn() noexcept {
-    const auto n = ++warnings_;
-    return araldo::worth_logging(n);
-}
-
 std::optional<http_response> ws_endpoint::check(const http_request& req) {
     if (stopping_) {
         metrics_.refuse(refusal::shutting_down);
@@ -114,23 +109,25 @@ std::optional<http_response> ws_endpoint::check(const http_request& req) {
         return bad;
     }
     if (!origin_allowed(req, settings_.allowed_origins)) {
-        metrics_.refuse(refusal::origin);
-        if (may_warn()) ctx_.log().warn("upgrade from {} refused: origin {} not allowed", req.remote_address, req.header("origin").value_or(""));
+        if (const auto n = metrics_.refuse(refusal::origin); araldo::worth_logging(n))
+            ctx_.log().warn("upgrade from {} refused: origin {} not allowed ({} so far)", req.remote_address,
+                            req.header("origin").value_or(""), n);
         return http_response::error(403, "origin not allowed");
     }
     if (settings_.auth_required()) {
         const auto a = authenticate(req, settings_.tokens, settings_.jwt_secret, wall_clock::now());
-        if (!a.ok) {
-            metrics_.refuse(refusal::auth);
-            if (may_warn()) ctx_.log().warn("upgrade from {} refused: {}", req.remote_address, a.why);
-            auto r = http_response::error(401, a.why);
+        if (!a) {
+            if (const auto n = metrics_.refuse(refusal::auth); araldo::worth_logging(n))
+                ctx_.log().warn("upgrade from {} refused: {} ({} so far)", req.remote_address, a.reason(), n);
+            auto r = http_response::error(401, a.reason());
             r.headers.emplace_back("WWW-Authenticate", "Bearer");
             return r;
         }
     }
     if (sessions_.size() >= settings_.max_clients) {
-        metrics_.refuse(refusal::max_clients);
-        if (may_warn()) ctx_.log().warn("upgrade from {} refused: max-clients ({}) reached", req.remote_address, settings_.max_clients);
+        if (const auto n = metrics_.refuse(refusal::max_clients); araldo::worth_logging(n))
+            ctx_.log().warn("upgrade from {} refused: max-clients ({}) reached ({} so far)", req.remote_address,
+                            settings_.max_clients, n);
         return http_response::error(503, "too many clients");
     }
     return std::nullopt;
@@ -138,11 +135,11 @@ std::optional<http_response> ws_endpoint::check(const http_request& req) {
 
 void ws_endpoint::accept(http_upgrade up) {
     // check() passed just before, on the same request, with no suspension in between.
-    auth_result auth{true, {}, std::nullopt, {}};
+    auto auth = auth_result::ok({});
     if (settings_.auth_required()) auth = authenticate(up.request, settings_.tokens, settings_.jwt_secret, wall_clock::now());
     const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
-    if (!auth.ok || !key) return;  // the socket closes as `up` goes
-    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth),
+    if (!auth || !key) return;  // the socket closes as `up` goes
+    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth).value(),
                                           switching_protocols(*key));
     s->index = sessions_.size();
     sessions_.push_back(s.get());

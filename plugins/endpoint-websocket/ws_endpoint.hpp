@@ -51,8 +51,13 @@ public:
     void schedule_flush(std::shared_ptr<ws_session> s);
     bool stopping() const noexcept { return stopping_; }
     void session_ended(ws_session& s) noexcept;
-    // True a few times per burst (1, 2, 4, 8... then every 1000th): per-client warnings.
-    bool may_warn() noexcept;
+    // How often each kind of per-client warning has come up, for
+    // araldo::worth_logging: one count per kind, so a flood of one kind never
+    // hides the first of another.
+    struct warning_counts {
+        std::uint64_t encode_failed = 0, protocol = 0, slow_consumer = 0, pong_timeout = 0;
+    };
+    warning_counts& warnings() noexcept { return warnings_; }
 
 private:
     std::optional<http_response> check(const http_request& req);
@@ -69,7 +74,7 @@ private:
     frame_ptr ping_frame_;
     araldo::wakeup run_wake_;  // parks run() until stop() and the last session ends
     bool stopping_ = false;
-    std::uint64_t warnings_ = 0;
+    warning_counts warnings_;
     // Last, so that sessions they still hold at destruction find the rest alive.
     std::vector<std::shared_ptr<ws_session>> to_flush_;
     std::vector<std::shared_ptr<ws_session>> flushing_;  // to_flush_'s spare: both keep their capacity

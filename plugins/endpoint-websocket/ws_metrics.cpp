@@ -1,5 +1,7 @@
 #include "ws_metrics.hpp"
 
+#include <araldo/context.hpp>
+
 namespace araldo::plugins::endpoint_websocket {
 
 namespace {
@@ -16,11 +18,11 @@ std::string_view to_string(refusal r) noexcept {
     return "unknown";
 }
 
-araldo::counter& make(araldo::metrics_registry& reg, std::string_view name, const std::string& endpoint,
-                      std::string_view help, std::string_view reason = {}) {
-    metric_labels labels{{"endpoint", endpoint}};
-    if (!reason.empty()) labels.emplace_back("reason", std::string{reason});
-    return reg.counter(name, std::move(labels), help);
+araldo::counter& make(araldo::endpoint_context& ctx, std::string_view name, std::string_view help,
+                      std::string_view reason = {}) {
+    metric_labels extra;
+    if (!reason.empty()) extra.emplace_back("reason", std::string{reason});
+    return araldo::endpoint_counter(ctx, name, help, std::move(extra));
 }
 
 }  // namespace
@@ -42,22 +44,22 @@ std::string_view to_string(close_reason r) noexcept {
     return "unknown";
 }
 
-ws_metrics::ws_metrics(araldo::metrics_registry& reg, const std::string& endpoint)
-    : connections{make(reg, "araldo_ws_connections_total", endpoint, "WebSocket connections accepted")},
-      messages_in{make(reg, "araldo_ws_frames_in_total", endpoint, "WebSocket messages received from clients")},
-      bytes_in{make(reg, "araldo_ws_bytes_in_total", endpoint, "bytes read from WebSocket clients")},
-      messages_out{make(reg, "araldo_ws_frames_out_total", endpoint, "WebSocket data frames written to clients")},
-      bytes_out{make(reg, "araldo_ws_bytes_out_total", endpoint, "bytes written to WebSocket clients")},
-      drops_slow{make(reg, "araldo_ws_drops_total", endpoint, "messages not sent to a WebSocket client",
+ws_metrics::ws_metrics(araldo::endpoint_context& ctx)
+    : connections{make(ctx, "araldo_ws_connections_total", "WebSocket connections accepted")},
+      messages_in{make(ctx, "araldo_ws_frames_in_total", "WebSocket messages received from clients")},
+      bytes_in{make(ctx, "araldo_ws_bytes_in_total", "bytes read from WebSocket clients")},
+      messages_out{make(ctx, "araldo_ws_frames_out_total", "WebSocket data frames written to clients")},
+      bytes_out{make(ctx, "araldo_ws_bytes_out_total", "bytes written to WebSocket clients")},
+      drops_slow{make(ctx, "araldo_ws_drops_total", "messages not sent to a WebSocket client",
                       "slow_consumer")},
-      drops_closing{make(reg, "araldo_ws_drops_total", endpoint, "messages not sent to a WebSocket client",
+      drops_closing{make(ctx, "araldo_ws_drops_total", "messages not sent to a WebSocket client",
                          "closing")} {
     for (std::size_t i = 0; i < disconnects.size(); ++i) {
-        disconnects[i] = &make(reg, "araldo_ws_disconnects_total", endpoint, "WebSocket connections ended, by reason",
+        disconnects[i] = &make(ctx, "araldo_ws_disconnects_total", "WebSocket connections ended, by reason",
                                to_string(static_cast<close_reason>(i)));
     }
     for (std::size_t i = 0; i < refused.size(); ++i) {
-        refused[i] = &make(reg, "araldo_ws_upgrades_refused_total", endpoint,
+        refused[i] = &make(ctx, "araldo_ws_upgrades_refused_total",
                            "WebSocket upgrade requests refused before the upgrade, by reason",
                            to_string(static_cast<refusal>(i)));
     }

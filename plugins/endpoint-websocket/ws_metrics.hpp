@@ -30,7 +30,7 @@ std::string_view to_string(close_reason r) noexcept;
 enum class refusal : std::size_t { bad_request, origin, auth, max_clients, shutting_down, count_ };
 
 struct ws_metrics {
-    ws_metrics(araldo::metrics_registry& reg, const std::string& endpoint);
+    explicit ws_metrics(araldo::endpoint_context& ctx);
 
     araldo::counter& connections;
     araldo::counter& messages_in;
@@ -43,7 +43,12 @@ struct ws_metrics {
     std::array<araldo::counter*, static_cast<std::size_t>(refusal::count_)> refused{};
 
     void disconnected(close_reason r) noexcept { disconnects[static_cast<std::size_t>(r)]->inc(); }
-    void refuse(refusal r) noexcept { refused[static_cast<std::size_t>(r)]->inc(); }
+    // Returns how many so far, for araldo::worth_logging.
+    std::uint64_t refuse(refusal r) noexcept {
+        auto& c = *refused[static_cast<std::size_t>(r)];
+        c.inc();
+        return c.value();
+    }
 };
 
 }  // namespace araldo::plugins::endpoint_websocket

@@ -2,6 +2,9 @@
 
 #include "ws_endpoint.hpp"
 
+#include <araldo/json.hpp>
+#include <araldo/log_rate.hpp>
+
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -28,30 +31,18 @@ close_reason reason_for_failure(std::uint16_t code) {
     return close_reason::protocol_error;
 }
 
-// {"type":"error","error":"<reason>"} with the reason escaped as a JSON string.
+// {"type":"error","error":"<reason>"}: a text frame, so valid UTF-8 JSON
+// whatever bytes the reason quotes (araldo::append_json_string's rule).
 std::string error_frame_json(std::string_view reason) {
-    std::string out = R"({"type":"error","error":")";
-    static constexpr char hex[] = "0123456789abcdef";
-    for (const char c : reason) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            out += "\\u00";
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        } else {
-            out += c;
-        }
-    }
-    out += "\"}";
+    std::string out = R"({"type":"error","error":)";
+    append_json_string(out, reason);
+    out += '}';
     return out;
 }
 
 }  // namespace
 
-ws_session::ws_session(ws_endpoint& ep, tcp::socket socket, std::uint64_t id, auth_result auth,
+ws_session::ws_session(ws_endpoint& ep, tcp::socket socket, std::uint64_t id, client_identity who,
                        std::string handshake_response)
     : ep_{ep},
       socket_{std::move(socket)},
@@ -59,8 +50,8 @@ ws_session::ws_session(ws_endpoint& ep, tcp::socket socket, std::uint64_t id, au
       parser_{ep.settings().max_message_size},
       id_{id},
       client_attr_{std::to_string(id)},
-      subject_{std::move(auth.subject)},
-      expires_{auth.expires},
+      subject_{std::move(who.subject)},
+      expires_{who.expires},
       handshake_left_{handshake_response.size()},
       started_{clock::now()} {
     control_.push_back(make_frame(std::move(handshake_response)));
@@ -147,7 +138,8 @@ bool ws_session::on_event(const frame_event& ev) {
         // server closes the TCP connection first.
         return !close_sent_;
     case frame_event::fail:
-        if (ep_.may_warn()) ep_.ctx().log().info("client {}: {} (closing with {})", id_, ev.reason, ev.code);
+        if (const auto n = ++ep_.warnings().protocol; araldo::worth_logging(n))
+            ep_.ctx().log().info("client {}: {} (closing with {}; {} so far)", id_, ev.reason, ev.code, n);
         begin_close(ev.code, ev.reason, reason_for_failure(ev.code), false);
         break;
     case frame_event::need_more:
@@ -195,7 +187,9 @@ void ws_session::push(const frame_ptr& frame) {
     if (queued_bytes_ > 0 && queued_bytes_ + size > s.send_queue_bytes) {
         if (s.slow_consumer == slow_consumer_policy::disconnect) {
             m.drops_slow.inc();
-            if (ep_.may_warn()) ep_.ctx().log().warn("client {}: slow consumer ({} bytes queued), closing with 1008", id_, queued_bytes_);
+            if (const auto n = ++ep_.warnings().slow_consumer; araldo::worth_logging(n))
+                ep_.ctx().log().warn("client {}: slow consumer ({} bytes queued), closing with 1008 ({} so far)", id_,
+                                     queued_bytes_, n);
             begin_close(close_code::policy_violation, "slow consumer", close_reason::slow_consumer, false);
             return;
         }
@@ -409,7 +403,8 @@ void ws_session::check_liveness(clock::time_point now) {
     const auto& s = ep_.settings();
     if (s.ping_interval.count() <= 0) return;
     if (awaiting_pong_ && now >= pong_due_) {
-        if (ep_.may_warn()) ep_.ctx().log().info("client {}: no pong within {} ms, closing", id_, s.pong_timeout.count());
+        if (const auto n = ++ep_.warnings().pong_timeout; araldo::worth_logging(n))
+            ep_.ctx().log().info("client {}: no pong within {} ms, closing ({} so far)", id_, s.pong_timeout.count(), n);
         begin_close(close_code::policy_violation, "pong timeout", close_reason::pong_timeout, false);
         return;
     }

@@ -42,7 +42,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
     using clock = std::chrono::steady_clock;
 
-    ws_session(ws_endpoint& ep, asio::ip::tcp::socket socket, std::uint64_t id, auth_result auth,
+    ws_session(ws_endpoint& ep, asio::ip::tcp::socket socket, std::uint64_t id, client_identity who,
                std::string handshake_response);
     ~ws_session();
     ws_session(const ws_session&) = delete;

@@ -1,8 +1,8 @@
 #include "json_marshaller.hpp"
 
-#include "json_quote.hpp"
 #include "json_scan.hpp"
 
+#include <araldo/json.hpp>
 #include <araldo/message.hpp>
 
 #include <cstdint>
@@ -44,7 +44,7 @@ encoded json_marshaller::marshal(const message_ptr& msg) const {
     // JSON that came in through another marshaller (raw, a binary frame) is
     // sent unchanged too, as a text frame: it is valid UTF-8 JSON text.
     if (scan_json(msg->payload(), max_depth_, false).ok) return {msg, msg->payload(), false};
-    auto text = std::make_shared<const std::string>(json_quote(msg->payload()));
+    auto text = std::make_shared<const std::string>(araldo::json_quote(msg->payload()));
     std::string_view bytes = *text;
     return {std::move(text), bytes, false};
 }

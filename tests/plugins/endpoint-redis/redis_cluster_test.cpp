@@ -17,9 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Every problem gone (Redis connected): the detail view, not liveness.
-bool healthy(const relay& r) { return http_get(r.port(), "/_health/?full").status == 200; }
-
 std::vector<std::string> numbered(const std::string& prefix, int n) {
     std::vector<std::string> v;
     for (int i = 0; i < n; ++i) v.push_back(prefix + std::to_string(i));

@@ -74,20 +74,10 @@ TEST_CASE("max-message-size bounds what is read and what is published", "[redis]
     redis_server redis;
     redis_client watch(redis.port());
     watch.subscribe({"out"});
-    relay r(R"(global:
-  server-port: 0
-plugins:
-  araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [in], publish: out, max-message-size: 1KiB,
-       reconnect: {min: 50ms, max: 200ms}}
-    - {name: src, id: endpoint-file, input: "-"}
-    - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
-routes:
-  src: [bus]
-  bus: [dst]
-)",
+    relay r(bus_config(redis.url(),
+                       "subscribe: [in], publish: out, max-message-size: 1KiB, reconnect: {min: 50ms, max: 200ms}"),
             {.pipe_stdin = true});
-    REQUIRE(wait_until([&] { return http_get(r.port(), "/_health/?full").status == 200; }));
+    REQUIRE(wait_until([&] { return healthy(r); }));
     // Outbound: a message longer than the limit is refused, not published.
     r.process().write_stdin(std::string(1025, 'o') + "\nsmall\n");
     auto m = watch.next_message();
@@ -123,8 +113,7 @@ routes:
   src: [bus]
 )",
             {.pipe_stdin = true});
-    auto healthy = [&] { return http_get(r.port(), "/_health/?full").status == 200; };
-    REQUIRE(wait_until(healthy));
+    REQUIRE(wait_until([&] { return healthy(r); }));
     r.process().write_stdin("first-payload\n");
     REQUIRE(wait_until([&] { return metric(r.port(), R"(araldo_redis_protocol_errors_total{endpoint="bus"})") == 1; }));
     REQUIRE(wait_until([&] { return fake.connections() >= 2; }));
@@ -136,7 +125,7 @@ routes:
     CHECK(resident_bytes(r.process().pid()) < rss_bound);
     // The next connection answers PING again: the publisher is back, and the
     // unconfirmed PUBLISH is not sent again (at most once): only the new one.
-    REQUIRE(wait_until(healthy));
+    REQUIRE(wait_until([&] { return healthy(r); }));
     CHECK(metric(r.port(), R"(araldo_redis_connects_total{endpoint="bus",connection="publisher"})") == 2);
     r.process().write_stdin("second-payload\n");
     REQUIRE(wait_until([&] { return metric(r.port(), R"(araldo_redis_protocol_errors_total{endpoint="bus"})") == 2; }));

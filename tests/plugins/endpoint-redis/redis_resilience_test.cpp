@@ -15,21 +15,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Every problem gone (Redis connected): the detail view, not liveness.
-bool healthy(const relay& r) { return http_get(r.port(), "/_health/?full").status == 200; }
-
+// The bus reads channel `in` and publishes to `out`; `extra` adds options.
 std::string bus_config(const redis_server& redis, const std::string& extra = {}) {
-    return R"(global:
-  server-port: 0
-plugins:
-  araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [in], publish: out)" + extra + R"(}
-    - {name: src, id: endpoint-file, input: "-"}
-    - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
-routes:
-  src: [bus]
-  bus: [dst]
-)";
+    return araldo::test::bus_config(redis.url(), "subscribe: [in], publish: out" + extra);
 }
 
 }  // namespace
@@ -118,18 +106,7 @@ TEST_CASE("no echo: our own PUBLISHes do not come back, other publishers' identi
     redis_server redis;
     // Subscribed twice to the publish channel (directly and by pattern): each
     // PUBLISH comes back twice, and both copies are ours.
-    relay r(R"(global:
-  server-port: 0
-plugins:
-  araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [chat], psubscribe: ["ch*"], publish: chat}
-    - {name: src, id: endpoint-file, input: "-"}
-    - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
-routes:
-  src: [bus]
-  bus: [dst]
-)",
-            {.pipe_stdin = true});
+    relay r(bus_config(redis.url(), R"(subscribe: [chat], psubscribe: ["ch*"], publish: chat)"), {.pipe_stdin = true});
     REQUIRE(wait_until([&] { return healthy(r); }));
     redis_client watch(redis.port());
     watch.subscribe({"chat"});

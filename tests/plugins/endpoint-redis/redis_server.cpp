@@ -1,6 +1,7 @@
 #include "redis_server.hpp"
 
 #include "support/http_client.hpp"
+#include "support/relay.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -165,6 +166,38 @@ std::vector<std::string> file_lines(const std::string& path) {
     std::string line;
     while (std::getline(in, line)) lines.push_back(line);
     return lines;
+}
+
+bool healthy(const relay& r) { return http_get(r.port(), "/_health/?full").status == 200; }
+
+std::string bus_config(const std::string& url, const std::string& options) {
+    return R"(global:
+  server-port: 0
+plugins:
+  araldo.endpoints.endpoint:
+    - {name: bus, id: endpoint-redis, url: ")" + url + R"(", )" + options + R"(}
+    - {name: src, id: endpoint-file, input: "-"}
+    - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
+routes:
+  src: [bus]
+  bus: [dst]
+)";
+}
+
+bool logged_occurrence(std::uint64_t n) { return (n & (n - 1)) == 0 || n % 1000 == 0; }
+
+std::vector<std::uint64_t> outage_counts(const std::string& log, const std::string& needle) {
+    std::vector<std::uint64_t> counts;
+    std::istringstream in(log);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.find(needle) == std::string::npos) continue;
+        const auto end = line.rfind(" in this outage)");
+        const auto start = line.rfind('(', end);
+        if (end == std::string::npos || start == std::string::npos) continue;
+        counts.push_back(std::stoull(line.substr(start + 1, end - start - 1)));
+    }
+    return counts;
 }
 
 }  // namespace araldo::test

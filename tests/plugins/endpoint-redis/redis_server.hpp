@@ -7,6 +7,7 @@
 #include "support/temp_dir.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,5 +82,23 @@ std::string down_problem(const std::string& role, const std::string& url);
 
 // The lines of a file written by endpoint-file (empty when it does not exist).
 std::vector<std::string> file_lines(const std::string& path);
+
+class relay;
+// Every problem gone (Redis connected): the detail view, not liveness.
+bool healthy(const relay& r);
+
+// A relay config with an endpoint-redis `bus` on `url` (its `options` as a
+// YAML flow mapping's inside, e.g. "subscribe: [in], publish: out"), an
+// endpoint-file `src` reading stdin routed to it, and `bus` routed to an
+// endpoint-file `dst` writing {DIR}/out.txt.
+std::string bus_config(const std::string& url, const std::string& options);
+
+// The documented policy of repeated warnings (docs/operations.md, Logs): the
+// 1st, 2nd, 4th, 8th... and every 1000th occurrence is logged.
+bool logged_occurrence(std::uint64_t n);
+
+// N of each "... (N in this outage)" line of `log` that contains `needle`,
+// in their order: how many failures of its reason a logged retry line says.
+std::vector<std::uint64_t> outage_counts(const std::string& log, const std::string& needle);
 
 }  // namespace araldo::test

@@ -29,7 +29,7 @@ TEST_CASE("jobs run on the writer thread, their completions on the loop", "[webh
         std::unique_lock lock(m);
         cv.wait(lock, [&] { return release; });
     }, {}));
-    REQUIRE(w.submit([] { throw std::runtime_error("disk on fire"); }, [&](std::string e) { CHECK(e == "disk on fire"); }));
+    REQUIRE(w.submit([] { throw std::runtime_error("disk on fire"); }, [&](araldo::result<> r) { CHECK(r.reason() == "disk on fire"); }));
     CHECK_FALSE(w.submit([] {}, {}));  // full: refused at once, not queued
     CHECK(w.queued() == 2);
     std::thread::id ran_on;
@@ -41,14 +41,14 @@ TEST_CASE("jobs run on the writer thread, their completions on the loop", "[webh
     }
     cv.notify_all();
     REQUIRE(araldo::test::wait_until([&] { return w.queued() == 0; }));
-    REQUIRE(w.submit([&] { ran_on = std::this_thread::get_id(); }, [&](std::string e) { done.push_back("job:" + e); }));
+    REQUIRE(w.submit([&] { ran_on = std::this_thread::get_id(); }, [&](araldo::result<> r) { done.push_back("job:" + r.reason()); }));
     w.stop();  // runs what is queued first
     // Files queued together are written as one batch.
     araldo::test::temp_dir dir;
     disk_writer files(io.get_executor(), 8);
     for (int i = 0; i < 5; ++i)
         REQUIRE(files.submit_file(fs::path(dir.path()) / "sub" / (std::to_string(i) + ".json"),
-                                  "file " + std::to_string(i), [&](std::string e) { done.push_back("file:" + e); }));
+                                  "file " + std::to_string(i), [&](araldo::result<> r) { done.push_back("file:" + r.reason()); }));
     files.start();
     files.stop();
     io.run();  // the completions, on this thread
@@ -65,8 +65,8 @@ TEST_CASE("written spool bytes are synced within a second, and a stall is report
     araldo::test::temp_dir dir;
     disk_writer w(io.get_executor(), 4);
     int syncs = 0;
-    w.on_synced = [&](std::chrono::milliseconds, std::string error) {
-        CHECK(error.empty());
+    w.on_synced = [&](std::chrono::milliseconds, araldo::result<> synced) {
+        CHECK(synced);
         ++syncs;
     };
     int fd = ::open((dir.path() + "/spool").c_str(), O_WRONLY | O_CREAT, 0644);
@@ -78,7 +78,7 @@ TEST_CASE("written spool bytes are synced within a second, and a stall is report
     // Now the thread sleeps with nothing to do (a job's completion says it
     // went round its loop); a write must still be synced within the second.
     bool went_round = false;
-    REQUIRE(w.submit([] {}, [&](std::string) { went_round = true; }));
+    REQUIRE(w.submit([] {}, [&](const araldo::result<>&) { went_round = true; }));
     REQUIRE(araldo::test::wait_until([&] {
         io.restart();
         io.poll();

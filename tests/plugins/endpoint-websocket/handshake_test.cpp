@@ -93,45 +93,45 @@ TEST_CASE("origins: listed, any, or the listener's own", "[ws][handshake]") {
 TEST_CASE("HS256 JWTs: signature, exp, nbf; other algorithms refused", "[ws][auth]") {
     const std::string secret = "s3cret";
     const auto valid = verify_jwt(make_jwt(hs256, R"({"sub":"alice","exp":1800000060})", secret), secret, now);
-    CHECK(valid.ok);
-    CHECK(valid.subject == "alice");
-    REQUIRE(valid.expires);
-    CHECK(*valid.expires == now + std::chrono::seconds{60});
-    CHECK(verify_jwt(make_jwt(hs256, R"({})", secret), secret, now).ok);  // no exp: never expires
+    REQUIRE(valid);
+    CHECK(valid.value().subject == "alice");
+    REQUIRE(valid.value().expires);
+    CHECK(*valid.value().expires == now + std::chrono::seconds{60});
+    CHECK(verify_jwt(make_jwt(hs256, R"({})", secret), secret, now));  // no exp: never expires
     const auto distant = verify_jwt(make_jwt(hs256, R"({"exp":1e300})", secret), secret, now);  // no overflow
-    REQUIRE(distant.ok);
-    CHECK(*distant.expires > now + std::chrono::hours(24 * 365 * 100));
+    REQUIRE(distant);
+    CHECK(*distant.value().expires > now + std::chrono::hours(24 * 365 * 100));
 
-    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":1800000000})", secret), secret, now).why == "JWT expired");
-    CHECK(verify_jwt(make_jwt(hs256, R"({"nbf":1800000001})", secret), secret, now).why == "JWT not valid yet");
-    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":"soon"})", secret), secret, now).why == "JWT exp or nbf is not a number");
-    CHECK(verify_jwt(make_jwt(hs256, R"({})", "other key"), secret, now).why == "JWT signature does not match");
-    CHECK_FALSE(verify_jwt(make_jwt(R"({"alg":"HS512"})", R"({})", secret), secret, now).ok);
+    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":1800000000})", secret), secret, now).reason() == "JWT expired");
+    CHECK(verify_jwt(make_jwt(hs256, R"({"nbf":1800000001})", secret), secret, now).reason() == "JWT not valid yet");
+    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":"soon"})", secret), secret, now).reason() == "JWT exp or nbf is not a number");
+    CHECK(verify_jwt(make_jwt(hs256, R"({})", "other key"), secret, now).reason() == "JWT signature does not match");
+    CHECK_FALSE(verify_jwt(make_jwt(R"({"alg":"HS512"})", R"({})", secret), secret, now));
     const std::string none = b64url(R"({"alg":"none"})") + "." + b64url(R"({"sub":"mallory"})") + ".";
-    CHECK(verify_jwt(none, secret, now).why == "JWT algorithm must be HS256");
+    CHECK(verify_jwt(none, secret, now).reason() == "JWT algorithm must be HS256");
     // A payload swapped under a valid signature.
     auto token = make_jwt(hs256, R"({"sub":"alice"})", secret);
     const auto d1 = token.find('.');
     const auto d2 = token.find('.', d1 + 1);
     token.replace(d1 + 1, d2 - d1 - 1, b64url(R"({"sub":"admin"})"));
-    CHECK_FALSE(verify_jwt(token, secret, now).ok);
-    CHECK_FALSE(verify_jwt("a.b", secret, now).ok);
-    CHECK_FALSE(verify_jwt("a.b.c.d", secret, now).ok);
-    CHECK_FALSE(verify_jwt("!!.??.**", secret, now).ok);
+    CHECK_FALSE(verify_jwt(token, secret, now));
+    CHECK_FALSE(verify_jwt("a.b", secret, now));
+    CHECK_FALSE(verify_jwt("a.b.c.d", secret, now));
+    CHECK_FALSE(verify_jwt("!!.??.**", secret, now));
 }
 
 TEST_CASE("tokens come from the Authorization header or ?token=", "[ws][auth]") {
     auto r = upgrade_request();
-    CHECK(authenticate(r, {"t1"}, "", now).why == "missing token");
+    CHECK(authenticate(r, {"t1"}, "", now).reason() == "missing token");
     r.query = "token=t1";
-    CHECK(authenticate(r, {"t0", "t1"}, "", now).ok);
-    CHECK(authenticate(r, {"t2"}, "", now).why == "invalid token");
+    CHECK(authenticate(r, {"t0", "t1"}, "", now));
+    CHECK(authenticate(r, {"t2"}, "", now).reason() == "invalid token");
     r.query.clear();
     r.headers.emplace_back("authorization", "Bearer t2");
-    CHECK(authenticate(r, {"t2"}, "", now).ok);
+    CHECK(authenticate(r, {"t2"}, "", now));
     // With both configured, a JWT is accepted too.
     r.headers.back().second = "Bearer " + make_jwt(hs256, R"({"sub":"bob"})", "k");
     const auto a = authenticate(r, {"t2"}, "k", now);
-    CHECK(a.ok);
-    CHECK(a.subject == "bob");
+    REQUIRE(a);
+    CHECK(a.value().subject == "bob");
 }
