@@ -43,7 +43,7 @@ struct option_spec {
     std::string name;
     option_type type = option_type::string;
     // Written as it would be in YAML ("5s", "true", "[a, b]"); nullopt: no default.
-    std::optional<std::string> default_value;
+    std::optional<std::string> default_value{};
     std::string description{};
     bool required = false;
     std::vector<option_spec> fields{};  // for option_type::object
