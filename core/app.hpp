@@ -40,9 +40,9 @@ public:
     // Only the plugin folders (for --list-plugins without a config).
     void load_plugins_only();
 
-    std::string summary() const;           // for --check
-    std::string plugin_listing() const;    // for --list-plugins
-    std::string options_reference() const;  // for --print-options
+    std::string summary() const;                      // for --check
+    std::string plugin_listing() const;               // for --list-plugins
+    std::string options_reference() const;            // for --print-options
     std::vector<std::string> command_usages() const;  // for --help
     // For --check: what would stop run() short of binding (a data-dir that
     // cannot be created or written); throws config_error.
@@ -95,18 +95,18 @@ private:
     std::vector<std::unique_ptr<endpoint_host>> endpoints_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::unique_ptr<asio::signal_set> signals_;
-    std::unique_ptr<asio::signal_set> ignored_signals_;  // SIGHUP, SIGUSR1, SIGUSR2
+    std::unique_ptr<asio::signal_set> ignored_signals_;   // SIGHUP, SIGUSR1, SIGUSR2
     std::map<int, std::uint64_t> ignored_signal_counts_;  // by signal number
-    data_dir_lock data_dir_lock_;  // held from before binding until the process ends
+    data_dir_lock data_dir_lock_;                         // held from before binding until the process ends
     std::unique_ptr<asio::steady_timer> deadline_;
     bool stopping_ = false;
     std::size_t running_ = 0;
     int exit_code_ = 0;
     // araldo_plugin_errors_total{endpoint="",where="handler"}: thrown from a
     // handler no endpoint could be charged with.
-    araldo::counter& unowned_faults_ = metrics_.counter(
-        "araldo_plugin_errors_total", {{"endpoint", ""}, {"where", "handler"}},
-        "exceptions thrown by plugin code and contained by the core");
+    araldo::counter& unowned_faults_ =
+        metrics_.counter("araldo_plugin_errors_total", {{"endpoint", ""}, {"where", "handler"}},
+                         "exceptions thrown by plugin code and contained by the core");
 };
 
 }  // namespace araldo::detail

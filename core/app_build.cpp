@@ -32,8 +32,8 @@ void app::load() {
     listener_ = std::make_unique<http_listener>(io_.get_executor(), log_, listener_limits{}, &metrics_);
     admin_ = std::make_unique<admin_routes>(metrics_, log_);
     // Faults in deliver() are charged to the endpoint that threw.
-    router_ = std::make_unique<router>(metrics_, log_,
-                                       [this](std::size_t i, std::string_view where) { endpoints_[i]->record_fault(where); });
+    router_ = std::make_unique<router>(
+        metrics_, log_, [this](std::size_t i, std::string_view where) { endpoints_[i]->record_fault(where); });
     build_marshallers();
     build_endpoints();
     std::vector<endpoint_slot> slots;
@@ -56,7 +56,11 @@ void app::build_marshallers() {
                                ids.empty() ? "no marshaller plugins were found; check the plugin folders"
                                            : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
         }
-        validation_input in{inst.node, f->options, config_.file, env, marshaller_reserved_keys,
+        validation_input in{inst.node,
+                            f->options,
+                            config_.file,
+                            env,
+                            marshaller_reserved_keys,
                             "marshaller '" + inst.name + "' (" + inst.id + ")"};
         options opts = validate_options(in);
         try {
@@ -80,7 +84,11 @@ void app::build_endpoints() {
                                ids.empty() ? "no endpoint plugins were found; check the plugin folders"
                                            : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
         }
-        validation_input in{inst.node, f->options, config_.file, env, endpoint_reserved_keys,
+        validation_input in{inst.node,
+                            f->options,
+                            config_.file,
+                            env,
+                            endpoint_reserved_keys,
                             "endpoint '" + inst.name + "' (" + inst.id + ")"};
         endpoint_host::wiring w;
         w.name = inst.name;
@@ -104,8 +112,8 @@ void app::build_endpoints() {
         } catch (const config_error&) {
             throw;
         } catch (const std::exception& e) {
-            throw config_error(inst.mark, "endpoint '" + inst.name + "' (" + inst.id + ") failed to start: " +
-                                              e.what());
+            throw config_error(inst.mark,
+                               "endpoint '" + inst.name + "' (" + inst.id + ") failed to start: " + e.what());
         }
         if (!host->get()) throw config_error(inst.mark, "endpoint '" + inst.name + "': factory returned nothing");
         endpoints_.push_back(std::move(host));

@@ -36,7 +36,8 @@ options:
                         command's help
 
 commands:
-)" + commands + R"(
+)" + commands +
+           R"(
 exit codes: 0 clean stop, 1 runtime failure (port in use, data-dir locked by
 another relay), 2 usage or config error
 )";
@@ -99,7 +100,8 @@ cli_parse parse_cli(int argc, const char* const* argv) {
             out.error = "unknown argument '" + std::string(arg) + "'";
             return out;
         }
-        if (has_inline && (arg == "--check" || arg == "--list-plugins" || arg == "--print-options" || arg == "--version" || arg == "--help")) {
+        if (has_inline && (arg == "--check" || arg == "--list-plugins" || arg == "--print-options" ||
+                           arg == "--version" || arg == "--help")) {
             out.error = std::string(arg) + " takes no value";
             return out;
         }

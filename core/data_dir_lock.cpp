@@ -1,13 +1,13 @@
 #include "data_dir_lock.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace araldo::detail {
 namespace {

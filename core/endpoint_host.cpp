@@ -141,7 +141,8 @@ void endpoint_host::record_fault(std::string_view where) noexcept {
         for (auto& [w, counter] : fault_counters_)
             if (w == where) c = counter;
         if (!c) {
-            c = &w_.metrics->counter("araldo_plugin_errors_total", {{"endpoint", w_.name}, {"where", std::string(where)}},
+            c = &w_.metrics->counter("araldo_plugin_errors_total",
+                                     {{"endpoint", w_.name}, {"where", std::string(where)}},
                                      "exceptions thrown by plugin code and contained by the core");
             fault_counters_.emplace_back(std::string(where), c);
         }
@@ -182,8 +183,8 @@ ingest_result endpoint_host::ingest(message::fields f) {
             invalid_->inc();
             auto n = invalid_->value();
             if (worth_logging(n)) {
-                log_->warn("INVALID {} bytes rejected by {}: {} ({} so far)", f.payload.size(),
-                           w_.marshalling->id(), r.error, n);
+                log_->warn("INVALID {} bytes rejected by {}: {} ({} so far)", f.payload.size(), w_.marshalling->id(),
+                           r.error, n);
             }
             return {nullptr, std::move(r.error), {}};
         }

@@ -26,10 +26,14 @@ struct level_name {
 };
 
 constexpr level_name level_names[] = {
-    {"trace", "trace", spdlog::level::trace},  {"debug", "debug", spdlog::level::debug},
-    {"info", "info", spdlog::level::info},     {"warn", "warn", spdlog::level::warn},
-    {"warning", "warn", spdlog::level::warn},  {"error", "error", spdlog::level::err},
-    {"critical", "critical", spdlog::level::critical}, {"fatal", "critical", spdlog::level::critical},
+    {"trace", "trace", spdlog::level::trace},
+    {"debug", "debug", spdlog::level::debug},
+    {"info", "info", spdlog::level::info},
+    {"warn", "warn", spdlog::level::warn},
+    {"warning", "warn", spdlog::level::warn},
+    {"error", "error", spdlog::level::err},
+    {"critical", "critical", spdlog::level::critical},
+    {"fatal", "critical", spdlog::level::critical},
     {"off", "off", spdlog::level::off},
 };
 

@@ -57,8 +57,7 @@ araldo::counter& metrics::counter(std::string_view name, metric_labels labels, s
     return *f.members.back().value;
 }
 
-void metrics::gauge(std::string_view name, metric_labels labels, std::string_view help,
-                    std::function<double()> read) {
+void metrics::gauge(std::string_view name, metric_labels labels, std::string_view help, std::function<double()> read) {
     family& f = family_for(name, help, false);
     for (auto& s : f.members) {
         if (s.labels == labels) {

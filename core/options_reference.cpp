@@ -24,8 +24,8 @@ void render_table(std::string& out, const option_table& table, const std::string
         if (spec.default_value && spec.default_value->empty()) def = "`\"\"`";
         std::string type(to_string(spec.type));
         if (auto rules = describe_rules(spec); !rules.empty()) type += ", " + rules;
-        out += "| `" + prefix + spec.name + "` | " + cell(type) + " | " + cell(def) + " | " +
-               cell(spec.description) + " |\n";
+        out += "| `" + prefix + spec.name + "` | " + cell(type) + " | " + cell(def) + " | " + cell(spec.description) +
+               " |\n";
         if (spec.type == option_type::object) render_table(out, spec.fields, prefix + spec.name + ".");
     }
 }
@@ -47,8 +47,9 @@ void render_section(std::string& out, const std::string& title, const std::strin
 
 std::string options_reference(const plugin_loader& loader) {
     std::string out;
-    render_section(out, "global", "The `global:` section. `ARALDO_SERVER_PORT`, `ARALDO_LOG_LEVEL` and "
-                                  "`ARALDO_BIND` override the matching settings.",
+    render_section(out, "global",
+                   "The `global:` section. `ARALDO_SERVER_PORT`, `ARALDO_LOG_LEVEL` and "
+                   "`ARALDO_BIND` override the matching settings.",
                    global_option_table());
     auto ids = loader.marshaller_ids();
     std::sort(ids.begin(), ids.end());

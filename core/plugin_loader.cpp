@@ -5,10 +5,10 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
-#include <algorithm>
-#include <cstdlib>
 #include <cxxabi.h>
 #include <dlfcn.h>
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 namespace araldo::detail {
@@ -23,8 +23,6 @@ struct plugin_loader::registered {
     const plugin_descriptor* plugin = nullptr;
     std::string file;
 };
-
-
 
 namespace {
 // True when `real` (canonical) is `root` (canonical) or below it.
@@ -106,8 +104,7 @@ void plugin_loader::scan(const std::string& dir, bool optional) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         if (optional) return;
-        throw config_error({dir, 0, 0}, "plugin folder does not exist",
-                           "check global.plugin-dirs and --plugin-dir");
+        throw config_error({dir, 0, 0}, "plugin folder does not exist", "check global.plugin-dirs and --plugin-dir");
     }
     // A folder is trusted, not what a link in it points to: a symlink whose
     // real file lies elsewhere would run that file's initialisers (even
@@ -122,11 +119,11 @@ void plugin_loader::scan(const std::string& dir, bool optional) {
         const fs::path real = fs::canonical(e.path(), real_ec);
         if (real_ec) throw config_error({e.path().string(), 0, 0}, "cannot resolve plugin file: " + real_ec.message());
         if (!is_inside(real, root)) {
-            throw config_error({e.path().string(), 0, 0},
-                               "plugin file leads outside its folder " + root.string() + ": it resolves to " +
-                                   real.string(),
-                               "remove the link; to load that file, add its own folder with --plugin-dir or "
-                               "global.plugin-dirs");
+            throw config_error(
+                {e.path().string(), 0, 0},
+                "plugin file leads outside its folder " + root.string() + ": it resolves to " + real.string(),
+                "remove the link; to load that file, add its own folder with --plugin-dir or "
+                "global.plugin-dirs");
         }
         files.push_back(real);
     }
@@ -150,8 +147,9 @@ void plugin_loader::load(const std::string& file) {
         throw config_error({canonical, 0, 0}, "cannot load plugin: " + (why ? load_failure(why) : ec.message()));
     }
     if (!lib->has(ARALDO_PLUGIN_ABI_SYMBOL) || !lib->has(ARALDO_PLUGIN_DESCRIPTOR_SYMBOL)) {
-        throw config_error({canonical, 0, 0}, "not an araldo plugin: it does not export " ARALDO_PLUGIN_ABI_SYMBOL
-                                              " and " ARALDO_PLUGIN_DESCRIPTOR_SYMBOL,
+        throw config_error({canonical, 0, 0},
+                           "not an araldo plugin: it does not export " ARALDO_PLUGIN_ABI_SYMBOL
+                           " and " ARALDO_PLUGIN_DESCRIPTOR_SYMBOL,
                            "remove it from the plugin folder, or build it with ARALDO_PLUGIN()");
     }
     auto tag_fn = lib->get<const abi_tag*() noexcept>(ARALDO_PLUGIN_ABI_SYMBOL);
@@ -178,8 +176,8 @@ void plugin_loader::load(const std::string& file) {
         try {
             check_option_table(table);
         } catch (const std::invalid_argument& e) {
-            throw config_error({canonical, 0, 0}, "plugin '" + d->name + "' declares a bad option table for " + id +
-                                                      ": " + e.what(),
+            throw config_error({canonical, 0, 0},
+                               "plugin '" + d->name + "' declares a bad option table for " + id + ": " + e.what(),
                                "a bug in the plugin: fix its option table and rebuild it");
         }
     };

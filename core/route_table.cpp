@@ -38,8 +38,7 @@ route_table compile_routes(const std::vector<route_entry>& routes, const std::ve
         auto& targets = table.by_source[index_of(r.source)];
         for (const auto& t : r.targets) {
             std::size_t i = index_of(t.name);
-            auto& c = metrics.counter("araldo_route_messages_total",
-                                      {{"source", r.source}, {"target", t.name}},
+            auto& c = metrics.counter("araldo_route_messages_total", {{"source", r.source}, {"target", t.name}},
                                       "messages routed from a source endpoint to a target endpoint");
             targets.push_back({endpoints[i].ep, i, t.name, t.type_glob, &c});
         }

@@ -17,7 +17,7 @@ struct route_target_ref {
     endpoint* target = nullptr;
     std::size_t target_index = 0;
     std::string target_name;
-    std::string type_glob;          // empty: every message
+    std::string type_glob;  // empty: every message
     araldo::counter* delivered = nullptr;
 };
 

@@ -32,7 +32,7 @@ const std::string file = "fuzz.yaml";
 const env_lookup& environment() {
     static const env_lookup env = [](const std::string& name) -> std::optional<std::string> {
         static const std::map<std::string, std::string> vars{
-            {"HOME", "/home/araldo"}, {"EMPTY", ""}, {"PORT", "8080"}, {"LIST", "[a, b]"},
+            {"HOME", "/home/araldo"},      {"EMPTY", ""},   {"PORT", "8080"},    {"LIST", "[a, b]"},
             {"ARALDO_LOG_LEVEL", "debug"}, {"DOLLAR", "$"}, {"BRACE", "${HOME}"}};
         const auto it = vars.find(name);
         if (it == vars.end()) return std::nullopt;
@@ -51,8 +51,13 @@ const option_table& plugin_table() {
         {"channels", option_type::string_list, "[]"},
         {"retry", option_type::duration_list, "[1s, 5s]"},
         {"headers", option_type::string_map, "{}"},
-        {"tls", option_type::object, std::nullopt, "TLS settings", false,
-         {{"cert", option_type::string, ""}, {"verify", option_type::boolean, "true"},
+        {"tls",
+         option_type::object,
+         std::nullopt,
+         "TLS settings",
+         false,
+         {{"cert", option_type::string, ""},
+          {"verify", option_type::boolean, "true"},
           {"ciphers", option_type::string_list, "[]"}}},
     };
     return table;

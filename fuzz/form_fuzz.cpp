@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Whatever the body holds, a payload field encoded after it is found
     // unless an earlier field already answered (or broke the form).
     const auto first = hb::form_field(body, "payload");
-    const std::string form = std::string(body) + "&payload=" + araldo::percent_encode(body, araldo::percent_keep::unreserved, true);
+    const std::string form =
+        std::string(body) + "&payload=" + araldo::percent_encode(body, araldo::percent_keep::unreserved, true);
     const auto second = hb::form_field(form, "payload");
     if (first) FUZZ_CHECK(second && second.value() == first.value());
     if (!first && first.reason().find("no payload field") != std::string::npos) {

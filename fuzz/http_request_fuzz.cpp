@@ -38,8 +38,8 @@ std::shared_ptr<listener_state> make_state(bool static_files) {
     static asio::io_context io;
     auto st = std::make_shared<listener_state>(io.get_executor(), nullptr, listener_limits{});
     const auto route = [&](std::string path, bool prefix, std::vector<std::string> methods, std::uint64_t max_body) {
-        st->http_routes.push_back(std::make_shared<const http_route>(
-            http_route{std::move(path), prefix, std::move(methods), max_body, {}}));
+        st->http_routes.push_back(
+            std::make_shared<const http_route>(http_route{std::move(path), prefix, std::move(methods), max_body, {}}));
     };
     route("/_health/", false, {"GET", "HEAD"}, 0);
     route("/metrics", false, {"GET"}, 0);
@@ -193,7 +193,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool static_files = (data[0] & 0x80) != 0;
     const auto cut = serve(bytes, chunk, static_files), whole = serve(bytes, bytes.size() + 1, static_files);
     if (!same_replies(cut, whole))
-        std::fprintf(stderr, "read %zu at a time:\n%s\nall at once:\n%s\n", chunk, cut.replies.c_str(), whole.replies.c_str());
+        std::fprintf(stderr, "read %zu at a time:\n%s\nall at once:\n%s\n", chunk, cut.replies.c_str(),
+                     whole.replies.c_str());
     FUZZ_CHECK(same_replies(cut, whole));
     return 0;
 }

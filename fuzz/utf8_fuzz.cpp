@@ -8,8 +8,8 @@
 
 #include <araldo/utf8.hpp>
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -23,11 +23,19 @@ bool reference_valid(std::string_view s) {
         const auto b0 = static_cast<std::uint8_t>(s[i]);
         std::size_t len;
         std::uint32_t cp;
-        if (b0 < 0x80) { len = 1; cp = b0; }
-        else if ((b0 & 0xE0) == 0xC0) { len = 2; cp = b0 & 0x1F; }
-        else if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; }
-        else if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; }
-        else return false;
+        if (b0 < 0x80) {
+            len = 1;
+            cp = b0;
+        } else if ((b0 & 0xE0) == 0xC0) {
+            len = 2;
+            cp = b0 & 0x1F;
+        } else if ((b0 & 0xF0) == 0xE0) {
+            len = 3;
+            cp = b0 & 0x0F;
+        } else if ((b0 & 0xF8) == 0xF0) {
+            len = 4;
+            cp = b0 & 0x07;
+        } else return false;
         if (s.size() - i < len) return false;
         for (std::size_t k = 1; k < len; ++k) {
             const auto b = static_cast<std::uint8_t>(s[i + k]);

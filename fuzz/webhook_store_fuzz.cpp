@@ -34,9 +34,8 @@ bool same(const wh::delivery& a, const wh::delivery& b) {
         if (x.at_ms != y.at_ms || x.status != y.status || x.error != y.error) return false;
     }
     return a.id == b.id && a.endpoint == b.endpoint && a.source == b.source && a.time_ms == b.time_ms &&
-           a.payload == b.payload && a.binary == b.binary && a.attributes == b.attributes &&
-           a.attempts == b.attempts && a.last_error == b.last_error && a.next_at_ms == b.next_at_ms &&
-           a.dead_at_ms == b.dead_at_ms;
+           a.payload == b.payload && a.binary == b.binary && a.attributes == b.attributes && a.attempts == b.attempts &&
+           a.last_error == b.last_error && a.next_at_ms == b.next_at_ms && a.dead_at_ms == b.dead_at_ms;
 }
 
 void check_round_trip(const wh::delivery& d) {

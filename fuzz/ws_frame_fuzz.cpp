@@ -79,7 +79,7 @@ std::string build_frames(std::string_view spec, std::string_view payload) {
     std::string out;
     for (std::size_t i = 0; i + 3 <= spec.size(); i += 3) {
         static constexpr ws::opcode ops[] = {ws::opcode::continuation, ws::opcode::text, ws::opcode::binary,
-                                             ws::opcode::close, ws::opcode::ping, ws::opcode::pong};
+                                             ws::opcode::close,        ws::opcode::ping, ws::opcode::pong};
         const auto op = ops[static_cast<std::uint8_t>(spec[i]) % 6];
         const bool fin = (static_cast<std::uint8_t>(spec[i]) & 0x80) != 0;
         const std::size_t len = std::min<std::size_t>(static_cast<std::uint8_t>(spec[i + 1]), payload.size());

@@ -112,9 +112,9 @@ namespace {
 bool kept(unsigned char c, percent_keep keep) noexcept {
     const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     switch (keep) {
-    case percent_keep::unreserved: return alnum || c == '-' || c == '.' || c == '_' || c == '~';
-    case percent_keep::alnum_dash_underscore: return alnum || c == '-' || c == '_';
-    case percent_keep::visible_ascii: return c > 0x20 && c < 0x7F;
+        case percent_keep::unreserved: return alnum || c == '-' || c == '.' || c == '_' || c == '~';
+        case percent_keep::alnum_dash_underscore: return alnum || c == '-' || c == '_';
+        case percent_keep::visible_ascii: return c > 0x20 && c < 0x7F;
     }
     return false;
 }

@@ -20,8 +20,8 @@ araldo::counter& endpoint_counter(endpoint_context& ctx, std::string_view name, 
     return ctx.metrics().counter(name, with_endpoint(ctx, std::move(extra)), help);
 }
 
-void endpoint_gauge(endpoint_context& ctx, std::string_view name, std::string_view help,
-                    std::function<double()> read, metric_labels extra) {
+void endpoint_gauge(endpoint_context& ctx, std::string_view name, std::string_view help, std::function<double()> read,
+                    metric_labels extra) {
     ctx.metrics().gauge(name, with_endpoint(ctx, std::move(extra)), help, std::move(read));
 }
 

@@ -12,7 +12,8 @@ http_registry::~http_registry() = default;
 
 // A registry outside an endpoint's context has no endpoint name to mount under.
 void http_registry::add(admin_route route) {
-    throw std::logic_error("admin route '" + route.path + "': only an endpoint's context (ctx.http()) takes admin routes");
+    throw std::logic_error("admin route '" + route.path +
+                           "': only an endpoint's context (ctx.http()) takes admin routes");
 }
 
 bool valid_header_name(std::string_view name) noexcept {

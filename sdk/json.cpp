@@ -13,14 +13,14 @@ constexpr std::string_view replacement = "\\ufffd";
 void append_escape(std::string& out, std::uint8_t u) {
     static constexpr char hex[] = "0123456789abcdef";
     switch (u) {
-    case '"': out += "\\\""; return;
-    case '\\': out += "\\\\"; return;
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    default: break;
+        case '"': out += "\\\""; return;
+        case '\\': out += "\\\\"; return;
+        case '\b': out += "\\b"; return;
+        case '\f': out += "\\f"; return;
+        case '\n': out += "\\n"; return;
+        case '\r': out += "\\r"; return;
+        case '\t': out += "\\t"; return;
+        default: break;
     }
     const char esc[] = {'\\', 'u', '0', '0', hex[u >> 4], hex[u & 0xF]};
     out.append(esc, sizeof esc);

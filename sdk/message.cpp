@@ -30,9 +30,7 @@ message::message(fields f)
       attributes_(std::move(f.attributes)),
       format_(f.format) {}
 
-std::string_view message::type() const noexcept {
-    return attributes_.get("type").value_or(std::string_view{});
-}
+std::string_view message::type() const noexcept { return attributes_.get("type").value_or(std::string_view{}); }
 
 bool valid_message_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > max_message_id_length) return false;
@@ -44,9 +42,7 @@ bool valid_message_id(std::string_view id) noexcept {
     return true;
 }
 
-message_ptr make_message(message::fields f) {
-    return std::make_shared<const message>(std::move(f));
-}
+message_ptr make_message(message::fields f) { return std::make_shared<const message>(std::move(f)); }
 
 namespace {
 
@@ -64,9 +60,9 @@ struct id_state {
 std::string new_message_id() {
     static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     static id_state state;  // one thread: the core's
-    auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count());
+    auto ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     if (ms == state.last_ms) {
         if (++state.lo == 0) ++state.hi;
     } else {

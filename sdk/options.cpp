@@ -50,9 +50,7 @@ const T& options::get(std::string_view name) const {
 const std::string& options::string(std::string_view name) const { return get<std::string>(name); }
 bool options::boolean(std::string_view name) const { return get<bool>(name); }
 std::int64_t options::integer(std::string_view name) const { return get<std::int64_t>(name); }
-araldo::duration options::duration(std::string_view name) const {
-    return get<araldo::duration>(name);
-}
+araldo::duration options::duration(std::string_view name) const { return get<araldo::duration>(name); }
 std::uint64_t options::size(std::string_view name) const { return get<std::uint64_t>(name); }
 const std::vector<std::string>& options::string_list(std::string_view name) const {
     return get<std::vector<std::string>>(name);
@@ -60,12 +58,8 @@ const std::vector<std::string>& options::string_list(std::string_view name) cons
 const std::vector<araldo::duration>& options::duration_list(std::string_view name) const {
     return get<std::vector<araldo::duration>>(name);
 }
-const string_pairs& options::string_map(std::string_view name) const {
-    return get<string_pairs>(name);
-}
-const options& options::object(std::string_view name) const {
-    return *get<std::shared_ptr<const options>>(name);
-}
+const string_pairs& options::string_map(std::string_view name) const { return get<string_pairs>(name); }
+const options& options::object(std::string_view name) const { return *get<std::shared_ptr<const options>>(name); }
 
 source_mark options::mark(std::string_view name) const {
     auto it = entries_.find(name);

@@ -11,8 +11,8 @@ std::string resolve_config_path(const global_settings& global, std::string_view 
     if (path.empty()) return {};
     const fs::path p{path};
     if (p.is_absolute()) return p.lexically_normal().string();
-    const fs::path base = global.config_file.empty() ? fs::current_path()
-                                                     : fs::absolute(fs::path(global.config_file)).parent_path();
+    const fs::path base =
+        global.config_file.empty() ? fs::current_path() : fs::absolute(fs::path(global.config_file)).parent_path();
     return (base / p).lexically_normal().string();
 }
 

@@ -42,8 +42,7 @@ std::vector<std::string> v1_signatures(std::string_view header) {
     return out;
 }
 
-webhook_failure check_timestamp(std::string_view text, std::chrono::system_clock::time_point now,
-                                duration tolerance) {
+webhook_failure check_timestamp(std::string_view text, std::chrono::system_clock::time_point now, duration tolerance) {
     const auto seconds = parse_seconds(text);
     if (!seconds) return webhook_failure::bad_timestamp;
     const auto sent = std::chrono::system_clock::time_point{std::chrono::seconds{*seconds}};

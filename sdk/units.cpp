@@ -48,8 +48,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     if (!parts) return std::nullopt;
     auto [value, unit] = *parts;
     static constexpr std::pair<std::string_view, double> units[] = {
-        {"", 1},         {"B", 1},          {"KB", 1e3},         {"MB", 1e6},
-        {"GB", 1e9},     {"KiB", 1024.0},   {"MiB", 1048576.0},  {"GiB", 1073741824.0}};
+        {"", 1},     {"B", 1},        {"KB", 1e3},        {"MB", 1e6},
+        {"GB", 1e9}, {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
     for (auto [name, scale] : units) {
         if (unit != name) continue;
         double bytes = value * scale;

@@ -19,7 +19,7 @@ struct ws_frame_view {
     std::uint8_t mask[4] = {0, 0, 0, 0};
     const char* payload = nullptr;  // still masked when `masked`
     std::size_t length = 0;
-    std::size_t total = 0;          // header + payload bytes consumed
+    std::size_t total = 0;  // header + payload bytes consumed
 };
 
 // Parses one frame at p[0..n). Returns false when the frame is not complete yet.
@@ -71,7 +71,8 @@ inline void ws_append_header(std::string& out, ws_opcode op, std::size_t len, bo
         out.push_back(static_cast<char>(len & 0xff));
     } else {
         out.push_back(static_cast<char>(m | 127));
-        for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((static_cast<std::uint64_t>(len) >> (8 * i)) & 0xff));
+        for (int i = 7; i >= 0; --i)
+            out.push_back(static_cast<char>((static_cast<std::uint64_t>(len) >> (8 * i)) & 0xff));
     }
     if (masked) out.append(4, '\0');
 }

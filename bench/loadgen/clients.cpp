@@ -75,7 +75,8 @@ int ws_connect(const target& t, std::string& leftover, std::string& err) {
         }
     }
     if (end == std::string::npos) {
-        err = "no handshake response from " + t.host + ":" + std::to_string(t.port) + t.path + ": " + std::strerror(errno);
+        err = "no handshake response from " + t.host + ":" + std::to_string(t.port) + t.path + ": " +
+              std::strerror(errno);
         close(fd);
         return -1;
     }
@@ -108,8 +109,8 @@ bool publisher::open(const options& o, std::string& err) {
         prefix_ = "POST " + o.pub.path + " HTTP/1.1\r\nHost: " + o.pub.host + ":" + std::to_string(o.pub.port) +
                   "\r\nContent-Type: application/json\r\nContent-Length: " + len + "\r\n\r\n";
     } else {
-        prefix_ = "*3\r\n$7\r\nPUBLISH\r\n$" + std::to_string(o.pub.path.size()) + "\r\n" + o.pub.path + "\r\n$" +
-                  len + "\r\n";
+        prefix_ = "*3\r\n$7\r\nPUBLISH\r\n$" + std::to_string(o.pub.path.size()) + "\r\n" + o.pub.path + "\r\n$" + len +
+                  "\r\n";
         suffix_ = "\r\n";
     }
     return true;
@@ -151,7 +152,8 @@ bool publisher::on_readable() {
     const ssize_t n = read(fd_, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
     if (n <= 0) {
-        fail(n == 0 ? "publisher connection closed by the relay" : std::string("publish read: ") + std::strerror(errno));
+        fail(n == 0 ? "publisher connection closed by the relay"
+                    : std::string("publish read: ") + std::strerror(errno));
         return false;
     }
     if (kind_ == publish_kind::ws) return true;  // nothing is routed back to the publisher

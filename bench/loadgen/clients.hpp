@@ -18,13 +18,13 @@ int ws_connect(const target& t, std::string& leftover, std::string& err);
 
 struct subscriber {
     int fd = -1;
-    std::string carry;                // an incomplete frame from the last read
-    std::uint64_t next = 0;           // the sequence number expected next
+    std::string carry;       // an incomplete frame from the last read
+    std::uint64_t next = 0;  // the sequence number expected next
     std::uint64_t last = ~0ull;
-    std::uint64_t delivered = 0;      // data frames received
+    std::uint64_t delivered = 0;  // data frames received
     std::uint64_t duplicates = 0;
     std::uint64_t out_of_order = 0;
-    std::uint64_t bad = 0;            // frames whose payload is not ours
+    std::uint64_t bad = 0;  // frames whose payload is not ours
 };
 
 class publisher {
@@ -33,9 +33,9 @@ public:
     int fd() const { return fd_; }
     // Queues one message carrying its send time; flush() sends.
     void append(std::uint64_t seq, std::uint64_t stamp_ns);
-    bool flush();                     // false: the connection failed
+    bool flush();  // false: the connection failed
     bool want_write() const { return off_ < out_.size(); }
-    bool on_readable();               // reads replies; false: closed or failed
+    bool on_readable();  // reads replies; false: closed or failed
     std::uint32_t in_flight() const { return in_flight_; }
     std::uint64_t ok() const { return ok_; }
     std::uint64_t errors() const { return errors_; }
@@ -49,7 +49,7 @@ private:
     publish_kind kind_ = publish_kind::http;
     std::size_t size_ = 100;
     int fd_ = -1;
-    std::string prefix_;              // request bytes before the payload
+    std::string prefix_;  // request bytes before the payload
     std::string suffix_;
     std::string out_;
     std::size_t off_ = 0;

@@ -26,18 +26,18 @@ struct options {
     int subscribers = 10;
     std::uint64_t messages = 1000;
     std::size_t size = 100;
-    double rate = 0;               // messages per second; 0: as fast as the window allows
-    std::uint32_t window = 1000;   // published, not yet acknowledged messages at most
-    std::uint32_t pipeline = 64;   // publish requests awaiting their reply at most
+    double rate = 0;              // messages per second; 0: as fast as the window allows
+    std::uint32_t window = 1000;  // published, not yet acknowledged messages at most
+    std::uint32_t pipeline = 64;  // publish requests awaiting their reply at most
     ack_mode ack = ack_mode::all;
-    int lowat = 16384;             // SO_RCVLOWAT for subscribers when running as fast as possible
+    int lowat = 16384;  // SO_RCVLOWAT for subscribers when running as fast as possible
     int relay_pid = 0;
     double timeout_s = 60;
     int settle_ms = 200;
     int drain_ms = 2000;
-    bool idle = false;             // memory mode: connect, measure the relay's RSS, leave
+    bool idle = false;  // memory mode: connect, measure the relay's RSS, leave
     int idle_settle_ms = 1000;
-    bool perf = false;             // count the relay's write syscalls with perf stat
+    bool perf = false;  // count the relay's write syscalls with perf stat
     std::string label;
 };
 

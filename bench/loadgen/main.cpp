@@ -83,8 +83,8 @@ int report_load(const options& o, const run_result& r) {
         static_cast<unsigned long long>(r.bad), r.closed, r.elapsed_s,
         per(static_cast<double>(r.published), r.elapsed_s), per(deliveries, r.elapsed_s), lat[0], lat[1], lat[2],
         lat[3], r.self_cpu_s, per(r.self_cpu_s, r.elapsed_s), self_us, r.relay_cpu_s, per(r.relay_cpu_s, r.elapsed_s),
-        relay_us, r.relay_write_syscalls, writes, r.relay_syscw, r.rss_before_kib, r.rss_after_kib,
-        r.lowat_fallbacks, r.stalled ? "true" : "false", r.timed_out ? "true" : "false");
+        relay_us, r.relay_write_syscalls, writes, r.relay_syscw, r.rss_before_kib, r.rss_after_kib, r.lowat_fallbacks,
+        r.stalled ? "true" : "false", r.timed_out ? "true" : "false");
     std::fprintf(stderr,
                  "%s: %llu/%llu delivered (lost %llu, dup %llu, ooo %llu) in %.3f s: %.0f deliveries/s; "
                  "latency p50 %.0f p90 %.0f p99 %.0f max %.0f us; relay %.3f us/delivery, %.3f writes/delivery; "
@@ -102,9 +102,10 @@ int report_idle(const options& o, const idle_result& r) {
     const double per_conn = r.connected > 0 && r.rss_before_kib >= 0
                                 ? static_cast<double>(r.rss_after_kib - r.rss_before_kib) / r.connected
                                 : -1;
-    std::printf("{\"label\":%s,\"mode\":\"idle\",\"connections\":%d,\"connected\":%d,\"relay_rss_kib_before\":%ld,"
-                "\"relay_rss_kib_after\":%ld,\"kib_per_connection\":%.3f}\n",
-                json_string(o.label).c_str(), o.subscribers, r.connected, r.rss_before_kib, r.rss_after_kib, per_conn);
+    std::printf(
+        "{\"label\":%s,\"mode\":\"idle\",\"connections\":%d,\"connected\":%d,\"relay_rss_kib_before\":%ld,"
+        "\"relay_rss_kib_after\":%ld,\"kib_per_connection\":%.3f}\n",
+        json_string(o.label).c_str(), o.subscribers, r.connected, r.rss_before_kib, r.rss_after_kib, per_conn);
     std::fprintf(stderr, "%s: %d/%d connections, relay RSS %ld -> %ld KiB: %.3f KiB per connection\n",
                  o.label.empty() ? "idle" : o.label.c_str(), r.connected, o.subscribers, r.rss_before_kib,
                  r.rss_after_kib, per_conn);

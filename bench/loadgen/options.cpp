@@ -68,10 +68,12 @@ options parse_options(int argc, char** argv) {
         };
         std::string scheme;
         if (a == "--sub") {
-            if (!parse_url(value(), scheme, o.sub) || scheme != "ws") throw std::invalid_argument("--sub: want ws://host:port/path");
+            if (!parse_url(value(), scheme, o.sub) || scheme != "ws")
+                throw std::invalid_argument("--sub: want ws://host:port/path");
             have_sub = true;
         } else if (a == "--publish") {
-            if (!parse_url(value(), scheme, o.pub)) throw std::invalid_argument("--publish: want scheme://host:port/path");
+            if (!parse_url(value(), scheme, o.pub))
+                throw std::invalid_argument("--publish: want scheme://host:port/path");
             if (scheme == "http") o.pub_kind = publish_kind::http;
             else if (scheme == "redis") o.pub_kind = publish_kind::redis;
             else if (scheme == "ws") o.pub_kind = publish_kind::ws;

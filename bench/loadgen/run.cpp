@@ -141,8 +141,8 @@ void load_run::publish(std::uint64_t now) {
         // it was due: the relay that held the publisher back is charged for the wait
         // (no coordinated omission). Others carry the time they are written.
         const bool held = sent_ < held_until_;
-        pub_.append(sent_, held ? t0_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * 1e9 / o_.rate)
-                                : now_ns());
+        pub_.append(sent_,
+                    held ? t0_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * 1e9 / o_.rate) : now_ns());
     }
     last_progress_ = now;
     pub_alive_ = pub_.flush();
@@ -183,17 +183,18 @@ void load_run::on_message(std::size_t i, const char* p, std::size_t n, std::uint
 
 void load_run::on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now) {
     switch (static_cast<ws_opcode>(f.opcode)) {
-    case ws_opcode::text:
-    case ws_opcode::binary: on_message(i, f.payload, f.length, now); break;
-    case ws_opcode::ping: {
-        std::string pong;
-        ws_append_header(pong, ws_opcode::pong, f.length, true);
-        pong.append(f.payload, f.length);
-        if (write(subs_[i].fd, pong.data(), pong.size()) < 0) { /* the read side reports it */ }
-        break;
-    }
-    case ws_opcode::close: close_subscriber(i); break;
-    default: break;
+        case ws_opcode::text:
+        case ws_opcode::binary: on_message(i, f.payload, f.length, now); break;
+        case ws_opcode::ping: {
+            std::string pong;
+            ws_append_header(pong, ws_opcode::pong, f.length, true);
+            pong.append(f.payload, f.length);
+            if (write(subs_[i].fd, pong.data(), pong.size()) < 0) { /* the read side reports it */
+            }
+            break;
+        }
+        case ws_opcode::close: close_subscriber(i); break;
+        default: break;
     }
 }
 
@@ -272,7 +273,8 @@ void load_run::begin(run_result& r) {
     timespec wall{};
     clock_gettime(CLOCK_REALTIME, &wall);
     const std::uint64_t mono = now_ns();
-    realtime_offset_ns_ = static_cast<std::int64_t>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec - static_cast<std::int64_t>(mono);
+    realtime_offset_ns_ =
+        static_cast<std::int64_t>(wall.tv_sec) * 1'000'000'000 + wall.tv_nsec - static_cast<std::int64_t>(mono);
     t0_ = last_progress_ = mono;
 }
 
@@ -351,8 +353,7 @@ bool run_load(const options& o, run_result& r, std::string& err) {
     if (!run.connect(err)) return false;
     run.begin(r);
     const auto deadline = now_ns() + static_cast<std::uint64_t>(o.timeout_s * 1e9);
-    while (run.step(r, deadline)) {
-    }
+    while (run.step(r, deadline)) {}
     run.finish(r);
     return true;
 }

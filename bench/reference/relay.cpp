@@ -65,8 +65,8 @@ constexpr std::size_t max_queue = 1 << 16;  // frames; a subscriber further behi
 
 int ep = -1;
 std::string pub_path = "/pub", sub_path = "/sub";
-std::vector<conn*> conns;       // by fd
-std::vector<int> subscribers;   // fds
+std::vector<conn*> conns;      // by fd
+std::vector<int> subscribers;  // fds
 std::vector<int> dirty;
 volatile sig_atomic_t stopping = 0;
 
@@ -183,8 +183,10 @@ bool on_http(conn* c) {
         if (sp1 == head.npos || sp2 == head.npos) return false;
         const std::string_view method = head.substr(0, sp1), path = head.substr(sp1 + 1, sp2 - sp1 - 1);
         if (method == "GET" && path == sub_path && !http_header(head, "Sec-WebSocket-Key").empty()) {
-            reply(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: " + ws_accept_key(http_header(head, "Sec-WebSocket-Key")) + "\r\n\r\n");
+            reply(c,
+                  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Accept: " +
+                      ws_accept_key(http_header(head, "Sec-WebSocket-Key")) + "\r\n\r\n");
             c->in.erase(0, end + 4);
             c->k = kind::subscriber;
             subscribers.push_back(c->fd);
@@ -238,10 +240,20 @@ bool on_redis(conn* c) {
         bool complete = true;
         for (long i = 0; i < count && complete; ++i) {
             eol = c->in.find("\r\n", p);
-            if (eol == std::string::npos) { complete = false; break; }
-            if (c->in[p] == ':') { items.emplace_back(c->in.data() + p + 1, eol - p - 1); p = eol + 2; continue; }
+            if (eol == std::string::npos) {
+                complete = false;
+                break;
+            }
+            if (c->in[p] == ':') {
+                items.emplace_back(c->in.data() + p + 1, eol - p - 1);
+                p = eol + 2;
+                continue;
+            }
             const std::size_t len = std::strtoul(c->in.c_str() + p + 1, nullptr, 10);
-            if (c->in.size() < eol + 2 + len + 2) { complete = false; break; }
+            if (c->in.size() < eol + 2 + len + 2) {
+                complete = false;
+                break;
+            }
             items.emplace_back(c->in.data() + eol + 2, len);
             p = eol + 2 + len + 2;
         }
@@ -335,7 +347,7 @@ int main(int argc, char** argv) {
         else if (a == "--redis") redis = argv[i + 1];
     }
     signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = [](int) { stopping = 1; };
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);

@@ -61,8 +61,7 @@ void check_map_keys(const YAML::Node& node, const std::string& file, const std::
         }
         seen.push_back(key);
         if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
-            throw config_error(mark_of(kv.first, file), "unknown key '" + key + "' in " + where,
-                               suggest(key, valid));
+            throw config_error(mark_of(kv.first, file), "unknown key '" + key + "' in " + where, suggest(key, valid));
         }
     }
 }
@@ -134,8 +133,8 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     return g;
 }
 
-std::string required_scalar(const YAML::Node& map, const char* key, const std::string& file,
-                            const env_lookup& env, const std::string& what) {
+std::string required_scalar(const YAML::Node& map, const char* key, const std::string& file, const env_lookup& env,
+                            const std::string& what) {
     YAML::Node v = map[key];
     if (!v || v.IsNull()) {
         throw config_error(mark_of(map, file), what + " has no '" + key + "'",
@@ -145,9 +144,8 @@ std::string required_scalar(const YAML::Node& map, const char* key, const std::s
     return substitute(v.Scalar(), mark_of(v, file), env);
 }
 
-std::vector<plugin_instance> read_instances(const YAML::Node& list, const std::string& file,
-                                            const env_lookup& env, const std::string& section,
-                                            bool endpoint) {
+std::vector<plugin_instance> read_instances(const YAML::Node& list, const std::string& file, const env_lookup& env,
+                                            const std::string& section, bool endpoint) {
     std::vector<plugin_instance> out;
     if (!list || list.IsNull()) return out;
     if (!list.IsSequence()) {
@@ -196,8 +194,8 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
         if (!plugins.IsMap()) throw config_error(mark_of(plugins, file), "plugins: expected a mapping");
         check_map_keys(plugins, file, plugin_section_keys, "plugins");
         c.marshallers = read_instances(plugins["araldo.marshalling"], file, env, "araldo.marshalling", false);
-        c.endpoints = read_instances(plugins["araldo.endpoints.endpoint"], file, env,
-                                     "araldo.endpoints.endpoint", true);
+        c.endpoints =
+            read_instances(plugins["araldo.endpoints.endpoint"], file, env, "araldo.endpoints.endpoint", true);
     }
     std::vector<std::string> marshaller_names;
     for (const auto& m : c.marshallers) marshaller_names.push_back(m.name);

@@ -46,9 +46,7 @@ std::string quoted_list(const std::vector<std::string>& words) {
 
 }  // namespace
 
-bool takes_one_of(option_type t) noexcept {
-    return t == option_type::string || t == option_type::string_list;
-}
+bool takes_one_of(option_type t) noexcept { return t == option_type::string || t == option_type::string_list; }
 
 bool takes_range(option_type t) noexcept {
     return t == option_type::integer || t == option_type::duration || t == option_type::size ||

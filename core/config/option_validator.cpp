@@ -23,8 +23,7 @@ struct converter {
 
     [[noreturn]] void wrong(const YAML::Node& node, const option_spec& spec, std::string got) const {
         throw config_error(mark_of(node, file),
-                           spec.name + ": expected " + std::string(to_string(spec.type)) + ", got " + got,
-                           about(spec));
+                           spec.name + ": expected " + std::string(to_string(spec.type)) + ", got " + got, about(spec));
     }
 
     // A string (or one element of a list) checked against the table's one_of.
@@ -145,8 +144,8 @@ void check_keys(const validation_input& in) {
 
 }  // namespace
 
-options::value convert_option(const YAML::Node& node, const option_spec& spec,
-                              const std::string& file, const env_lookup& env) {
+options::value convert_option(const YAML::Node& node, const option_spec& spec, const std::string& file,
+                              const env_lookup& env) {
     converter c{file, env};
     switch (spec.type) {
         case option_type::string: return c.allowed(node, spec);
@@ -247,20 +246,17 @@ options validate_options(const validation_input& in) {
         if (value && !value.IsNull()) {
             out.set(spec.name, convert_option(value, spec, in.file, in.env), mark_of(value, in.file), true);
         } else if (spec.required) {
-            throw config_error(where, in.what + ": missing required option '" + spec.name + "'",
-                               spec.description);
+            throw config_error(where, in.what + ": missing required option '" + spec.name + "'", spec.description);
         } else if (spec.default_value && spec.type == option_type::string) {
             // Taken literally: "*" or "" are fine string defaults but not YAML.
             out.set(spec.name, *spec.default_value, where, false);
         } else if (spec.default_value) {
             YAML::Node fallback = YAML::Load(*spec.default_value);
             if (fallback.IsNull() && spec.type == option_type::object) fallback = YAML::Node(YAML::NodeType::Map);
-            out.set(spec.name, convert_option(fallback, spec, "<default of " + spec.name + ">", in.env),
-                    where, false);
+            out.set(spec.name, convert_option(fallback, spec, "<default of " + spec.name + ">", in.env), where, false);
         } else if (spec.type == option_type::object) {
             // An absent object still yields its fields' defaults.
-            out.set(spec.name, convert_option(YAML::Node(YAML::NodeType::Map), spec, in.file, in.env),
-                    where, false);
+            out.set(spec.name, convert_option(YAML::Node(YAML::NodeType::Map), spec, in.file, in.env), where, false);
         } else {
             out.set(spec.name, std::monostate{}, where, false);
         }
@@ -269,4 +265,3 @@ options validate_options(const validation_input& in) {
 }
 
 }  // namespace araldo::detail
-

@@ -14,7 +14,7 @@
 namespace araldo::detail {
 
 struct validation_input {
-    const YAML::Node& node;             // a mapping (or null: every option defaulted)
+    const YAML::Node& node;  // a mapping (or null: every option defaulted)
     const option_table& table;
     const std::string& file;
     const env_lookup& env;
@@ -27,8 +27,8 @@ struct validation_input {
 options validate_options(const validation_input& in);
 
 // Converts one scalar node written for `spec` (used for environment overrides too).
-options::value convert_option(const YAML::Node& node, const option_spec& spec,
-                              const std::string& file, const env_lookup& env);
+options::value convert_option(const YAML::Node& node, const option_spec& spec, const std::string& file,
+                              const env_lookup& env);
 
 // Checks a table itself, as the loader does for every plugin's: each name once,
 // one_of only on strings, min/max only on numbers and parseable as the

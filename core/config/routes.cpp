@@ -12,8 +12,7 @@ namespace {
 
 const std::vector<std::string> target_keys{"to", "type"};
 
-std::string scalar(const YAML::Node& node, const std::string& file, const env_lookup& env,
-                   const std::string& what) {
+std::string scalar(const YAML::Node& node, const std::string& file, const env_lookup& env, const std::string& what) {
     if (!node.IsScalar()) {
         throw config_error(mark_of(node, file), what + ": expected a string",
                            "a route target is an endpoint name or {to: name, type: \"glob\"}");

@@ -25,13 +25,13 @@ constexpr int max_depth = 64;
 
 // Counts nodes as a reader would see them, following aliases, so a
 // "billion laughs" document is refused before anything walks it in full.
-void check_size(const YAML::Node& node, const std::string& file, const yaml_limits& limits,
-                std::size_t& seen, int depth) {
+void check_size(const YAML::Node& node, const std::string& file, const yaml_limits& limits, std::size_t& seen,
+                int depth) {
     if (++seen > limits.max_nodes) {
-        throw config_error(mark_of(node, file),
-                           "document too large: more than " + std::to_string(limits.max_nodes) +
-                               " nodes once aliases are expanded",
-                           "a config file this size is almost certainly an alias bomb");
+        throw config_error(
+            mark_of(node, file),
+            "document too large: more than " + std::to_string(limits.max_nodes) + " nodes once aliases are expanded",
+            "a config file this size is almost certainly an alias bomb");
     }
     if (depth > max_depth) {
         throw config_error(mark_of(node, file), "nesting deeper than " + std::to_string(max_depth) + " levels",
@@ -41,8 +41,7 @@ void check_size(const YAML::Node& node, const std::string& file, const yaml_limi
         case YAML::NodeType::Scalar:
             if (node.Scalar().size() > limits.max_scalar_bytes) {
                 throw config_error(mark_of(node, file),
-                                   "value longer than " + std::to_string(limits.max_scalar_bytes) +
-                                       " bytes");
+                                   "value longer than " + std::to_string(limits.max_scalar_bytes) + " bytes");
             }
             break;
         case YAML::NodeType::Sequence:
@@ -54,8 +53,7 @@ void check_size(const YAML::Node& node, const std::string& file, const yaml_limi
                 check_size(kv.second, file, limits, seen, depth + 1);
             }
             break;
-        default:
-            break;
+        default: break;
     }
 }
 
@@ -101,8 +99,7 @@ std::optional<source_mark> deep_flow_position(std::string_view text, const std::
 
 YAML::Node parse_yaml(std::string_view text, const std::string& file, const yaml_limits& limits) {
     if (text.size() > limits.max_file_bytes) {
-        throw config_error({file, 0, 0}, "file larger than " + std::to_string(limits.max_file_bytes) +
-                                             " bytes");
+        throw config_error({file, 0, 0}, "file larger than " + std::to_string(limits.max_file_bytes) + " bytes");
     }
     YAML::Node root;
     auto where_of = [&](const YAML::Mark& m) {
@@ -132,8 +129,7 @@ YAML::Node load_yaml_file(const std::string& path, const yaml_limits& limits) {
     }
     in.seekg(0, std::ios::end);
     if (auto size = in.tellg(); size > 0 && static_cast<std::size_t>(size) > limits.max_file_bytes) {
-        throw config_error({path, 0, 0}, "file larger than " +
-                                             std::to_string(limits.max_file_bytes) + " bytes");
+        throw config_error({path, 0, 0}, "file larger than " + std::to_string(limits.max_file_bytes) + " bytes");
     }
     in.seekg(0);
     std::ostringstream text;

@@ -4,8 +4,8 @@
 #include <araldo/log_rate.hpp>
 #include <araldo/signing.hpp>
 
-#include <boost/json.hpp>
 #include <spdlog/logger.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -185,8 +185,7 @@ asio::awaitable<http_response> admin_routes::serve(http_request req) {
         // the endpoint and logged it before this catch sees it. Routes never
         // change once mounted, so d.route stays valid across the await.
         co_return co_await d.route->handler(std::move(areq));
-    } catch (...) {
-    }
+    } catch (...) {}
     co_return http_response::error(500, "internal error in the admin handler of " + d.endpoint);
 }
 
@@ -200,7 +199,8 @@ std::variant<http_response, admin_routes::dispatch> admin_routes::resolve(const 
         if (req.method == "GET") return listing();
         return refused(req, method_not_allowed(req.method, path, {"GET"}));
     }
-    const endpoint_table* table = segments->size() >= 3 && (*segments)[1] == "endpoints" ? find((*segments)[2]) : nullptr;
+    const endpoint_table* table =
+        segments->size() >= 3 && (*segments)[1] == "endpoints" ? find((*segments)[2]) : nullptr;
     if (!table) return not_found();
     const std::vector<std::string> rest(segments->begin() + 3, segments->end());
     const mounted* best = nullptr;
@@ -215,8 +215,8 @@ std::variant<http_response, admin_routes::dispatch> admin_routes::resolve(const 
     if (!allows(best->route.methods, req.method))
         return refused(req, method_not_allowed(req.method, path, best->route.methods));
     if (req.body.size() > best->route.max_body) {
-        return refused(req, http_response::error(413, "request body larger than " +
-                                                          std::to_string(best->route.max_body) + " bytes"));
+        return refused(req, http_response::error(
+                                413, "request body larger than " + std::to_string(best->route.max_body) + " bytes"));
     }
     const auto taken = static_cast<std::ptrdiff_t>(best->segments.size());
     return dispatch{&best->route, table->name, std::vector<std::string>(rest.begin() + taken, rest.end())};
@@ -236,8 +236,7 @@ http_response admin_routes::listing() const {
                                              {"methods", std::move(methods)},
                                              {"max_body", m.route.max_body}});
         }
-        endpoints.emplace_back(
-            json::object{{"name", t.name}, {"plugin", t.plugin_id}, {"routes", std::move(routes)}});
+        endpoints.emplace_back(json::object{{"name", t.name}, {"plugin", t.plugin_id}, {"routes", std::move(routes)}});
     }
     return http_response::json(200, json::serialize(json::object{{"endpoints", std::move(endpoints)}}));
 }

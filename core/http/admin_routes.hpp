@@ -71,9 +71,9 @@ private:
 
     std::shared_ptr<spdlog::logger> log_;
     metrics_registry& metrics_;
-    std::map<unsigned, counter*> refused_;  // by status, looked up on first use
+    std::map<unsigned, counter*> refused_;   // by status, looked up on first use
     std::vector<endpoint_table> endpoints_;  // in the order they first added a route
-    std::string token_digest_;  // of global.admin-token; empty: the API is disabled
+    std::string token_digest_;               // of global.admin-token; empty: the API is disabled
     bool mounted_ = false;
 };
 

@@ -47,13 +47,10 @@ void app::register_core_routes() {
                    [this] { return static_cast<double>(listener_->open_connections()); });
     for (const auto& host : endpoints_) {
         endpoint_host* h = host.get();
-        metrics_.gauge("araldo_endpoint_up", {{"endpoint", h->name()}},
-                       "1 while the endpoint runs and reports no problem",
-                       [h] {
-                           return h->running && h->failure.empty() && h->faults() == 0 && h->get()->health().empty()
-                                      ? 1.0
-                                      : 0.0;
-                       });
+        metrics_.gauge(
+            "araldo_endpoint_up", {{"endpoint", h->name()}}, "1 while the endpoint runs and reports no problem", [h] {
+                return h->running && h->failure.empty() && h->faults() == 0 && h->get()->health().empty() ? 1.0 : 0.0;
+            });
     }
 
     http_route health;
@@ -66,11 +63,14 @@ void app::register_core_routes() {
         bool full = req.query == "full" || req.query.starts_with("full=") || req.query.starts_with("full&") ||
                     req.query.find("&full") != std::string::npos;
         const std::string dead = liveness_failure();
-        if (!full) co_return dead.empty() ? http_response::text(200, "ok\n") : http_response::text(503, "fail: " + dead + "\n");
+        if (!full)
+            co_return dead.empty() ? http_response::text(200, "ok\n")
+                                   : http_response::text(503, "fail: " + dead + "\n");
         auto problems = health_problems();
         boost::json::array list;
         for (auto& p : problems) {
-            list.emplace_back(boost::json::object{{"endpoint", p.endpoint}, {"severity", p.severity}, {"problem", p.text}});
+            list.emplace_back(
+                boost::json::object{{"endpoint", p.endpoint}, {"severity", p.severity}, {"problem", p.text}});
         }
         boost::json::object body{{"live", dead.empty()}, {"problems", std::move(list)}};
         co_return http_response::json(problems.empty() && dead.empty() ? 200 : 500, boost::json::serialize(body));

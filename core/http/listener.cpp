@@ -6,10 +6,10 @@
 
 #include <araldo/log_rate.hpp>
 
+#include <spdlog/logger.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/logger.h>
 
 #include <stdexcept>
 

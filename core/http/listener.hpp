@@ -22,17 +22,17 @@ class logger;
 namespace araldo::detail {
 
 struct listener_limits {
-    std::uint32_t max_header_bytes = 16 * 1024;          // larger: 431
-    std::chrono::milliseconds request_timeout{30'000};    // whole request read
-    std::chrono::milliseconds idle_timeout{60'000};       // keep-alive wait between requests
+    std::uint32_t max_header_bytes = 16 * 1024;         // larger: 431
+    std::chrono::milliseconds request_timeout{30'000};  // whole request read
+    std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait between requests
 };
 
 class http_listener final : public http_registry {
 public:
     // `metrics`, if given, counts the requests the listener refuses itself
     // (araldo_http_refused_total{status}); it must outlive the listener.
-    http_listener(asio::any_io_executor ex, std::shared_ptr<spdlog::logger> log,
-                  listener_limits limits = {}, metrics_registry* metrics = nullptr);
+    http_listener(asio::any_io_executor ex, std::shared_ptr<spdlog::logger> log, listener_limits limits = {},
+                  metrics_registry* metrics = nullptr);
     ~http_listener() override;
 
     using http_registry::add;  // admin routes: refused, they belong to an endpoint's context

@@ -16,13 +16,13 @@
 
 #include <araldo/log_rate.hpp>
 
+#include <spdlog/logger.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/logger.h>
 
 #include <algorithm>
 #include <array>
@@ -94,7 +94,10 @@ enum class step { keep_alive, close, linger_close, handed_over };
 class session {
 public:
     session(std::shared_ptr<listener_state> st, tcp::socket socket)
-        : st_{std::move(st)}, remote_{remote_of(socket)}, stream_{std::move(socket)}, registration_{*st_, stream_.socket()} {}
+        : st_{std::move(st)},
+          remote_{remote_of(socket)},
+          stream_{std::move(socket)},
+          registration_{*st_, stream_.socket()} {}
 
     asio::awaitable<void> run() {
         auto next = step::keep_alive;
@@ -165,7 +168,8 @@ private:
     // one fills what it was given: a client that pipelines soon has one read
     // bring in a whole batch of requests.
     asio::awaitable<error_code> read_some() {
-        const std::size_t want = std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), read_size_, max_read_size);
+        const std::size_t want =
+            std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), read_size_, max_read_size);
         const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(want), use_tuple);
         buffer_.commit(n);
         if (n == want) read_size_ = std::min(read_size_ * 2, max_read_size);
@@ -175,10 +179,12 @@ private:
     step on_read_error(error_code ec) {
         if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
             return refuse_with(closing_reply, http_response::error(431, "request header too large"));
-        if (ec == http::error::body_limit) return refuse_with(closing_reply, http_response::error(413, "request body too large"));
+        if (ec == http::error::body_limit)
+            return refuse_with(closing_reply, http_response::error(413, "request body too large"));
         const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category() &&
                                  ec != http::error::end_of_stream && ec != http::error::partial_message;
-        if (parse_error) return refuse_with(closing_reply, http_response::error(400, "malformed request: " + ec.message()));
+        if (parse_error)
+            return refuse_with(closing_reply, http_response::error(400, "malformed request: " + ec.message()));
         return step::close;  // the client left or timed out, or a write failed: nobody to answer
     }
 
@@ -224,7 +230,8 @@ private:
         co_return http_response::error(500, "internal error");
     }
 
-    asio::awaitable<step> serve_upgrade(std::shared_ptr<const upgrade_route> route, http_request request, reply_to reply) {
+    asio::awaitable<step> serve_upgrade(std::shared_ptr<const upgrade_route> route, http_request request,
+                                        reply_to reply) {
         // The replies to the requests before this one must precede whatever the
         // new owner writes on the socket.
         if (const auto ec = co_await flush()) co_return step::close;
@@ -301,7 +308,7 @@ private:
     std::string out_;            // replies not yet written, in request order
     std::size_t read_size_ = min_read_size;
     std::chrono::steady_clock::time_point deadline_;  // of the request being read
-    session_registration registration_;  // after stream_: unregisters before the stream dies
+    session_registration registration_;               // after stream_: unregisters before the stream dies
 };
 
 asio::awaitable<void> run_session(std::shared_ptr<listener_state> st, tcp::socket socket) {

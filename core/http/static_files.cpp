@@ -28,12 +28,18 @@ std::string resolve_static_dir(const std::string& configured) {
 
 std::string content_type_for(const std::string& path) {
     static const std::pair<const char*, const char*> types[] = {
-        {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"},          {".svg", "image/svg+xml"},
-        {".png", "image/png"},                  {".jpg", "image/jpeg"},
-        {".ico", "image/x-icon"},               {".txt", "text/plain; charset=utf-8"},
-        {".map", "application/json"},           {".wasm", "application/wasm"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".ico", "image/x-icon"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".map", "application/json"},
+        {".wasm", "application/wasm"},
     };
     std::string ext = fs::path(path).extension().string();
     for (auto [e, type] : types) {

@@ -21,11 +21,11 @@ namespace araldo {
 namespace asio = boost::asio;
 
 struct ARALDO_EXPORT http_request {
-    std::string method;          // "GET", "POST", ...
-    std::string target;          // as sent: "/emit/x?type=y"
-    std::string path;            // percent-decoded, without the query
-    std::string query;           // raw, without '?'
-    string_pairs headers;        // names in lower case
+    std::string method;    // "GET", "POST", ...
+    std::string target;    // as sent: "/emit/x?type=y"
+    std::string path;      // percent-decoded, without the query
+    std::string query;     // raw, without '?'
+    string_pairs headers;  // names in lower case
     std::string body;
     std::string remote_address;  // "127.0.0.1:53412"
 
@@ -58,9 +58,9 @@ ARALDO_EXPORT bool valid_header_value(std::string_view value) noexcept;
 using http_handler = std::function<asio::awaitable<http_response>(http_request)>;
 
 struct http_route {
-    std::string path;                  // exact match, or a prefix when `prefix` is set
-    bool prefix = false;               // "/emit" then matches "/emit" and "/emit/..."
-    std::vector<std::string> methods;  // allowed methods; others get 405. Empty: any.
+    std::string path;                      // exact match, or a prefix when `prefix` is set
+    bool prefix = false;                   // "/emit" then matches "/emit" and "/emit/..."
+    std::vector<std::string> methods;      // allowed methods; others get 405. Empty: any.
     std::uint64_t max_body = 1024 * 1024;  // larger Content-Length: 413 before reading
     http_handler handler;
 };
@@ -100,8 +100,8 @@ using admin_handler = std::function<asio::awaitable<http_response>(admin_request
 // global.admin-token, 401 for a missing or wrong bearer token, 404, 405 (with
 // Allow) and 413. A handler that throws is a 500, charged to its endpoint.
 struct admin_route {
-    std::string path;                  // segments without leading '/': "enable", "deadletters"; "" is the endpoint's root
-    bool prefix = false;               // "deadletters" then also serves "deadletters/<id>/..."
+    std::string path;     // segments without leading '/': "enable", "deadletters"; "" is the endpoint's root
+    bool prefix = false;  // "deadletters" then also serves "deadletters/<id>/..."
     std::vector<std::string> methods;  // allowed methods; others get 405. Empty: any.
     std::uint64_t max_body = 0;        // admin requests rarely carry a body: a larger one is a 413
     admin_handler handler;

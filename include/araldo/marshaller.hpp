@@ -39,17 +39,14 @@ public:
 
     // Validates `bytes` and adds what it finds to `attrs` (e.g. "type").
     // Must not throw; must be cheap enough to run per message.
-    virtual unmarshal_result unmarshal(std::string_view bytes, bool binary,
-                                       attributes& attrs) const = 0;
+    virtual unmarshal_result unmarshal(std::string_view bytes, bool binary, attributes& attrs) const = 0;
 
     // Encodes for egress. A message whose format() is this marshaller must be
     // returned unchanged (payload bytes shared with the message).
     virtual encoded marshal(const message_ptr& msg) const = 0;
 
 protected:
-    static encoded pass_through(const message_ptr& msg) {
-        return {msg, msg->payload(), msg->binary()};
-    }
+    static encoded pass_through(const message_ptr& msg) { return {msg, msg->payload(), msg->binary()}; }
 };
 
 }  // namespace araldo

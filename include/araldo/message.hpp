@@ -42,13 +42,13 @@ public:
     using clock = std::chrono::system_clock;
 
     struct fields {
-        std::string id;              // empty: a new id is generated
-        std::string source;          // name of the endpoint that received it
-        std::string payload;         // the bytes as received
-        bool binary = false;         // a binary frame rather than text
+        std::string id;       // empty: a new id is generated
+        std::string source;   // name of the endpoint that received it
+        std::string payload;  // the bytes as received
+        bool binary = false;  // a binary frame rather than text
         araldo::attributes attributes;
         const marshaller* format = nullptr;  // the marshaller that accepted the bytes
-        clock::time_point time{};    // default: now
+        clock::time_point time{};            // default: now
     };
 
     explicit message(fields f);

@@ -29,8 +29,7 @@ public:
     virtual ~metrics_registry();
     // The same name and labels return the same counter. Names follow Prometheus
     // conventions: araldo_<what>_total.
-    virtual araldo::counter& counter(std::string_view name, metric_labels labels,
-                                     std::string_view help) = 0;
+    virtual araldo::counter& counter(std::string_view name, metric_labels labels, std::string_view help) = 0;
     // A value read when /metrics is scraped. The callback must stay valid for
     // the process lifetime (capture the endpoint, which the core never destroys early).
     virtual void gauge(std::string_view name, metric_labels labels, std::string_view help,

@@ -67,9 +67,9 @@ using string_pairs = std::vector<std::pair<std::string, std::string>>;
 // substitution) or from the table's defaults.
 class ARALDO_EXPORT options {
 public:
-    using value = std::variant<std::monostate, bool, std::int64_t, std::string, araldo::duration,
-                               std::uint64_t, std::vector<std::string>, std::vector<araldo::duration>,
-                               string_pairs, std::shared_ptr<const options>>;
+    using value = std::variant<std::monostate, bool, std::int64_t, std::string, araldo::duration, std::uint64_t,
+                               std::vector<std::string>, std::vector<araldo::duration>, string_pairs,
+                               std::shared_ptr<const options>>;
 
     options() = default;
     explicit options(source_mark where) : where_(std::move(where)) {}

@@ -11,9 +11,9 @@
 #include <araldo/marshaller.hpp>
 #include <araldo/options.hpp>
 
-#include <boost/version.hpp>
 #include <spdlog/fmt/fmt.h>  // FMT_VERSION: plugins receive spdlog::logger&
 #include <spdlog/version.h>
+#include <boost/version.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -71,7 +71,7 @@ struct command_context {
 };
 
 struct command {
-    std::string name;  // "deadletters"
+    std::string name;   // "deadletters"
     std::string usage;  // one line per form, shown by --help
     std::function<int(command_context&)> run;
 };
@@ -90,17 +90,16 @@ struct plugin_descriptor {
 #define ARALDO_PLUGIN_DESCRIPTOR_SYMBOL "araldo_plugin_descriptor"
 
 // Use once per plugin, with a function returning araldo::plugin_descriptor.
-#define ARALDO_PLUGIN(make_descriptor)                                                   \
-    extern "C" ARALDO_EXPORT const ::araldo::abi_tag* araldo_plugin_abi_tag() noexcept { \
-        static constexpr ::araldo::abi_tag tag = ::araldo::current_abi_tag;              \
-        return &tag;                                                                     \
-    }                                                                                    \
-    extern "C" ARALDO_EXPORT const ::araldo::plugin_descriptor*                          \
-    araldo_plugin_descriptor() noexcept {                                                \
-        try {                                                                            \
-            static const ::araldo::plugin_descriptor descriptor = make_descriptor();     \
-            return &descriptor;                                                          \
-        } catch (...) {                                                                  \
-            return nullptr;                                                              \
-        }                                                                                \
+#define ARALDO_PLUGIN(make_descriptor)                                                                \
+    extern "C" ARALDO_EXPORT const ::araldo::abi_tag* araldo_plugin_abi_tag() noexcept {              \
+        static constexpr ::araldo::abi_tag tag = ::araldo::current_abi_tag;                           \
+        return &tag;                                                                                  \
+    }                                                                                                 \
+    extern "C" ARALDO_EXPORT const ::araldo::plugin_descriptor* araldo_plugin_descriptor() noexcept { \
+        try {                                                                                         \
+            static const ::araldo::plugin_descriptor descriptor = make_descriptor();                  \
+            return &descriptor;                                                                       \
+        } catch (...) {                                                                               \
+            return nullptr;                                                                           \
+        }                                                                                             \
     }

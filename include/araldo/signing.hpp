@@ -68,10 +68,8 @@ struct ARALDO_EXPORT webhook_verdict {
 // compared with every candidate in constant time.
 ARALDO_EXPORT webhook_verdict verify_standard_webhook(const std::vector<std::string>& keys,
                                                       std::optional<std::string_view> id,
-                                                      std::optional<std::string_view> timestamp,
-                                                      std::string_view body,
+                                                      std::optional<std::string_view> timestamp, std::string_view body,
                                                       std::optional<std::string_view> signature_header,
-                                                      std::chrono::system_clock::time_point now,
-                                                      duration tolerance);
+                                                      std::chrono::system_clock::time_point now, duration tolerance);
 
 }  // namespace araldo

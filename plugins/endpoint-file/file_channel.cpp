@@ -6,14 +6,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include <cerrno>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <termios.h>
-#include <system_error>
 #include <unistd.h>
+#include <cerrno>
+#include <system_error>
 
 namespace araldo::plugins::endpoint_file {
 
@@ -22,9 +22,7 @@ namespace {
 // Batches of iovecs per writev(); well under IOV_MAX (1024 on Linux).
 constexpr int iov_batch = 256;
 
-[[noreturn]] void throw_errno(const char* what) {
-    throw std::system_error(errno, std::generic_category(), what);
-}
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
 
 // Whether epoll accepts the descriptor: the reactor's own test, asked directly.
 bool pollable(int fd, file_direction dir) {
@@ -88,8 +86,7 @@ opened open_path(const std::string& path, file_direction dir) {
 
 }  // namespace
 
-file_channel::file_channel(const asio::any_io_executor& ex, const std::string& path,
-                           file_direction dir) {
+file_channel::file_channel(const asio::any_io_executor& ex, const std::string& path, file_direction dir) {
     const bool std_stream = path == "-";
     name_ = std_stream ? (dir == file_direction::read ? "stdin" : "stdout") : path;
     opened o = std_stream ? open_std(dir) : open_path(path, dir);
@@ -170,7 +167,7 @@ asio::awaitable<std::pair<error_code, std::size_t>> file_channel::read_terminal(
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             co_return std::pair{error_code(errno, boost::system::system_category()), std::size_t{0}};
         auto [ec] = co_await stream_->async_wait(asio::posix::stream_descriptor::wait_read,
-                                                  asio::as_tuple(asio::use_awaitable));
+                                                 asio::as_tuple(asio::use_awaitable));
         if (ec) co_return std::pair{ec, std::size_t{0}};
     }
 }

@@ -67,9 +67,9 @@ private:
     error_code write_plain(const std::vector<asio::const_buffer>& buffers);
 
     std::string name_;
-    int fd_ = -1;                                       // plain I/O; owned
+    int fd_ = -1;                                           // plain I/O; owned
     std::optional<asio::posix::stream_descriptor> stream_;  // polled I/O; owns its fd
-    int restore_flags_ = -1;  // file status flags to put back on a shared std stream
+    int restore_flags_ = -1;                                // file status flags to put back on a shared std stream
     bool cancelled_ = false;
     bool terminal_ = false;  // an input that is a tty: read only while in its foreground
     int terminal_fd_ = -1;   // stream_'s descriptor then (native_handle() is not const)

@@ -2,11 +2,11 @@
 
 #include <araldo/log_rate.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <system_error>
@@ -137,8 +137,10 @@ asio::awaitable<void> file_endpoint::read_loop() {
 asio::awaitable<void> file_endpoint::wait_for_foreground() {
     if (!in_background_) {
         in_background_ = true;
-        ctx_.log().info("not reading {}: the terminal belongs to another job (started with &?); "
-                        "reading starts if araldo is brought to the foreground", in_->describe());
+        ctx_.log().info(
+            "not reading {}: the terminal belongs to another job (started with &?); "
+            "reading starts if araldo is brought to the foreground",
+            in_->describe());
     }
     while (!stopping_ && in_->terminal_in_background()) {
         foreground_poll_.expires_after(foreground_poll);
@@ -154,8 +156,8 @@ void file_endpoint::take_line(const line_event& line) {
     if (line.too_long) {
         ++too_long_;
         if (may_warn()) {
-            ctx_.log().warn("{} line {}: {} bytes, longer than max-line ({}): skipped", in_->describe(),
-                            line.number, line.length, settings_.max_line);
+            ctx_.log().warn("{} line {}: {} bytes, longer than max-line ({}): skipped", in_->describe(), line.number,
+                            line.length, settings_.max_line);
         }
         return;
     }
@@ -177,8 +179,8 @@ void file_endpoint::take_line(const line_event& line) {
 bool file_endpoint::may_warn() { return araldo::worth_logging(++problem_lines_); }
 
 void file_endpoint::input_closed(std::uint64_t lines) {
-    ctx_.log().info("input closed after {} lines ({} ingested, {} rejected, {} too long)", lines,
-                    ingested_, rejected_, too_long_);
+    ctx_.log().info("input closed after {} lines ({} ingested, {} rejected, {} too long)", lines, ingested_, rejected_,
+                    too_long_);
 }
 
 asio::awaitable<void> file_endpoint::write_loop() {

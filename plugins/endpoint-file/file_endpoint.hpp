@@ -55,15 +55,15 @@ private:
 
     araldo::endpoint_context& ctx_;
     file_settings settings_;
-    std::unique_ptr<file_channel> in_;   // null without `input`, and until start()
-    std::unique_ptr<file_channel> out_;  // null without `output`, and until start()
+    std::unique_ptr<file_channel> in_;    // null without `input`, and until start()
+    std::unique_ptr<file_channel> out_;   // null without `output`, and until start()
     asio::steady_timer foreground_poll_;  // while the input terminal belongs to another job
     bool in_background_ = false;
 
     araldo::outbound_queue queue_;  // marshalled, waiting for write_loop (which parks on it)
     bool stopping_ = false;
 
-    std::string input_problem_;   // for health(); empty while fine
+    std::string input_problem_;  // for health(); empty while fine
     std::string output_problem_;
     std::uint64_t no_output_drops_ = 0;  // for the warning rate limit
 

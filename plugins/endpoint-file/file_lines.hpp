@@ -12,11 +12,11 @@
 namespace araldo::plugins::endpoint_file {
 
 struct line_event {
-    std::string_view text;      // without the '\n'; empty when too_long. Valid until
-                                // the next call to next(), feed() or finish().
-    std::uint64_t number = 0;   // 1-based, counting every line (empty and long ones too)
-    std::uint64_t length = 0;   // bytes before the '\n'
-    bool too_long = false;      // longer than max_line: text is not kept
+    std::string_view text;     // without the '\n'; empty when too_long. Valid until
+                               // the next call to next(), feed() or finish().
+    std::uint64_t number = 0;  // 1-based, counting every line (empty and long ones too)
+    std::uint64_t length = 0;  // bytes before the '\n'
+    bool too_long = false;     // longer than max_line: text is not kept
 };
 
 class line_splitter {

@@ -48,8 +48,7 @@ file_settings read_file_settings(const araldo::options& opts, const araldo::glob
     // The table's minimums hold: both are at least 1.
     s.queue_size = static_cast<std::size_t>(opts.integer("queue-size"));
     const std::uint64_t max_line = opts.size("max-line");
-    s.max_line = static_cast<std::size_t>(
-        std::min<std::uint64_t>(max_line, std::numeric_limits<std::size_t>::max()));
+    s.max_line = static_cast<std::size_t>(std::min<std::uint64_t>(max_line, std::numeric_limits<std::size_t>::max()));
     return s;
 }
 

@@ -11,10 +11,10 @@
 namespace araldo::plugins::endpoint_file {
 
 struct file_settings {
-    std::optional<std::string> output;  // a path, or "-" for stdout
-    std::optional<std::string> input;   // a path, or "-" for stdin
-    std::size_t queue_size = 10000;     // outbound messages waiting to be written
-    std::size_t max_line = 1024 * 1024; // longer input lines are skipped
+    std::optional<std::string> output;   // a path, or "-" for stdout
+    std::optional<std::string> input;    // a path, or "-" for stdin
+    std::size_t queue_size = 10000;      // outbound messages waiting to be written
+    std::size_t max_line = 1024 * 1024;  // longer input lines are skipped
 };
 
 option_table file_options();

@@ -6,10 +6,10 @@
 
 #include <araldo/signing.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -65,7 +65,8 @@ void http_endpoint::warn_if_exposed() const {
 }
 
 asio::awaitable<void> http_endpoint::run() {
-    ctx_.log().info("accepting POST on {} (and {}/<type>)", settings_.path, settings_.path == "/" ? "" : settings_.path);
+    ctx_.log().info("accepting POST on {} (and {}/<type>)", settings_.path,
+                    settings_.path == "/" ? "" : settings_.path);
     while (!stopping_) {
         co_await stopped_.wait();
     }
@@ -73,9 +74,10 @@ asio::awaitable<void> http_endpoint::run() {
 
 delivery_result http_endpoint::deliver(const message_ptr&) {
     if (araldo::worth_logging(++deliveries_dropped_)) {
-        ctx_.log().warn("a route delivers to this endpoint, which only receives: dropping (reason ingress_only) "
-                        "({} so far)",
-                        deliveries_dropped_);
+        ctx_.log().warn(
+            "a route delivers to this endpoint, which only receives: dropping (reason ingress_only) "
+            "({} so far)",
+            deliveries_dropped_);
     }
     return delivery_result::dropped("ingress_only");
 }
@@ -127,8 +129,8 @@ http_response http_endpoint::serve(http_request& req) {
 http_response http_endpoint::retry_later(const http_request& req, const ingest_result& result) {
     ++retry_later_;
     if (araldo::worth_logging(retry_later_)) {
-        ctx_.log().warn("503 for {} from {}: {} could not take message {} ({} so far)", req.target,
-                        req.remote_address, result.refused_by, result.msg->id(), retry_later_);
+        ctx_.log().warn("503 for {} from {}: {} could not take message {} ({} so far)", req.target, req.remote_address,
+                        result.refused_by, result.msg->id(), retry_later_);
     }
     http_response r = http_response::error(503, result.refused_by + " cannot take the message now; retry later");
     r.headers.emplace_back("Retry-After", std::string(retry_after_seconds));
@@ -139,10 +141,9 @@ std::optional<http_response> http_endpoint::authenticate(const http_request& req
     const auto credentials = credentials_.check(req.header("authorization"));
     std::string reason = credentials.reason();
     if (credentials && verifies_signatures()) {
-        const auto verdict = verify_standard_webhook(settings_.signing_keys, req.header("webhook-id"),
-                                                     req.header("webhook-timestamp"), req.body,
-                                                     req.header("webhook-signature"),
-                                                     std::chrono::system_clock::now(), settings_.signature_tolerance);
+        const auto verdict = verify_standard_webhook(
+            settings_.signing_keys, req.header("webhook-id"), req.header("webhook-timestamp"), req.body,
+            req.header("webhook-signature"), std::chrono::system_clock::now(), settings_.signature_tolerance);
         reason = verdict.reason();
     }
     if (reason.empty()) return std::nullopt;
@@ -179,9 +180,9 @@ void http_endpoint::count(unsigned status, std::uint64_t n) {
             return;
         }
     }
-    auto& c = araldo::endpoint_counter(ctx_, "araldo_http_requests_total",
-                                       "requests answered by an endpoint-http, by status",
-                                       {{"status", std::to_string(status)}});
+    auto& c =
+        araldo::endpoint_counter(ctx_, "araldo_http_requests_total", "requests answered by an endpoint-http, by status",
+                                 {{"status", std::to_string(status)}});
     by_status_.emplace_back(status, &c);
     c.inc(n);
 }

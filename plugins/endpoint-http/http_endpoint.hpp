@@ -64,8 +64,8 @@ private:
     std::uint64_t deliveries_dropped_ = 0;  // for the warning rate limit
 
     std::vector<std::pair<unsigned, araldo::counter*>> by_status_;  // araldo_http_requests_total
-    std::uint64_t unauthorized_ = 0;  // 401s so far, to rate-limit their warnings
-    std::uint64_t retry_later_ = 0;   // 503s for a durable refusal, likewise
+    std::uint64_t unauthorized_ = 0;                                // 401s so far, to rate-limit their warnings
+    std::uint64_t retry_later_ = 0;                                 // 503s for a durable refusal, likewise
 };
 
 // The factory: reads the options, builds the endpoint and registers its route.

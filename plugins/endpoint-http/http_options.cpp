@@ -10,9 +10,12 @@ namespace {
 
 void check_path(const araldo::options& opts, const std::string& path) {
     if (path.empty() || path.front() != '/') opts.fail("path", "must start with /, got \"" + path + "\"", "e.g. /emit");
-    if (path.size() > 1 && path.back() == '/') opts.fail("path", "must not end with /", "write " + path.substr(0, path.size() - 1));
-    if (path.find_first_of("?#% ") != std::string::npos) opts.fail("path", "must be a plain path, without ?, #, % or spaces");
-    if (path.starts_with("/_")) opts.fail("path", "paths starting with /_ are the core's (/_health, /_admin)", "e.g. /emit");
+    if (path.size() > 1 && path.back() == '/')
+        opts.fail("path", "must not end with /", "write " + path.substr(0, path.size() - 1));
+    if (path.find_first_of("?#% ") != std::string::npos)
+        opts.fail("path", "must be a plain path, without ?, #, % or spaces");
+    if (path.starts_with("/_"))
+        opts.fail("path", "paths starting with /_ are the core's (/_health, /_admin)", "e.g. /emit");
 }
 
 void read_auth(const araldo::options& opts, http_settings& s) {
@@ -29,8 +32,7 @@ void read_auth(const araldo::options& opts, http_settings& s) {
         if (colon == std::string::npos || colon == 0 || colon + 1 == b.size())
             auth.fail("basic", "expected user:password", "as in http://sender:secret@host/emit");
     }
-    if (!s.auth_required())
-        opts.fail("auth", "needs tokens, basic or both", "remove auth to leave the endpoint open");
+    if (!s.auth_required()) opts.fail("auth", "needs tokens, basic or both", "remove auth to leave the endpoint open");
 }
 
 void read_secrets(const araldo::options& opts, http_settings& s) {
@@ -60,18 +62,20 @@ option_table http_options() {
     };
     return {
         option_spec{"path", option_type::string, "/emit",
-                    "where requests are accepted on the core listener; a suffix (/emit/comment-added) sets the type", false},
+                    "where requests are accepted on the core listener; a suffix (/emit/comment-added) sets the type",
+                    false},
         option_spec{.name = "max-body-size",
                     .type = option_type::size,
                     .default_value = "1MiB",
                     .description = "largest request body; larger ones get 413 without being read",
                     .min = "1"},
         option_spec{"auth", option_type::object, std::nullopt,
-                    "credentials a request must carry (any one of them); without auth the endpoint is open",
-                    false, std::move(auth_fields)},
-        option_spec{"verify-signature", option_type::string_list, std::nullopt,
-                    "Standard Webhooks secrets (whsec_ then base64); when set, every request must carry a valid signature",
-                    false},
+                    "credentials a request must carry (any one of them); without auth the endpoint is open", false,
+                    std::move(auth_fields)},
+        option_spec{
+            "verify-signature", option_type::string_list, std::nullopt,
+            "Standard Webhooks secrets (whsec_ then base64); when set, every request must carry a valid signature",
+            false},
         option_spec{.name = "signature-tolerance",
                     .type = option_type::duration,
                     .default_value = "5m",

@@ -2,10 +2,10 @@
 
 #include <araldo/utf8.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <string>
@@ -96,8 +96,8 @@ delivery_result mock_endpoint::record(const message_ptr& msg) {
             if (received_.size() >= settings_.record_limit) received_.pop_front();
             received_.push_back(msg);
         }
-        ctx_.log().info("MOCK {} received {} {} bytes: {}", ctx_.name(), msg->id(),
-                        msg->payload().size(), preview(*msg));
+        ctx_.log().info("MOCK {} received {} {} bytes: {}", ctx_.name(), msg->id(), msg->payload().size(),
+                        preview(*msg));
     } catch (const std::exception&) {
         // Out of memory while recording: the message was still delivered, and
         // deliver() must not throw.

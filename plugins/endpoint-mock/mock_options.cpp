@@ -8,8 +8,8 @@ option_table mock_options() {
     using araldo::option_spec;
     using araldo::option_type;
     return {
-        option_spec{"channel", option_type::string, std::nullopt,
-                    "set as attribute mock.channel on injected messages", false},
+        option_spec{"channel", option_type::string, std::nullopt, "set as attribute mock.channel on injected messages",
+                    false},
         option_spec{"inject", option_type::string_list, "[]",
                     "payloads ingested through this endpoint when it starts, in order", false},
         option_spec{"inject-interval", option_type::duration, "0ms",

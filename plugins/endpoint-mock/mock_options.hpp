@@ -15,7 +15,7 @@ struct mock_settings {
     std::optional<std::string> channel;  // set as attribute "mock.channel" on injected messages
     std::vector<std::string> inject;     // payloads ingested when run() starts, in order
     araldo::duration inject_interval{0};
-    std::size_t record_limit = 10000;  // received messages kept; the oldest go first
+    std::size_t record_limit = 10000;   // received messages kept; the oldest go first
     std::vector<std::string> problems;  // reported by health(), for testing /_health/?full
     araldo::duration stop_delay{0};     // run() returns this long after stop(): a slow drain
 };

@@ -56,7 +56,7 @@ private:
     unsigned copies_;
     clock::duration window_;
     std::size_t capacity_;
-    std::deque<entry> fifo_;                               // publish order, for expiry
+    std::deque<entry> fifo_;                                // publish order, for expiry
     std::unordered_map<std::uint64_t, unsigned> expected_;  // hash -> copies still to come
     std::uint64_t evicted_ = 0;
 };

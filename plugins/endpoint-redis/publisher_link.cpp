@@ -5,10 +5,10 @@
 
 #include <araldo/log_rate.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace araldo::plugins::endpoint_redis {
 

@@ -3,10 +3,10 @@
 #include <araldo/log_rate.hpp>
 #include <araldo/time.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -44,16 +44,20 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       pub_stream_(ctx.executor()),
       stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
       queue_(ctx.executor(), settings_.queue_size),
-      received_(araldo::endpoint_counter(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
+      received_(
+          araldo::endpoint_counter(ctx, "araldo_redis_received_total", "messages received from subscribed channels")),
       published_(araldo::endpoint_counter(ctx, "araldo_redis_published_total", "PUBLISH commands Redis confirmed")),
-      publish_errors_(araldo::endpoint_counter(ctx, "araldo_redis_publish_errors_total", "PUBLISH commands Redis answered with an error")),
-      publish_lost_(araldo::endpoint_counter(ctx, "araldo_redis_publish_lost_total",
-                          "outbound messages lost: unconfirmed when the connection dropped, or queued at stop")),
+      publish_errors_(araldo::endpoint_counter(ctx, "araldo_redis_publish_errors_total",
+                                               "PUBLISH commands Redis answered with an error")),
+      publish_lost_(araldo::endpoint_counter(
+          ctx, "araldo_redis_publish_lost_total",
+          "outbound messages lost: unconfirmed when the connection dropped, or queued at stop")),
       echo_suppressed_(araldo::endpoint_counter(ctx, "araldo_redis_echo_suppressed_total",
-                             "inbound copies of this endpoint's own PUBLISHes, dropped")),
-      protocol_errors_(araldo::endpoint_counter(ctx, "araldo_redis_protocol_errors_total",
-                             "connections dropped because Redis sent malformed RESP or a reply beyond the "
-                             "reader's bounds")) {
+                                                "inbound copies of this endpoint's own PUBLISHes, dropped")),
+      protocol_errors_(
+          araldo::endpoint_counter(ctx, "araldo_redis_protocol_errors_total",
+                                   "connections dropped because Redis sent malformed RESP or a reply beyond the "
+                                   "reader's bounds")) {
     limits_.max_bulk = settings_.max_message_size;
     const auto now = std::chrono::system_clock::now();
     sub_.role = "subscriber";
@@ -63,9 +67,9 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
     // The core never destroys an endpoint before the process ends: `this` stays valid.
     for (link_status* l : {&sub_, &pub_}) {
         l->since = now;
-        l->connects = &araldo::endpoint_counter(ctx, "araldo_redis_connects_total",
-                                                "connections established (and set up) to Redis",
-                                                {{"connection", l->role}});
+        l->connects =
+            &araldo::endpoint_counter(ctx, "araldo_redis_connects_total",
+                                      "connections established (and set up) to Redis", {{"connection", l->role}});
         if (!l->used) continue;
         araldo::endpoint_gauge(ctx, "araldo_redis_connected",
                                "1 while the connection is up (and, for the subscriber, subscribed)",
@@ -121,8 +125,8 @@ std::vector<std::string> redis_endpoint::health() const {
     std::vector<std::string> problems;
     for (const link_status* l : {&sub_, &pub_}) {
         if (!l->used || l->up) continue;
-        problems.push_back(fmt::format("{} disconnected from {} since {}: {}", l->role, where_, araldo::format_utc(l->since, araldo::time_precision::milliseconds),
-                                       l->reason));
+        problems.push_back(fmt::format("{} disconnected from {} since {}: {}", l->role, where_,
+                                       araldo::format_utc(l->since, araldo::time_precision::milliseconds), l->reason));
     }
     return problems;
 }
@@ -139,7 +143,8 @@ asio::awaitable<araldo::result<>> redis_endpoint::open_connection(const link_sta
     if (error_code ec = std::get<0>(connected)) co_return result<>::fail("cannot connect: " + ec.message());
     connection_setup setup(settings_.address);  // per connection: both links set up at once
     std::string out = setup.commands() + more_commands;
-    if (error_code ec = co_await stream.write(asio::buffer(out))) co_return result<>::fail("write failed: " + ec.message());
+    if (error_code ec = co_await stream.write(asio::buffer(out)))
+        co_return result<>::fail("write failed: " + ec.message());
     std::vector<char> buf(512);  // setup replies are short; the bytes after them stay in `reader`
     while (!setup.done()) {
         std::optional<resp_value> reply;
@@ -219,7 +224,7 @@ void redis_endpoint::went_down(link_status& link, std::string reason) {
     } else if (const auto n = ++failures_of(link, reason); araldo::worth_logging(n)) {
         // A new reason is always said: an operator sees a wrong password at once.
         auto level = reason.starts_with("authentication") || reason.starts_with("SELECT") ? spdlog::level::err
-                                                                                           : spdlog::level::warn;
+                                                                                          : spdlog::level::warn;
         ctx_.log().log(level, "{} cannot connect to {}: {}; retrying with backoff ({} in this outage)", link.role,
                        where_, reason, n);
     } else {

@@ -108,12 +108,12 @@ private:
     link_status pub_;
     bool stopping_ = false;
     asio::steady_timer stop_signal_;  // never expires; cancelled by stop() to wake every wait
-    std::minstd_rand random_;  // seeded in start(): std::random_device may open a device file
-    resp_limits limits_;       // what either connection accepts from Redis
+    std::minstd_rand random_;         // seeded in start(): std::random_device may open a device file
+    resp_limits limits_;              // what either connection accepts from Redis
 
-    araldo::outbound_queue queue_;  // marshalled, waiting for the publisher (which parks on it)
-    std::size_t in_flight_ = 0;          // PUBLISHes written, replies not read yet
-    std::string pub_session_end_;        // set when a publisher session ends: why
+    araldo::outbound_queue queue_;        // marshalled, waiting for the publisher (which parks on it)
+    std::size_t in_flight_ = 0;           // PUBLISHes written, replies not read yet
+    std::string pub_session_end_;         // set when a publisher session ends: why
     std::uint64_t no_publish_drops_ = 0;  // for the warning rate limit
     std::uint64_t publish_errors_logged_ = 0;
 

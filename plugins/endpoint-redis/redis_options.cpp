@@ -30,8 +30,8 @@ option_table redis_options() {
     return {
         option_spec{"url", option_type::string, "redis://127.0.0.1:6379",
                     "redis://[user:password@]host:port[/db] or unix:///path/to/redis.sock[?db=N]", false},
-        option_spec{"subscribe", option_type::string_list, "[]",
-                    "channels whose messages are ingested (SUBSCRIBE)", false},
+        option_spec{"subscribe", option_type::string_list, "[]", "channels whose messages are ingested (SUBSCRIBE)",
+                    false},
         option_spec{"psubscribe", option_type::string_list, "[]",
                     "channel patterns whose messages are ingested (PSUBSCRIBE, Redis glob syntax)", false},
         option_spec{"publish", option_type::string, std::nullopt,
@@ -51,16 +51,18 @@ option_table redis_options() {
                                    "one from Redis is a protocol error that drops the connection (counted, then "
                                    "reconnected), a larger routed message is refused with too_large",
                     .min = "1"},
-        option_spec{"reconnect", option_type::object, std::nullopt,
-                    "backoff between connection attempts: exponential from min to max", false,
+        option_spec{"reconnect",
+                    option_type::object,
+                    std::nullopt,
+                    "backoff between connection attempts: exponential from min to max",
+                    false,
                     {
                         option_spec{.name = "min",
                                     .type = option_type::duration,
                                     .default_value = "100ms",
                                     .description = "delay before the first retry",
                                     .min = "1ms"},
-                        option_spec{"max", option_type::duration, "10s", "longest delay between retries",
-                                    false},
+                        option_spec{"max", option_type::duration, "10s", "longest delay between retries", false},
                         option_spec{"jitter", option_type::boolean, "true",
                                     "wait a random time up to the delay (full jitter), so nodes do not "
                                     "reconnect in lockstep",

@@ -33,7 +33,8 @@ std::optional<url_error> read_credentials(const boost::urls::url_view& u, redis_
 std::optional<url_error> read_db(std::string_view text, redis_address& a) {
     if (text.empty()) return std::nullopt;
     if (!parse_int(text, a.db) || a.db < 0) {
-        return url_error{"database '" + std::string(text) + "' is not a number", "redis://host:6379/2 selects database 2"};
+        return url_error{"database '" + std::string(text) + "' is not a number",
+                         "redis://host:6379/2 selects database 2"};
     }
     return std::nullopt;
 }

@@ -13,12 +13,12 @@ namespace araldo::plugins::endpoint_redis {
 
 struct redis_address {
     bool unix_socket = false;
-    std::string host;        // tcp: name or address (IPv6 without brackets)
+    std::string host;  // tcp: name or address (IPv6 without brackets)
     std::uint16_t port = 6379;
-    std::string path;        // unix: the socket's path
-    std::string user;        // empty: AUTH with the password alone (requirepass)
-    std::string password;    // empty: no AUTH
-    std::int64_t db = 0;     // SELECTed when not 0
+    std::string path;      // unix: the socket's path
+    std::string user;      // empty: AUTH with the password alone (requirepass)
+    std::string password;  // empty: no AUTH
+    std::int64_t db = 0;   // SELECTed when not 0
 
     // For logs and health: never shows the password.
     std::string display() const;

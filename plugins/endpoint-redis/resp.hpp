@@ -21,7 +21,7 @@ enum class resp_type { string, status, error, integer, nil, array };
 
 struct resp_value {
     resp_type type = resp_type::nil;
-    std::string str;            // string, status and error replies
+    std::string str;  // string, status and error replies
     std::int64_t integer = 0;
     std::vector<resp_value> elements;  // arrays (push messages are arrays in RESP2)
 

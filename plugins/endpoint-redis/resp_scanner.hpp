@@ -68,12 +68,12 @@ private:
 
     resp_limits limits_;
     phase phase_ = phase::type;
-    char type_ = 0;                  // the header's type byte: + - : $ *
-    std::size_t line_length_ = 0;    // bytes of the current line, CRLF excluded
+    char type_ = 0;                // the header's type byte: + - : $ *
+    std::size_t line_length_ = 0;  // bytes of the current line, CRLF excluded
     bool negative_ = false;
     std::size_t digits_ = 0;
-    std::uint64_t magnitude_ = 0;    // of the number on a : $ * line, capped by the overflow check
-    std::uint64_t bulk_left_ = 0;    // payload bytes of the current bulk string still to come
+    std::uint64_t magnitude_ = 0;  // of the number on a : $ * line, capped by the overflow check
+    std::uint64_t bulk_left_ = 0;  // payload bytes of the current bulk string still to come
     // Elements still expected by each open array, outermost first.
     static constexpr std::size_t max_tracked_depth = 8;
     std::array<std::uint64_t, max_tracked_depth> open_{};

@@ -41,8 +41,8 @@ bool redis_endpoint::take_replies(resp_reader& reader, std::string& failure) {
             switch (e.what) {
                 case subscriber_event::kind::none: break;
                 case subscriber_event::kind::subscribed:
-                    came_up(sub_, fmt::format(", subscribed to {} channel(s) and {} pattern(s)",
-                                              fsm_.channels().size(), fsm_.patterns().size()));
+                    came_up(sub_, fmt::format(", subscribed to {} channel(s) and {} pattern(s)", fsm_.channels().size(),
+                                              fsm_.patterns().size()));
                     break;
                 case subscriber_event::kind::message: on_message(e); break;
                 case subscriber_event::kind::failed: failure = std::move(e.payload); return false;
@@ -61,15 +61,16 @@ bool redis_endpoint::take_replies(resp_reader& reader, std::string& failure) {
 
 void redis_endpoint::on_message(subscriber_event& e) {
     auto& log = ctx_.log();
-    if (settings_.publish && e.channel == *settings_.publish &&
-        echo_.take(e.payload, echo_filter::clock::now())) {
+    if (settings_.publish && e.channel == *settings_.publish && echo_.take(e.payload, echo_filter::clock::now())) {
         echo_suppressed_.inc();
-        if (log.should_log(spdlog::level::debug)) log.debug("ECHO {} {} bytes: our own, dropped", e.channel, e.payload.size());
+        if (log.should_log(spdlog::level::debug))
+            log.debug("ECHO {} {} bytes: our own, dropped", e.channel, e.payload.size());
         return;
     }
     received_.inc();
     if (log.should_log(spdlog::level::debug)) {
-        log.debug("IN channel={} pattern={} {} bytes", e.channel, e.pattern.empty() ? "-" : e.pattern, e.payload.size());
+        log.debug("IN channel={} pattern={} {} bytes", e.channel, e.pattern.empty() ? "-" : e.pattern,
+                  e.payload.size());
     }
     araldo::attributes attrs;
     attrs.set("redis.channel", std::move(e.channel));

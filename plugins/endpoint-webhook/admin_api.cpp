@@ -70,15 +70,13 @@ http_response show(const webhook_endpoint& ep, const std::string& id) {
 
 http_response retry_one(webhook_endpoint& ep, const std::string& id) {
     switch (ep.retry_dead_letter(id)) {
-    case retry_status::queued:
-        return http_response::json(202, json::serialize(json::object{
-                                            {"id", id}, {"endpoint", ep.name()}, {"message", "queued"}}));
-    case retry_status::pending:
-        return http_response::error(409, "a delivery with this id is already pending");
-    case retry_status::failed:
-        return http_response::error(503, "cannot queue the dead letter now (stopping or spool error)");
-    case retry_status::not_found:
-        break;
+        case retry_status::queued:
+            return http_response::json(
+                202, json::serialize(json::object{{"id", id}, {"endpoint", ep.name()}, {"message", "queued"}}));
+        case retry_status::pending: return http_response::error(409, "a delivery with this id is already pending");
+        case retry_status::failed:
+            return http_response::error(503, "cannot queue the dead letter now (stopping or spool error)");
+        case retry_status::not_found: break;
     }
     return http_response::error(404, "no dead letter " + id);
 }
@@ -130,8 +128,8 @@ void add_admin_routes(webhook_endpoint& ep, araldo::endpoint_context& ctx) {
     http.add(route("deadletters/retry", false, {"POST"}, [e](admin_request&) {
         return http_response::json(202, json::serialize(json::object{{"retried", e->retry_all_dead_letters()}}));
     }));
-    http.add(route("deadletters", true, {"GET", "POST", "DELETE"},
-                   [e](admin_request& req) { return one_letter(*e, req); }));
+    http.add(
+        route("deadletters", true, {"GET", "POST", "DELETE"}, [e](admin_request& req) { return one_letter(*e, req); }));
     http.add(route("enable", false, {"POST"}, [e](admin_request&) {
         const bool was_disabled = e->disabled();
         e->enable();

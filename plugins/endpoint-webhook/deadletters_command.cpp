@@ -96,7 +96,8 @@ std::optional<args> parse(const std::vector<std::string>& in, std::ostream& err)
                 if (v) err << "araldo deadletters: " << s << " needs a non-negative number, got '" << *v << "'\n";
                 return std::nullopt;
             }
-            if (s == "--days") a.days = *n; else a.port = static_cast<unsigned>(*n);
+            if (s == "--days") a.days = *n;
+            else a.port = static_cast<unsigned>(*n);
         } else if (!s.starts_with("-") && a.action == "retry") {
             a.ids.push_back(s);
         } else {
@@ -212,7 +213,8 @@ std::vector<std::string> retry_targets(const args& a, const command_context& ctx
         for (const auto& f : letters) {
             if (f.d.id != id) continue;
             found = true;
-            add("/_admin/endpoints/" + encode_segment(endpoint_of(f)) + "/deadletters/" + encode_segment(id) + "/retry");
+            add("/_admin/endpoints/" + encode_segment(endpoint_of(f)) + "/deadletters/" + encode_segment(id) +
+                "/retry");
         }
         if (!found) missing.push_back(id);
     }
@@ -239,8 +241,8 @@ int retry(const args& a, command_context& ctx) {
     if (a.all && targets.empty()) ctx.out << "0 dead letters to retry\n";
     for (const auto& t : targets) {
         auto [status, body] = admin_post(ctx, port, t);
-        (status >= 200 && status < 300 ? ctx.out : ctx.err) << (status ? std::to_string(status) + " " : "") << body
-                                                            << (body.ends_with('\n') ? "" : "\n");
+        (status >= 200 && status < 300 ? ctx.out : ctx.err)
+            << (status ? std::to_string(status) + " " : "") << body << (body.ends_with('\n') ? "" : "\n");
         if (status < 200 || status >= 300) code = exit_failure;
     }
     return code;

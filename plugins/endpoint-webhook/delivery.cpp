@@ -57,7 +57,8 @@ json::value attributes_json(const string_pairs& attrs, bool text) {
         return o;
     }
     json::array a;
-    for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(base64_encode(k)), json::string(base64_encode(v))});
+    for (const auto& [k, v] : attrs)
+        a.push_back(json::array{json::string(base64_encode(k)), json::string(base64_encode(v))});
     return a;
 }
 

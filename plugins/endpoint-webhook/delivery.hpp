@@ -29,7 +29,7 @@ struct delivery {
     std::string payload;       // marshalled for this endpoint, as sent (before form encoding)
     bool binary = false;
     string_pairs attributes;
-    std::size_t attempts = 0;  // made so far
+    std::size_t attempts = 0;             // made so far
     std::vector<attempt_record> history;  // the most recent attempts
     std::string last_error;
     std::int64_t next_at_ms = 0;  // Unix ms of the next attempt (0: at once)

@@ -34,7 +34,7 @@ namespace asio = boost::asio;
 class disk_writer {
 public:
     using clock = std::chrono::steady_clock;
-    using job = std::function<void()>;                    // runs on the writer thread; may throw
+    using job = std::function<void()>;                           // runs on the writer thread; may throw
     using done_handler = std::function<void(araldo::result<>)>;  // runs on the loop; fails with the job's error
 
     static constexpr auto sync_interval = std::chrono::seconds(1);

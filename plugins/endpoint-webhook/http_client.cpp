@@ -2,9 +2,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -199,8 +199,9 @@ asio::awaitable<attempt_result> http_client::post(std::size_t slot, string_pairs
         // the body limit: a receiver streaming forever must not pass for one
         // that took the delivery.
         std::string why = ec == http::error::body_limit ? "a body over " + std::to_string(impl_->max_body) + " bytes"
-                          : ec == beast::error::timeout ? "no end of the body within " + std::to_string(timeout.count()) + " ms"
-                                                        : ec.message();
+                          : ec == beast::error::timeout
+                              ? "no end of the body within " + std::to_string(timeout.count()) + " ms"
+                              : ec.message();
         r.error = "HTTP " + std::to_string(r.status) + " with " + why;
         r.timed_out = ec == beast::error::timeout;
         r.status = 0;

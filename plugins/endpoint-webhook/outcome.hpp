@@ -13,8 +13,8 @@
 namespace araldo::plugins::endpoint_webhook {
 
 struct attempt_result {
-    unsigned status = 0;      // 0: no response (see error)
-    std::string error;        // connect/timeout/protocol error, empty with a status
+    unsigned status = 0;  // 0: no response (see error)
+    std::string error;    // connect/timeout/protocol error, empty with a status
     bool timed_out = false;
     std::optional<std::chrono::seconds> retry_after;
     std::chrono::milliseconds elapsed{0};

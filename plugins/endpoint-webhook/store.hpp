@@ -105,7 +105,7 @@ private:
     bool spool_;
     disk_writer* writer_ = nullptr;
     std::shared_ptr<file_handle> file_;
-    std::size_t records_ = 0;      // lines in the spool file, for compaction
+    std::size_t records_ = 0;  // lines in the spool file, for compaction
     std::size_t live_at_snapshot_ = 0;
     bool compacting_ = false;
     std::vector<std::string> since_snapshot_;  // lines appended while a snapshot is written

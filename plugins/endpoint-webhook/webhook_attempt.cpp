@@ -71,20 +71,16 @@ void webhook_endpoint::settle(const delivery_queue::ptr& d, const attempt_result
     count_attempt(r);
     d->record({unix_ms_now(), r.status, r.error});
     switch (classify(r)) {
-    case verdict::success:
-        delivered_.inc();
-        finished(d->id);
-        break;
-    case verdict::retry:
-        retry_later(d, r);
-        break;
-    case verdict::fail:
-        if (r.status >= 300 && r.status < 400) d->last_error += " (redirects are not followed)";
-        dead_letter(d);
-        break;
-    case verdict::disable:
-        disable(d);
-        break;
+        case verdict::success:
+            delivered_.inc();
+            finished(d->id);
+            break;
+        case verdict::retry: retry_later(d, r); break;
+        case verdict::fail:
+            if (r.status >= 300 && r.status < 400) d->last_error += " (redirects are not followed)";
+            dead_letter(d);
+            break;
+        case verdict::disable: disable(d); break;
     }
 }
 
@@ -108,9 +104,10 @@ void webhook_endpoint::disable(const delivery_queue::ptr& d) {
     if (!disabled_) {
         disabled_ = true;
         disabled_since_ = araldo::format_utc(std::chrono::system_clock::now());
-        ctx_.log().error("{} answered 410 Gone: endpoint disabled, {} deliveries held until "
-                         "POST /_admin/endpoints/{}/enable",
-                         settings_.url.text, queue_.size(), name());
+        ctx_.log().error(
+            "{} answered 410 Gone: endpoint disabled, {} deliveries held until "
+            "POST /_admin/endpoints/{}/enable",
+            settings_.url.text, queue_.size(), name());
     }
     queue_.reschedule(d, clock::now());  // held, first in line when enabled
 }

@@ -23,7 +23,8 @@ void webhook_endpoint::start() {
                                  endpoint_dir(ctx_.global().data_dir, ctx_.name()).string() + ": " + e.what() +
                                  " (check data-dir's permissions and free space)");
     }
-    auto& syncs = araldo::endpoint_counter(ctx_, "araldo_webhook_spool_syncs_total", "spool fdatasync calls (writer thread)");
+    auto& syncs =
+        araldo::endpoint_counter(ctx_, "araldo_webhook_spool_syncs_total", "spool fdatasync calls (writer thread)");
     auto& sync_ms = araldo::endpoint_counter(ctx_, "araldo_webhook_spool_sync_ms_total",
                                              "milliseconds spent in spool fdatasync, all together (writer thread)");
     writer_.on_synced = [this, &syncs, &sync_ms](std::chrono::milliseconds took, const araldo::result<>& synced) {
@@ -111,7 +112,8 @@ void webhook_endpoint::store_dead_letter(const delivery_queue::ptr& d) {
     if (handed) return;
     writer_busy_.inc();
     if (araldo::worth_logging(++writer_busy_seen_))
-        ctx_.log().warn("the disk writer is busy: dead letter {} waits in memory ({} so far)", d->id, writer_busy_seen_);
+        ctx_.log().warn("the disk writer is busy: dead letter {} waits in memory ({} so far)", d->id,
+                        writer_busy_seen_);
     dead_backlog_.push_back(d);
 }
 

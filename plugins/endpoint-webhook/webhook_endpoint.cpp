@@ -4,11 +4,11 @@
 
 #include <araldo/log_rate.hpp>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
-#include <spdlog/spdlog.h>
 
 #include <exception>
 #include <system_error>
@@ -29,15 +29,20 @@ webhook_endpoint::webhook_endpoint(araldo::endpoint_context& ctx, webhook_settin
       dead_(endpoint_dir(ctx.global().data_dir, ctx.name())),
       writer_(ctx.executor(), writer_jobs),
       done_(ctx.executor()),
-      retries_(araldo::endpoint_counter(ctx, "araldo_webhook_retries_total", "failed attempts scheduled to be tried again")),
-      dead_letters_(araldo::endpoint_counter(ctx, "araldo_webhook_dead_letters_total", "deliveries stored as dead letters")),
+      retries_(
+          araldo::endpoint_counter(ctx, "araldo_webhook_retries_total", "failed attempts scheduled to be tried again")),
+      dead_letters_(
+          araldo::endpoint_counter(ctx, "araldo_webhook_dead_letters_total", "deliveries stored as dead letters")),
       delivered_(araldo::endpoint_counter(ctx, "araldo_webhook_delivered_total", "deliveries answered with 2xx")),
-      latency_ms_(araldo::endpoint_counter(ctx, "araldo_webhook_latency_ms_total", "milliseconds spent in attempts, all together")),
-      responses_(araldo::endpoint_counter(ctx, "araldo_webhook_attempts_timed_total", "attempts counted in latency_ms_total")),
+      latency_ms_(araldo::endpoint_counter(ctx, "araldo_webhook_latency_ms_total",
+                                           "milliseconds spent in attempts, all together")),
+      responses_(
+          araldo::endpoint_counter(ctx, "araldo_webhook_attempts_timed_total", "attempts counted in latency_ms_total")),
       quarantined_(araldo::endpoint_counter(ctx, "araldo_webhook_quarantined_total",
-                         "saved records that could not be read back, moved to quarantine/")),
-      writer_busy_(araldo::endpoint_counter(ctx, "araldo_webhook_writer_busy_total",
-                         "jobs the disk writer had no room for (dead letters held in memory, compactions put off)")) {
+                                            "saved records that could not be read back, moved to quarantine/")),
+      writer_busy_(araldo::endpoint_counter(
+          ctx, "araldo_webhook_writer_busy_total",
+          "jobs the disk writer had no room for (dead letters held in memory, compactions put off)")) {
     for (std::size_t i = 0; i < settings_.max_in_flight; ++i) timers_.emplace_back(ctx.executor());
     sleeping_.assign(settings_.max_in_flight, 0);
     // The core keeps endpoints alive for the process lifetime: `this` stays valid.

@@ -30,9 +30,11 @@ option_table webhook_options() {
                     "Standard Webhooks signing secrets (whsec_<base64>); several sign with each, for rotation; "
                     "empty: deliveries are not signed",
                     false},
-        option_spec{"ca-file", option_type::string, std::nullopt,
-                    "https: a PEM file of the CAs to trust instead of the system store (e.g. a private CA); relative to "
-                    "the config file's folder", false},
+        option_spec{
+            "ca-file", option_type::string, std::nullopt,
+            "https: a PEM file of the CAs to trust instead of the system store (e.g. a private CA); relative to "
+            "the config file's folder",
+            false},
         option_spec{.name = "timeout",
                     .type = option_type::duration,
                     .default_value = "30s",
@@ -120,7 +122,7 @@ target_url parse_target(const araldo::options& opts) {
     if (u.encoded_host().empty()) opts.fail("url", "has no host");
     if (u.has_userinfo()) opts.fail("url", "user info in the URL is not sent", "use headers: {Authorization: ...}");
     t.host = u.host_type() == boost::urls::host_type::ipv6 ? std::string(u.encoded_host_address())
-                                                            : std::string(u.encoded_host());
+                                                           : std::string(u.encoded_host());
     t.port = u.has_port() ? std::string(u.port()) : (t.tls ? "443" : "80");
     t.target = std::string(u.encoded_path());
     // Appending characters rather than one-character literals: g++ 12 -O2

@@ -40,8 +40,8 @@ public:
     std::vector<const delivery*> pending() const;  // for the saved queue and the spool
 
 private:
-    std::multimap<clock::time_point, ptr> due_;    // equal keys keep arrival order
-    std::unordered_map<std::string, ptr> all_;     // by id: waiting and in flight
+    std::multimap<clock::time_point, ptr> due_;  // equal keys keep arrival order
+    std::unordered_map<std::string, ptr> all_;   // by id: waiting and in flight
 };
 
 }  // namespace araldo::plugins::endpoint_webhook

@@ -12,7 +12,8 @@ araldo::plugin_descriptor describe() {
     d.version = "0.1.0";
     d.endpoints.push_back(araldo::endpoint_factory{
         std::string(ws::plugin_id),
-        "WebSocket clients (browsers) on a path of the core's listener: fan-out to every client, client messages routed.",
+        "WebSocket clients (browsers) on a path of the core's listener: fan-out to every client, client messages "
+        "routed.",
         ws::ws_options(),
         &ws::make_ws_endpoint,
     });

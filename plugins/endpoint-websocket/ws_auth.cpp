@@ -35,7 +35,8 @@ std::optional<wall_clock::time_point> numeric_date(const boost::json::object& cl
     }
     // Far past or future (year 2255) without overflowing nanoseconds since the epoch.
     seconds = std::clamp(seconds, -9e9, 9e9);
-    return wall_clock::time_point{std::chrono::duration_cast<wall_clock::duration>(std::chrono::duration<double>(seconds))};
+    return wall_clock::time_point{
+        std::chrono::duration_cast<wall_clock::duration>(std::chrono::duration<double>(seconds))};
 }
 
 auth_result refuse(std::string why) { return auth_result::fail(std::move(why)); }
@@ -84,8 +85,8 @@ std::optional<std::string> request_token(const http_request& req) {
     return req.query_param("token");
 }
 
-auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens,
-                         std::string_view jwt_secret, wall_clock::time_point now) {
+auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens, std::string_view jwt_secret,
+                         wall_clock::time_point now) {
     const auto token = request_token(req);
     if (!token || token->empty()) return refuse("missing token");
     for (const auto& t : tokens) {

@@ -31,7 +31,7 @@ std::optional<std::string> request_token(const http_request& req);
 
 // Accepts a request carrying one of `tokens` or a JWT valid for `jwt_secret`
 // (either is enough when both are configured).
-auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens,
-                         std::string_view jwt_secret, wall_clock::time_point now);
+auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens, std::string_view jwt_secret,
+                         wall_clock::time_point now);
 
 }  // namespace araldo::plugins::endpoint_websocket

@@ -4,8 +4,8 @@
 
 #include "ws_handshake.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include <charconv>
 #include <stdexcept>
@@ -136,7 +136,8 @@ std::optional<http_response> ws_endpoint::check(const http_request& req) {
 void ws_endpoint::accept(http_upgrade up) {
     // check() passed just before, on the same request, with no suspension in between.
     auto auth = auth_result::ok({});
-    if (settings_.auth_required()) auth = authenticate(up.request, settings_.tokens, settings_.jwt_secret, wall_clock::now());
+    if (settings_.auth_required())
+        auth = authenticate(up.request, settings_.tokens, settings_.jwt_secret, wall_clock::now());
     const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
     if (!auth || !key) return;  // the socket closes as `up` goes
     auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth).value(),

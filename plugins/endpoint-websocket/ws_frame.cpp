@@ -10,9 +10,7 @@ constexpr std::size_t max_control_payload = 125;
 
 bool is_control(opcode op) noexcept { return (static_cast<std::uint8_t>(op) & 0x8) != 0; }
 
-bool known_opcode(std::uint8_t op) noexcept {
-    return op <= 0x2 || (op >= 0x8 && op <= 0xA);
-}
+bool known_opcode(std::uint8_t op) noexcept { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
 
 // Bytes of header still needed once the first two are known.
 std::size_t header_length(const std::array<std::uint8_t, 14>& h) noexcept {
@@ -93,8 +91,10 @@ frame_event frame_parser::header_complete() {
         control_.clear();
         return {};
     }
-    if (op_ == opcode::continuation && !in_message_) return fail(close_code::protocol_error, "continuation without a message");
-    if (op_ != opcode::continuation && in_message_) return fail(close_code::protocol_error, "new message inside a fragmented one");
+    if (op_ == opcode::continuation && !in_message_)
+        return fail(close_code::protocol_error, "continuation without a message");
+    if (op_ != opcode::continuation && in_message_)
+        return fail(close_code::protocol_error, "new message inside a fragmented one");
     // Checked before any of the payload is kept: a huge frame costs nothing.
     if (length > max_message_ - std::min<std::uint64_t>(message_.size(), max_message_))
         return fail(close_code::too_big, "message too big");

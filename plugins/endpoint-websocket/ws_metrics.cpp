@@ -8,12 +8,12 @@ namespace {
 
 std::string_view to_string(refusal r) noexcept {
     switch (r) {
-    case refusal::bad_request: return "bad_request";
-    case refusal::origin: return "origin";
-    case refusal::auth: return "auth";
-    case refusal::max_clients: return "max_clients";
-    case refusal::shutting_down: return "shutting_down";
-    case refusal::count_: break;
+        case refusal::bad_request: return "bad_request";
+        case refusal::origin: return "origin";
+        case refusal::auth: return "auth";
+        case refusal::max_clients: return "max_clients";
+        case refusal::shutting_down: return "shutting_down";
+        case refusal::count_: break;
     }
     return "unknown";
 }
@@ -29,17 +29,17 @@ araldo::counter& make(araldo::endpoint_context& ctx, std::string_view name, std:
 
 std::string_view to_string(close_reason r) noexcept {
     switch (r) {
-    case close_reason::client_close: return "client_close";
-    case close_reason::connection_lost: return "connection_lost";
-    case close_reason::slow_consumer: return "slow_consumer";
-    case close_reason::pong_timeout: return "pong_timeout";
-    case close_reason::protocol_error: return "protocol_error";
-    case close_reason::invalid_payload: return "invalid_payload";
-    case close_reason::too_big: return "too_big";
-    case close_reason::token_expired: return "token_expired";
-    case close_reason::handshake_timeout: return "handshake_timeout";
-    case close_reason::shutdown: return "shutdown";
-    case close_reason::count_: break;
+        case close_reason::client_close: return "client_close";
+        case close_reason::connection_lost: return "connection_lost";
+        case close_reason::slow_consumer: return "slow_consumer";
+        case close_reason::pong_timeout: return "pong_timeout";
+        case close_reason::protocol_error: return "protocol_error";
+        case close_reason::invalid_payload: return "invalid_payload";
+        case close_reason::too_big: return "too_big";
+        case close_reason::token_expired: return "token_expired";
+        case close_reason::handshake_timeout: return "handshake_timeout";
+        case close_reason::shutdown: return "shutdown";
+        case close_reason::count_: break;
     }
     return "unknown";
 }
@@ -50,10 +50,8 @@ ws_metrics::ws_metrics(araldo::endpoint_context& ctx)
       bytes_in{make(ctx, "araldo_ws_bytes_in_total", "bytes read from WebSocket clients")},
       messages_out{make(ctx, "araldo_ws_frames_out_total", "WebSocket data frames written to clients")},
       bytes_out{make(ctx, "araldo_ws_bytes_out_total", "bytes written to WebSocket clients")},
-      drops_slow{make(ctx, "araldo_ws_drops_total", "messages not sent to a WebSocket client",
-                      "slow_consumer")},
-      drops_closing{make(ctx, "araldo_ws_drops_total", "messages not sent to a WebSocket client",
-                         "closing")} {
+      drops_slow{make(ctx, "araldo_ws_drops_total", "messages not sent to a WebSocket client", "slow_consumer")},
+      drops_closing{make(ctx, "araldo_ws_drops_total", "messages not sent to a WebSocket client", "closing")} {
     for (std::size_t i = 0; i < disconnects.size(); ++i) {
         disconnects[i] = &make(ctx, "araldo_ws_disconnects_total", "WebSocket connections ended, by reason",
                                to_string(static_cast<close_reason>(i)));

@@ -9,10 +9,12 @@ option_table ws_options() {
     using araldo::option_spec;
     using araldo::option_type;
     return {
-        option_spec{"path", option_type::string, "/ws", "the URL path clients connect to on the core's listener", false},
-        option_spec{"echo", option_type::boolean, "false",
-                    "when a route sends this endpoint's messages back to it, also deliver a message to the client that sent it",
+        option_spec{"path", option_type::string, "/ws", "the URL path clients connect to on the core's listener",
                     false},
+        option_spec{
+            "echo", option_type::boolean, "false",
+            "when a route sends this endpoint's messages back to it, also deliver a message to the client that sent it",
+            false},
         option_spec{.name = "max-message-size",
                     .type = option_type::size,
                     .default_value = "1MiB",
@@ -36,8 +38,8 @@ option_table ws_options() {
                     .description = "when a client's send queue is full: disconnect (close 1008 \"slow consumer\") or "
                                    "drop-oldest",
                     .one_of = {"disconnect", "drop-oldest"}},
-        option_spec{"ping-interval", option_type::duration, "25s",
-                    "how often each client is pinged; 0ms: never", false},
+        option_spec{"ping-interval", option_type::duration, "25s", "how often each client is pinged; 0ms: never",
+                    false},
         option_spec{"pong-timeout", option_type::duration, "10s",
                     "a client that does not answer a ping within this time is closed", false},
         option_spec{.name = "handshake-timeout",
@@ -49,16 +51,21 @@ option_table ws_options() {
                     "browser origins allowed to connect (e.g. https://example.com), or * for any; empty: only the "
                     "listener's own origin. Requests without an Origin header are not browsers and are allowed",
                     false},
-        option_spec{"auth", option_type::object, std::nullopt,
-                    "client authentication, checked before the upgrade (401 on failure)", false,
-                    {
-                        option_spec{"tokens", option_type::string_list, "[]",
-                                    "static bearer tokens (use ${ENV} substitution), sent as Authorization: Bearer or ?token=",
-                                    false},
-                        option_spec{"jwt-secret", option_type::string, "",
-                                    "HS256 key: a JWT signed with it (exp and nbf checked) is accepted; its expiry closes the connection",
-                                    false},
-                    }},
+        option_spec{
+            "auth",
+            option_type::object,
+            std::nullopt,
+            "client authentication, checked before the upgrade (401 on failure)",
+            false,
+            {
+                option_spec{
+                    "tokens", option_type::string_list, "[]",
+                    "static bearer tokens (use ${ENV} substitution), sent as Authorization: Bearer or ?token=", false},
+                option_spec{"jwt-secret", option_type::string, "",
+                            "HS256 key: a JWT signed with it (exp and nbf checked) is accepted; its expiry closes the "
+                            "connection",
+                            false},
+            }},
         option_spec{.name = "on-invalid",
                     .type = option_type::string,
                     .default_value = "close",
@@ -79,7 +86,7 @@ ws_settings read_ws_settings(const araldo::options& opts) {
     s.max_clients = static_cast<std::size_t>(opts.integer("max-clients"));
     s.send_queue_bytes = opts.size("send-queue-bytes");
     s.slow_consumer = opts.string("slow-consumer") == "drop-oldest" ? slow_consumer_policy::drop_oldest
-                                                                     : slow_consumer_policy::disconnect;
+                                                                    : slow_consumer_policy::disconnect;
     s.ping_interval = opts.duration("ping-interval");
     s.pong_timeout = opts.duration("pong-timeout");
     if (s.ping_interval.count() > 0 && s.pong_timeout.count() == 0)

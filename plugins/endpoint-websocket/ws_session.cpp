@@ -92,8 +92,9 @@ void ws_session::start(std::string_view buffered) {
 // ---- reading ------------------------------------------------------------------
 
 void ws_session::wait_readable() {
-    socket_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this()](const error_code& ec) { self->guarded([&] { self->on_readable(ec); }); });
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const error_code& ec) {
+        self->guarded([&] { self->on_readable(ec); });
+    });
 }
 
 void ws_session::on_readable(const error_code& ec) {
@@ -120,30 +121,29 @@ bool ws_session::take_bytes(std::string_view data) {
 
 bool ws_session::on_event(const frame_event& ev) {
     switch (ev.kind) {
-    case frame_event::text:
-    case frame_event::binary:
-        if (!closing_) on_message(ev.kind == frame_event::binary);
-        else parser_.take_message();  // after our close frame, data is ignored
-        break;
-    case frame_event::ping:
-        if (!closing_) push_control(make_frame(encode_frame(opcode::pong, parser_.control_payload())));
-        break;
-    case frame_event::pong:
-        awaiting_pong_ = false;
-        ping_due_ = clock::now() + ep_.settings().ping_interval;
-        break;
-    case frame_event::close:
-        on_close_frame(ev);
-        // Our close frame already went out: the handshake is complete, and the
-        // server closes the TCP connection first.
-        return !close_sent_;
-    case frame_event::fail:
-        if (const auto n = ++ep_.warnings().protocol; araldo::worth_logging(n))
-            ep_.ctx().log().info("client {}: {} (closing with {}; {} so far)", id_, ev.reason, ev.code, n);
-        begin_close(ev.code, ev.reason, reason_for_failure(ev.code), false);
-        break;
-    case frame_event::need_more:
-        break;
+        case frame_event::text:
+        case frame_event::binary:
+            if (!closing_) on_message(ev.kind == frame_event::binary);
+            else parser_.take_message();  // after our close frame, data is ignored
+            break;
+        case frame_event::ping:
+            if (!closing_) push_control(make_frame(encode_frame(opcode::pong, parser_.control_payload())));
+            break;
+        case frame_event::pong:
+            awaiting_pong_ = false;
+            ping_due_ = clock::now() + ep_.settings().ping_interval;
+            break;
+        case frame_event::close:
+            on_close_frame(ev);
+            // Our close frame already went out: the handshake is complete, and the
+            // server closes the TCP connection first.
+            return !close_sent_;
+        case frame_event::fail:
+            if (const auto n = ++ep_.warnings().protocol; araldo::worth_logging(n))
+                ep_.ctx().log().info("client {}: {} (closing with {}; {} so far)", id_, ev.reason, ev.code, n);
+            begin_close(ev.code, ev.reason, reason_for_failure(ev.code), false);
+            break;
+        case frame_event::need_more: break;
     }
     return true;
 }
@@ -284,7 +284,8 @@ void ws_session::consumed(std::size_t bytes) {
     }
     std::size_t done = 0;
     while (done < control_.size() && bytes >= control_[done]->size()) bytes -= control_[done++]->size();
-    if (done < control_.size() && bytes > 0) cut_short(std::move(control_[done++]), std::exchange(bytes, 0), frame_kind::control);
+    if (done < control_.size() && bytes > 0)
+        cut_short(std::move(control_[done++]), std::exchange(bytes, 0), frame_kind::control);
     control_.erase(control_.begin(), control_.begin() + static_cast<std::ptrdiff_t>(done));
     if (!control_.empty() || partial_) return;
     while (!pending_.empty() && bytes >= pending_.front()->size()) {
@@ -404,7 +405,8 @@ void ws_session::check_liveness(clock::time_point now) {
     if (s.ping_interval.count() <= 0) return;
     if (awaiting_pong_ && now >= pong_due_) {
         if (const auto n = ++ep_.warnings().pong_timeout; araldo::worth_logging(n))
-            ep_.ctx().log().info("client {}: no pong within {} ms, closing ({} so far)", id_, s.pong_timeout.count(), n);
+            ep_.ctx().log().info("client {}: no pong within {} ms, closing ({} so far)", id_, s.pong_timeout.count(),
+                                 n);
         begin_close(close_code::policy_violation, "pong timeout", close_reason::pong_timeout, false);
         return;
     }

@@ -17,10 +17,10 @@
 #include "ws_frame_queue.hpp"
 #include "ws_metrics.hpp"
 
+#include <sys/uio.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
-#include <sys/uio.h>
 
 #include <chrono>
 #include <cstdint>
@@ -117,8 +117,8 @@ private:
     std::vector<frame_ptr> control_;
     frame_queue pending_;
     frame_ptr close_frame_;
-    std::uint64_t queued_bytes_ = 0;     // data bytes pending or partly written
-    std::size_t handshake_left_ = 0;     // bytes of the 101 not yet written
+    std::uint64_t queued_bytes_ = 0;  // data bytes pending or partly written
+    std::size_t handshake_left_ = 0;  // bytes of the 101 not yet written
 
     clock::time_point started_;
     clock::time_point ping_due_;

@@ -20,14 +20,12 @@ constexpr std::int64_t depth_ceiling = 10000;
 
 }  // namespace
 
-unmarshal_result json_marshaller::unmarshal(std::string_view bytes, bool binary,
-                                            araldo::attributes& attrs) const {
+unmarshal_result json_marshaller::unmarshal(std::string_view bytes, bool binary, araldo::attributes& attrs) const {
     if (binary) return unmarshal_result::failure("binary frames are not JSON");
     try {
         scan_result r = scan_json(bytes, max_depth_, true);
         if (!r.ok) {
-            return unmarshal_result::failure("invalid JSON at offset " + std::to_string(r.offset) +
-                                             ": " + r.error);
+            return unmarshal_result::failure("invalid JSON at offset " + std::to_string(r.offset) + ": " + r.error);
         }
         if (r.type) attrs.set("type", std::move(*r.type));
         return unmarshal_result::success();

@@ -21,8 +21,7 @@ public:
     explicit json_marshaller(std::size_t max_depth) : max_depth_(max_depth) {}
 
     std::string_view id() const noexcept override { return plugin_id; }
-    unmarshal_result unmarshal(std::string_view bytes, bool binary,
-                               araldo::attributes& attrs) const override;
+    unmarshal_result unmarshal(std::string_view bytes, bool binary, araldo::attributes& attrs) const override;
     encoded marshal(const message_ptr& msg) const override;
 
 private:

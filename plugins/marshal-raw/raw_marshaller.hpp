@@ -13,8 +13,7 @@ inline constexpr std::string_view plugin_id = "marshal-raw";
 class raw_marshaller final : public araldo::marshaller {
 public:
     std::string_view id() const noexcept override { return plugin_id; }
-    unmarshal_result unmarshal(std::string_view bytes, bool binary,
-                               araldo::attributes& attrs) const override;
+    unmarshal_result unmarshal(std::string_view bytes, bool binary, araldo::attributes& attrs) const override;
     encoded marshal(const message_ptr& msg) const override;
 };
 

@@ -56,10 +56,12 @@ bool metric_is(const relay& r, const std::string& series, const std::string& val
 
 }  // namespace
 
-TEST_CASE("admin: a missing or wrong token is a 401, an unset one a 403, before anything else", "[integration][admin]") {
+TEST_CASE("admin: a missing or wrong token is a 401, an unset one a 403, before anything else",
+          "[integration][admin]") {
     {
         relay r(faulty_config(token), with_fixture());
-        const std::vector<std::string> refused_auths{"", "Bearer wrong", "Bearer " + token + "x", "Basic " + token, token};
+        const std::vector<std::string> refused_auths{"", "Bearer wrong", "Bearer " + token + "x", "Basic " + token,
+                                                     token};
         for (const auto& auth : refused_auths) {
             INFO(auth);
             auto refused = admin(r, "GET", "/_admin/", {}, auth);
@@ -87,10 +89,10 @@ TEST_CASE("admin: a missing or wrong token is a 401, an unset one a 403, before 
 
 TEST_CASE("admin: 404, 405 with Allow and 413, all in the one JSON error shape", "[integration][admin]") {
     relay r(faulty_config(token), with_fixture());
-    for (const std::string target : {"/_admin/endpoints/nope/echo", "/_admin/endpoints/quiet/echo",
-                                     "/_admin/endpoints/bad/nothing", "/_admin/endpoints/bad", "/_admin/endpoints",
-                                     "/_admin/other", "/_admin/endpoints/bad/explode/more",
-                                     "/_admin/endpoints/bad/\xC3"}) {
+    for (const std::string target :
+         {"/_admin/endpoints/nope/echo", "/_admin/endpoints/quiet/echo", "/_admin/endpoints/bad/nothing",
+          "/_admin/endpoints/bad", "/_admin/endpoints", "/_admin/other", "/_admin/endpoints/bad/explode/more",
+          "/_admin/endpoints/bad/\xC3"}) {
         INFO(target);
         auto missing = admin(r, "GET", target);
         CHECK(missing.status == 404);
@@ -140,10 +142,12 @@ TEST_CASE("admin: GET /_admin/ lists the endpoints that have admin handlers, and
         CHECK(bad.at("plugin").as_string() == "endpoint-faulty");
         const auto& routes = bad.at("routes").as_array();
         REQUIRE(routes.size() == 2);
-        CHECK(routes[0] == boost::json::parse(
-                               R"({"path":"/_admin/endpoints/bad/explode","prefix":false,"methods":["GET","POST"],"max_body":0})"));
-        CHECK(routes[1] == boost::json::parse(
-                               R"({"path":"/_admin/endpoints/bad/echo","prefix":true,"methods":["POST"],"max_body":16})"));
+        CHECK(routes[0] ==
+              boost::json::parse(
+                  R"({"path":"/_admin/endpoints/bad/explode","prefix":false,"methods":["GET","POST"],"max_body":0})"));
+        CHECK(routes[1] ==
+              boost::json::parse(
+                  R"({"path":"/_admin/endpoints/bad/echo","prefix":true,"methods":["POST"],"max_body":16})"));
     }
 }
 
@@ -175,8 +179,12 @@ TEST_CASE("admin: two webhook endpoints, each at its own path, neither sees the 
     relay r("global:\n  server-port: 0\n  data-dir: \"{DIR}/data\"\n  admin-token: \"" + token +
             "\"\nplugins:\n  araldo.endpoints.endpoint:\n"
             "    - {name: src, id: endpoint-mock, inject: [\"for a\"]}\n"
-            "    - {name: a, id: endpoint-webhook, url: \"" + down + "\", retry-schedule: [0s]}\n"
-            "    - {name: b, id: endpoint-webhook, url: \"" + down + "\", retry-schedule: [0s]}\n"
+            "    - {name: a, id: endpoint-webhook, url: \"" +
+            down +
+            "\", retry-schedule: [0s]}\n"
+            "    - {name: b, id: endpoint-webhook, url: \"" +
+            down +
+            "\", retry-schedule: [0s]}\n"
             "routes:\n  src: [a]\n");
     auto letters = [&](const std::string& ep) {
         auto reply = admin(r, "GET", "/_admin/endpoints/" + ep + "/deadletters");

@@ -50,7 +50,8 @@ TEST_CASE("config errors exit 2 with file:line:col and a hint", "[cli][config]")
         std::string expected;
     };
     std::vector<bad_case> cases{
-        {"global:\n  server-prot: 1\n", "bad.yaml:2:3: unknown key 'server-prot' in global\n  hint: did you mean 'server-port'?"},
+        {"global:\n  server-prot: 1\n",
+         "bad.yaml:2:3: unknown key 'server-prot' in global\n  hint: did you mean 'server-port'?"},
         {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-mokc}\n",
          "bad.yaml:3:21: unknown endpoint id 'endpoint-mokc'\n  hint: did you mean 'endpoint-mock'? (found: "},
         {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-mock, chanel: x}\n",
@@ -85,7 +86,8 @@ TEST_CASE("plugins that must be refused stop start-up with exit 2", "[cli][plugi
     std::string fixtures = ARALDO_FIXTURE_DIR;
     auto bad_abi = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", fixtures + "/bad-abi"});
     CHECK(bad_abi.code == 2);
-    CHECK_THAT(bad_abi.err, Catch::Contains("araldo-bad-abi.so: plugin ABI mismatch: araldo SDK ABI 999 in the plugin"));
+    CHECK_THAT(bad_abi.err,
+               Catch::Contains("araldo-bad-abi.so: plugin ABI mismatch: araldo SDK ABI 999 in the plugin"));
 
     // The relay's own symbols are not there for a plugin: only libaraldo-sdk's.
     auto core_symbol = run_araldo(dir, {"--check", "-c", config, "--plugin-dir", fixtures + "/core-symbol"});
@@ -115,10 +117,13 @@ TEST_CASE("plugins that must be refused stop start-up with exit 2", "[cli][plugi
     CHECK(missing_dir.code == 2);
     CHECK_THAT(missing_dir.err, Catch::Contains("plugin folder does not exist"));
 
-    std::string throwing = dir.write("t.yaml", "plugins:\n  araldo.endpoints.endpoint:\n    - {name: t, id: endpoint-throwing}\n");
+    std::string throwing =
+        dir.write("t.yaml", "plugins:\n  araldo.endpoints.endpoint:\n    - {name: t, id: endpoint-throwing}\n");
     auto thrown = run_araldo(dir, {"--check", "-c", throwing, "--plugin-dir", fixtures + "/throwing-factory"});
     CHECK(thrown.code == 2);
-    CHECK_THAT(thrown.err, Catch::Contains("t.yaml:3:7: endpoint 't' (endpoint-throwing) failed to start: refusing to start on purpose"));
+    CHECK_THAT(
+        thrown.err,
+        Catch::Contains("t.yaml:3:7: endpoint 't' (endpoint-throwing) failed to start: refusing to start on purpose"));
 }
 
 TEST_CASE("the informational flags and bad arguments", "[cli]") {
@@ -253,7 +258,8 @@ TEST_CASE("a value outside its option's one_of or range stops --check at the val
     };
     const std::string routes = "routes:\n  a: [a]\n";
     std::vector<bad_case> cases{
-        {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-websocket, slow-consumer: drop-newest}\n" +
+        {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-websocket, slow-consumer: "
+         "drop-newest}\n" +
              routes,
          "bad.yaml:3:56: slow-consumer: must be one of: disconnect, drop-oldest; got 'drop-newest'\n"
          "  hint: did you mean 'drop-oldest'?"},
@@ -261,9 +267,10 @@ TEST_CASE("a value outside its option's one_of or range stops --check at the val
              routes,
          "bad.yaml:3:63: max-line: must be at least 1, got 0B"},
         {"plugins:\n  araldo.endpoints.endpoint:\n    - {name: a, id: endpoint-webhook, url: \"http://127.0.0.1:1/\", "
-         "max-response-body: 17MiB}\n" + routes,
+         "max-response-body: 17MiB}\n" +
+             routes,
          "bad.yaml:3:86: max-response-body: must be at most 16MiB, got 17MiB"},
-        {"plugins:\n  araldo.marshalling:\n    - {name: j, id: marshal-json, max-depth: 10001}\n", 
+        {"plugins:\n  araldo.marshalling:\n    - {name: j, id: marshal-json, max-depth: 10001}\n",
          "bad.yaml:3:46: max-depth: must be between 1 and 10000, got 10001"},
         {"global:\n  log-level: verbose\n" + std::string(one_endpoint),
          "bad.yaml:2:14: log-level: must be one of: trace, debug, info, warn, warning, error, critical, fatal, off; "
@@ -285,8 +292,9 @@ TEST_CASE("a plugin folder's symlink to a file outside it is refused by --list-p
     const std::string outside = std::string(ARALDO_FIXTURE_DIR) + "/throwing-factory/araldo-throwing-factory.so";
     REQUIRE(fs::exists(outside));
     fs::create_symlink(outside, plugins / "araldo-innocent.so");
-    for (std::vector<std::string> args : {std::vector<std::string>{"--list-plugins"},
-                                          std::vector<std::string>{"--check", "-c", dir.write("c.yaml", one_endpoint)}}) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"--list-plugins"},
+          std::vector<std::string>{"--check", "-c", dir.write("c.yaml", one_endpoint)}}) {
         args.push_back("--plugin-dir");
         args.push_back(plugins.path());
         auto r = run_araldo(dir, args);
@@ -307,11 +315,12 @@ TEST_CASE("check mode refuses what start would refuse, short of binding", "[cli]
     };
     std::vector<bad_case> cases{
         {"  bind: localhost\n", "bad.yaml:2:9: bind: 'localhost' is not an IP address"},
-        {"  static-dir: no-such-web\n", "bad.yaml:2:15: static-dir: folder " + (dir / "no-such-web") + " does not exist"},
-        {"  data-dir: a-file/data\n", "bad.yaml:2:13: data-dir " + (dir / "a-file/data") + ": " + (dir / "a-file") +
-                                          " is not a folder"},
-        {"  data-dir: a-file\n", "bad.yaml:2:13: data-dir " + (dir / "a-file") + ": " + (dir / "a-file") +
-                                     " is not a folder"},
+        {"  static-dir: no-such-web\n",
+         "bad.yaml:2:15: static-dir: folder " + (dir / "no-such-web") + " does not exist"},
+        {"  data-dir: a-file/data\n",
+         "bad.yaml:2:13: data-dir " + (dir / "a-file/data") + ": " + (dir / "a-file") + " is not a folder"},
+        {"  data-dir: a-file\n",
+         "bad.yaml:2:13: data-dir " + (dir / "a-file") + ": " + (dir / "a-file") + " is not a folder"},
     };
     for (const auto& c : cases) {
         INFO(c.global);
@@ -321,8 +330,8 @@ TEST_CASE("check mode refuses what start would refuse, short of binding", "[cli]
         CHECK(r.out.empty());
     }
     // A data-dir that does not exist yet is fine: start creates it. --check does not.
-    auto fresh = run_araldo(dir, {"--check", "-c", dir.write("ok.yaml", "global:\n  data-dir: new/state\n" +
-                                                                           std::string(one_endpoint))});
+    auto fresh = run_araldo(
+        dir, {"--check", "-c", dir.write("ok.yaml", "global:\n  data-dir: new/state\n" + std::string(one_endpoint))});
     CHECK(fresh.code == 0);
     CHECK_FALSE(std::filesystem::exists(dir / "new"));
 }
@@ -340,14 +349,15 @@ TEST_CASE("relative paths start at the config file's folder, wherever araldo run
     temp_dir dir, elsewhere;
     std::filesystem::create_directories(dir / "sub/web");
     dir.write("sub/web/index.html", "hi");
-    const std::string config = dir.write("sub/araldo.yaml", "global:\n  static-dir: web\n  data-dir: state\n" +
-                                                                std::string(one_endpoint));
+    const std::string config =
+        dir.write("sub/araldo.yaml", "global:\n  static-dir: web\n  data-dir: state\n" + std::string(one_endpoint));
     auto check = run_in(elsewhere.path(), {"--check", "-c", config}, elsewhere);
     CHECK(check.code == 0);
     CHECK_THAT(check.err, !Catch::Contains("does not exist"));
 
     // A command sees the same data-dir as the relay: sub/state, not ./state.
-    const std::string letter = R"({"id":"dl-1","endpoint":"hook","source":"a","payload":"p","last_error":"boom","attempts":3})";
+    const std::string letter =
+        R"({"id":"dl-1","endpoint":"hook","source":"a","payload":"p","last_error":"boom","attempts":3})";
     std::filesystem::create_directories(dir / "sub/state/webhook/hook/deadletters");
     dir.write("sub/state/webhook/hook/deadletters/dl-1.json", letter);
     REQUIRE(std::filesystem::exists(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-webhook.so"));
@@ -382,22 +392,29 @@ TEST_CASE("the version printed is the project version", "[cli]") {
     CHECK(version.out == "araldo " + expected + "\n");
 }
 
-TEST_CASE("log levels warning and fatal are accepted in the file, on the command line and in the environment", "[cli]") {
+TEST_CASE("log levels warning and fatal are accepted in the file, on the command line and in the environment",
+          "[cli]") {
     temp_dir dir;
-    auto file = run_araldo(dir, {"--check", "-c", dir.write("w.yaml", "global:\n  log-level: warning\n" + std::string(one_endpoint))});
+    auto file = run_araldo(
+        dir, {"--check", "-c", dir.write("w.yaml", "global:\n  log-level: warning\n" + std::string(one_endpoint))});
     CHECK(file.code == 0);
     auto flag = run_araldo(dir, {"--check", "--log-level", "fatal", "-c", dir.write("c.yaml", one_endpoint)});
     CHECK(flag.code == 0);
-    auto env = run_command({ARALDO_BINARY, "--check", "-c", dir / "c.yaml"}, dir.path(), {{"ARALDO_LOG_LEVEL", "fatal"}});
+    auto env =
+        run_command({ARALDO_BINARY, "--check", "-c", dir / "c.yaml"}, dir.path(), {{"ARALDO_LOG_LEVEL", "fatal"}});
     CHECK(env.code == 0);
-    auto bad_env = run_command({ARALDO_BINARY, "--check", "-c", dir / "c.yaml"}, dir.path(), {{"ARALDO_SERVER_PORT", "99999"}});
+    auto bad_env =
+        run_command({ARALDO_BINARY, "--check", "-c", dir / "c.yaml"}, dir.path(), {{"ARALDO_SERVER_PORT", "99999"}});
     CHECK(bad_env.code == 2);
-    CHECK_THAT(bad_env.err, Catch::Contains("araldo: environment ARALDO_SERVER_PORT: server-port: must be between 0 and 65535"));
+    CHECK_THAT(bad_env.err,
+               Catch::Contains("araldo: environment ARALDO_SERVER_PORT: server-port: must be between 0 and 65535"));
 }
 
-TEST_CASE("hostile files: deep nesting and an alias bomb are refused with a position, at once", "[cli][config][fault]") {
+TEST_CASE("hostile files: deep nesting and an alias bomb are refused with a position, at once",
+          "[cli][config][fault]") {
     temp_dir dir;
-    auto deep = run_araldo(dir, {"--check", "-c", dir.write("deep.yaml", "global:\n  bind: " + std::string(200000, '['))});
+    auto deep =
+        run_araldo(dir, {"--check", "-c", dir.write("deep.yaml", "global:\n  bind: " + std::string(200000, '['))});
     CHECK(deep.code == 2);
     CHECK_THAT(deep.err, Catch::Contains("deep.yaml:2:73: nesting deeper than 64 levels"));  // the 65th '['
 

@@ -45,8 +45,9 @@ plugins:
 )");
     auto full = http_get(r.port(), "/_health/?full");
     CHECK(full.status == 500);
-    CHECK(full.body ==
-          R"({"live":true,"problems":[{"endpoint":"sick","severity":"warning","problem":"upstream unreachable since 12:00"}]})");
+    CHECK(
+        full.body ==
+        R"({"live":true,"problems":[{"endpoint":"sick","severity":"warning","problem":"upstream unreachable since 12:00"}]})");
     // A soft problem is the same on every node: failing liveness on it would
     // take the whole fleet out of a load balancer at once.
     auto plain = http_get(r.port(), "/_health/");
@@ -113,7 +114,7 @@ TEST_CASE("static files: content types, index.html, no path traversal", "[integr
     CHECK(http_get(r.port(), "/nope.css").status == 404);
     CHECK(http_get(r.port(), "/.secret").status == 404);
     CHECK(http_get(r.port(), "/escape.txt").status == 404);
-    for (const char* target : {"/../" , "/%2e%2e/", "/a/../../", "/..%2f..%2f"}) {
+    for (const char* target : {"/../", "/%2e%2e/", "/a/../../", "/..%2f..%2f"}) {
         INFO(target);
         auto reply = raw_exchange(r.port(), std::string("GET ") + target + (outside / "passwd").substr(1) +
                                                 " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -7,12 +7,12 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <csignal>
-#include <filesystem>
 #include <netinet/in.h>
-#include <regex>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <csignal>
+#include <filesystem>
+#include <regex>
 
 using namespace araldo::test;
 using namespace std::chrono_literals;
@@ -22,10 +22,12 @@ namespace {
 std::string config_with(const std::string& endpoint_extra, const std::string& timeout = "5s") {
     return R"(global:
   server-port: 0
-  shutdown-timeout: )" + timeout + R"(
+  shutdown-timeout: )" +
+           timeout + R"(
 plugins:
   araldo.endpoints.endpoint:
-    - {name: a, id: endpoint-mock)" + endpoint_extra + R"(}
+    - {name: a, id: endpoint-mock)" +
+           endpoint_extra + R"(}
     - {name: out, id: endpoint-file, output: "{DIR}/out.txt"}
 routes:
   a: [out]
@@ -67,12 +69,14 @@ TEST_CASE("a port already in use is a runtime failure, exit 1", "[integration][l
     relay second(busy, {.wait_listening = false});
     CHECK(second.process().wait(10s) == 1);
     // One clean line: no repeated address, no Boost source location.
-    const std::string line = "cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": address already in use\n";
+    const std::string line =
+        "cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": address already in use\n";
     CHECK_THAT(second.process().err(), Catch::EndsWith(line));
     CHECK_THAT(second.process().err(), !Catch::Contains("http listener") && !Catch::Contains("[system:"));
 }
 
-TEST_CASE("SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored, and SIGTERM still stops", "[integration][lifecycle][signal]") {
+TEST_CASE("SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored, and SIGTERM still stops",
+          "[integration][lifecycle][signal]") {
     relay r(config_with(""));
     const std::pair<int, const char*> signals[] = {{SIGHUP, "SIGHUP"}, {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}};
     for (const auto& [signo, name] : signals) {
@@ -89,7 +93,8 @@ TEST_CASE("SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored, and SIGTERM still
     CHECK(r.process().wait(10s) == 0);
 }
 
-TEST_CASE("a second relay on the same data-dir refuses before binding, naming the holder", "[integration][lifecycle][lock]") {
+TEST_CASE("a second relay on the same data-dir refuses before binding, naming the holder",
+          "[integration][lifecycle][lock]") {
     temp_dir shared;
     const std::string data_dir = shared / "not/yet/there";
     const std::string config = "global:\n  server-port: 0\n  data-dir: " + data_dir + "\n";
@@ -158,9 +163,13 @@ TEST_CASE("accept failures (EMFILE) are counted and their warnings rate-limited"
     // left it reports every virtual call as a bad vptr, so that check alone
     // is suppressed here (env replaces the inherited UBSAN_OPTIONS).
     const std::string suppressions = dir.write("ubsan.supp", "vptr_check:*\n");
-    child_process relay_process{{{"/usr/bin/env", "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=" + suppressions,
-                                  "/usr/bin/prlimit", "--nofile=40:40", ARALDO_BINARY, "-c", config},
-                                 {}, dir.path(), false, dir.path()}};
+    child_process relay_process{
+        {{"/usr/bin/env", "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=" + suppressions,
+          "/usr/bin/prlimit", "--nofile=40:40", ARALDO_BINARY, "-c", config},
+         {},
+         dir.path(),
+         false,
+         dir.path()}};
     const auto port = listening_port(relay_process);
     REQUIRE(port != 0);
     std::vector<int> held;
@@ -174,14 +183,16 @@ TEST_CASE("accept failures (EMFILE) are counted and their warnings rate-limited"
     for (int fd : held) ::close(fd);
     // Once the held connections are gone, the relay accepts again.
     std::string metrics;
-    REQUIRE(wait_until([&] {
-        try {
-            metrics = http_get(port, "/metrics").body;
-            return true;
-        } catch (const std::exception&) {
-            return false;
-        }
-    }, 30s));
+    REQUIRE(wait_until(
+        [&] {
+            try {
+                metrics = http_get(port, "/metrics").body;
+                return true;
+            } catch (const std::exception&) {
+                return false;
+            }
+        },
+        30s));
     std::smatch m;
     REQUIRE(std::regex_search(metrics, m, std::regex(R"(araldo_http_accept_errors_total (\d+))")));
     const auto failures = std::stoull(m[1]);
@@ -194,7 +205,8 @@ TEST_CASE("accept failures (EMFILE) are counted and their warnings rate-limited"
     CHECK(relay_process.wait(10s) == 0);
 }
 
-TEST_CASE("the relay resolves data-dir against the config's folder, not its working directory", "[integration][lifecycle][paths]") {
+TEST_CASE("the relay resolves data-dir against the config's folder, not its working directory",
+          "[integration][lifecycle][paths]") {
     temp_dir dir, elsewhere;
     std::filesystem::create_directories(dir / "sub");
     const std::string config = dir.write("sub/araldo.yaml", "global:\n  server-port: 0\n  data-dir: state\n");

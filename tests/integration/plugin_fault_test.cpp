@@ -64,7 +64,10 @@ routes:
     CHECK(http_get(r.port(), "/_health/").status == 200);
     auto full = http_get(r.port(), "/_health/?full");
     CHECK(full.status == 500);
-    CHECK_THAT(full.body, Catch::Contains(R"({"endpoint":"bad","severity":"error","problem":"3 plugin errors, the last in http: header X-Echo contains CR, LF or NUL"})"));
+    CHECK_THAT(
+        full.body,
+        Catch::Contains(
+            R"({"endpoint":"bad","severity":"error","problem":"3 plugin errors, the last in http: header X-Echo contains CR, LF or NUL"})"));
     CHECK_THAT(full.body, Catch::Contains(R"("endpoint":"parse","severity":"error")"));
     CHECK(metric_is(r, R"(araldo_endpoint_up{endpoint="bad"})", "0"));
     CHECK(metric_is(r, R"(araldo_endpoint_up{endpoint="dst"})", "1"));
@@ -106,7 +109,10 @@ plugins:
     CHECK(http_get(r.port(), "/_health/").body == "fail: gone is not running\n");
     auto full = http_get(r.port(), "/_health/?full");
     CHECK(full.status == 500);
-    CHECK_THAT(full.body, Catch::StartsWith(R"({"live":false,"problems":[{"endpoint":"gone","severity":"critical","problem":"stopped with an error: run gave up"})"));
+    CHECK_THAT(
+        full.body,
+        Catch::StartsWith(
+            R"({"live":false,"problems":[{"endpoint":"gone","severity":"critical","problem":"stopped with an error: run gave up"})"));
     r.process().signal(SIGTERM);
     CHECK(r.process().wait(10s) == 0);
 }

@@ -51,7 +51,8 @@ http_reply http_request(unsigned short port, const std::string& method, const st
                         const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-    if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (!body.empty() || method == "POST" || method == "PUT")
+        req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     req += "\r\n" + body;
     std::string raw = raw_exchange(port, req);
     http_reply r;

@@ -20,9 +20,7 @@ http_reply http_request(unsigned short port, const std::string& method, const st
                         const std::string& body = {},
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
 
-inline http_reply http_get(unsigned short port, const std::string& target) {
-    return http_request(port, "GET", target);
-}
+inline http_reply http_get(unsigned short port, const std::string& target) { return http_request(port, "GET", target); }
 
 // Sends raw bytes and returns whatever the server answers before closing.
 std::string raw_exchange(unsigned short port, const std::string& bytes);

@@ -2,11 +2,11 @@
 // with arguments and environment, stdout/stderr captured to files, stopped by pid.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <utility>
 #include <vector>
 
@@ -15,11 +15,11 @@ namespace araldo::test {
 class child_process {
 public:
     struct spec {
-        std::vector<std::string> argv;                            // argv[0] is the program
-        std::vector<std::pair<std::string, std::string>> env;     // added to the environment
-        std::string work_dir;                                     // empty: the current one
-        bool pipe_stdin = false;                                  // else /dev/null
-        std::string output_dir;                                   // where stdout/stderr files go
+        std::vector<std::string> argv;                         // argv[0] is the program
+        std::vector<std::pair<std::string, std::string>> env;  // added to the environment
+        std::string work_dir;                                  // empty: the current one
+        bool pipe_stdin = false;                               // else /dev/null
+        std::string output_dir;                                // where stdout/stderr files go
     };
 
     explicit child_process(spec s);

@@ -16,8 +16,7 @@ relay::relay(const std::string& config, options o) {
     std::string file = dir_.write("araldo.yaml", with_dir(config, dir_.path()));
     std::vector<std::string> argv{ARALDO_BINARY, "-c", file};
     argv.insert(argv.end(), o.extra_args.begin(), o.extra_args.end());
-    proc_ = std::make_unique<child_process>(
-        child_process::spec{argv, o.env, dir_.path(), o.pipe_stdin, dir_.path()});
+    proc_ = std::make_unique<child_process>(child_process::spec{argv, o.env, dir_.path(), o.pipe_stdin, dir_.path()});
     if (!o.wait_listening) return;
     if (!proc_->wait_for_err(" listening on ")) {
         throw std::runtime_error("araldo did not start listening; stderr:\n" + proc_->err());

@@ -1,7 +1,7 @@
 // The admin API's table without sockets: registration rules, which route a
 // path reaches, and the /_admin boundary of an endpoint's registry.
-#include "endpoint_host.hpp"
 #include "http/admin_routes.hpp"
+#include "endpoint_host.hpp"
 #include "http/listener.hpp"
 #include "logging.hpp"
 #include "metrics.hpp"
@@ -94,7 +94,7 @@ TEST_CASE("admin routes: bad paths, duplicates and late additions are refused", 
     CHECK_THROWS_AS(admin.add("ep", "x", std::move(no_handler)), std::invalid_argument);
     admin.add("ep", "x", named("items", false));
     CHECK_THROWS_AS(admin.add("ep", "x", named("items", false)), std::invalid_argument);
-    admin.add("ep", "x", named("items", true));  // the other kind
+    admin.add("ep", "x", named("items", true));    // the other kind
     admin.add("ep2", "x", named("items", false));  // another endpoint
     auto mounted = admin.mount("");
     CHECK(call(mounted, "GET", "/_admin/endpoints/ep/items").status == 403);

@@ -114,8 +114,8 @@ TEST_CASE("global settings: defaults, substitution and environment overrides", "
     CHECK(c.global.shutdown_timeout == std::chrono::milliseconds(250));
     CHECK(c.global.plugin_dirs == std::vector<std::string>{"/opt/a", "/opt/b"});
 
-    config o = parse(text, {{"DATA", "/d"}, {"ARALDO_SERVER_PORT", "9999"}, {"ARALDO_LOG_LEVEL", "warn"},
-                            {"ARALDO_BIND", "::1"}});
+    config o = parse(
+        text, {{"DATA", "/d"}, {"ARALDO_SERVER_PORT", "9999"}, {"ARALDO_LOG_LEVEL", "warn"}, {"ARALDO_BIND", "::1"}});
     CHECK(o.global.server_port == 9999);
     CHECK(o.global.log_level == "warn");
     CHECK(o.global.bind == "::1");
@@ -132,9 +132,10 @@ TEST_CASE("an environment override's error names the variable, not a line of the
           "ARALDO_SERVER_PORT=70000)");
     CHECK(error_of(text, {{"ARALDO_SERVER_PORT", "many"}}) ==
           "environment ARALDO_SERVER_PORT: server-port: expected integer, got \"many\" (from ARALDO_SERVER_PORT=many)");
-    CHECK(error_of(text, {{"ARALDO_LOG_LEVEL", "loud"}}) ==
-          "environment ARALDO_LOG_LEVEL: log-level: must be one of: trace, debug, info, warn, warning, error, critical, "
-          "fatal, off; got 'loud' (from ARALDO_LOG_LEVEL=loud)");
+    CHECK(
+        error_of(text, {{"ARALDO_LOG_LEVEL", "loud"}}) ==
+        "environment ARALDO_LOG_LEVEL: log-level: must be one of: trace, debug, info, warn, warning, error, critical, "
+        "fatal, off; got 'loud' (from ARALDO_LOG_LEVEL=loud)");
     CHECK(error_of(text, {{"ARALDO_BIND", "localhost"}}) ==
           "environment ARALDO_BIND: bind: 'localhost' is not an IP address");
 }
@@ -168,9 +169,7 @@ TEST_CASE("relative paths in global are resolved against the config file's folde
     araldo::test::temp_dir dir;
     fs::create_directories(dir / "conf/web");
     const std::string file = dir / "conf/araldo.yaml";
-    auto load = [&](const std::string& text) {
-        return parse_config(parse_yaml(text, file), file, env_of({}));
-    };
+    auto load = [&](const std::string& text) { return parse_config(parse_yaml(text, file), file, env_of({})); };
     const auto c = load("global:\n  data-dir: state\n  static-dir: ./web\n  plugin-dirs: [../plugins, /abs]\n");
     CHECK(c.global.data_dir == dir / "conf/state");
     CHECK(c.global.static_dir == dir / "conf/web");
@@ -179,8 +178,8 @@ TEST_CASE("relative paths in global are resolved against the config file's folde
     CHECK(load("global: {}\n").global.data_dir == dir / "conf/data");
     CHECK(load("global:\n  static-dir: none\n").global.static_dir == "none");
     CHECK(load("global:\n  static-dir: \"\"\n").global.static_dir.empty());
-    CHECK_THROWS_WITH(load("global:\n  static-dir: nope\n"),
-                      Catch::Contains("araldo.yaml:2:15: static-dir: folder " + (dir / "conf/nope") + " does not exist"));
+    CHECK_THROWS_WITH(load("global:\n  static-dir: nope\n"), Catch::Contains("araldo.yaml:2:15: static-dir: folder " +
+                                                                             (dir / "conf/nope") + " does not exist"));
 }
 
 TEST_CASE("every config error names file, line and column", "[config]") {
@@ -188,8 +187,7 @@ TEST_CASE("every config error names file, line and column", "[config]") {
     CHECK(hint_of("globl:\n  server-port: 1\n") == "did you mean 'global'?");
     CHECK(error_of("global:\n  server-prot: 1\n") == "t.yaml:2:3: unknown key 'server-prot' in global");
     CHECK(hint_of("global:\n  server-prot: 1\n") == "did you mean 'server-port'?");
-    CHECK(error_of("global:\n  server-port: lots\n") ==
-          "t.yaml:2:16: server-port: expected integer, got \"lots\"");
+    CHECK(error_of("global:\n  server-port: lots\n") == "t.yaml:2:16: server-port: expected integer, got \"lots\"");
     CHECK(error_of("global:\n  server-port: 70000\n") ==
           "t.yaml:2:16: server-port: must be between 0 and 65535, got 70000");
     CHECK(error_of("global:\n  shutdown-timeout: 5\n") == "t.yaml:2:21: shutdown-timeout: \"5\" is not a duration");
@@ -238,8 +236,7 @@ TEST_CASE("routes must name defined endpoints", "[config][route]") {
     CHECK(error_of(endpoints + "routes:\n  chat:\n    - {type: x}\n") == "t.yaml:6:7: route target has no 'to'");
     CHECK(error_of(endpoints + "routes:\n  chat: [chat]\n  chat: [chat]\n") ==
           "t.yaml:6:3: duplicate route for 'chat'");
-    CHECK(error_of(endpoints + "routes: [chat]\n") ==
-          "t.yaml:4:9: routes: expected a mapping of source to targets");
+    CHECK(error_of(endpoints + "routes: [chat]\n") == "t.yaml:4:9: routes: expected a mapping of source to targets");
 }
 
 TEST_CASE("hostile YAML gets an error, not a crash", "[config]") {

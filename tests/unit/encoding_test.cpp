@@ -10,10 +10,17 @@
 using namespace araldo;
 
 TEST_CASE("base64 encodes and strictly decodes RFC 4648 text", "[sdk][encoding]") {
-    const std::vector<std::pair<std::string, std::string>> vectors{
-        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-        {"foobar", "Zm9vYmFy"}, {std::string("\xff\xfe\x00", 3), "//4A"}, {"abc", "YWJj"}, {"a", "YQ=="},
-        {"ab", "YWI="}};
+    const std::vector<std::pair<std::string, std::string>> vectors{{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"},
+                                                                   {std::string("\xff\xfe\x00", 3), "//4A"},
+                                                                   {"abc", "YWJj"},
+                                                                   {"a", "YQ=="},
+                                                                   {"ab", "YWI="}};
     for (const auto& [raw, text] : vectors) {
         INFO(text);
         CHECK(base64_encode(raw) == text);
@@ -27,7 +34,12 @@ TEST_CASE("base64 encodes and strictly decodes RFC 4648 text", "[sdk][encoding]"
 
 TEST_CASE("base64url is unpadded and uses - and _", "[sdk][encoding]") {
     const std::vector<std::pair<std::string, std::string>> vectors{
-        {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"\xfb\xff", "-_8"},
+        {"", ""},
+        {"f", "Zg"},
+        {"fo", "Zm8"},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"},
+        {"\xfb\xff", "-_8"},
         {R"({"alg":"HS256","typ":"JWT"})", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"}};
     for (const auto& [raw, text] : vectors) {
         INFO(text);

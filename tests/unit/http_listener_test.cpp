@@ -3,6 +3,8 @@
 // stopping the listener and requiring that run() runs out of work.
 #include "http/listener.hpp"
 
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -15,8 +17,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <chrono>
 #include <sstream>
@@ -331,7 +331,8 @@ TEST_CASE("Expect: 100-continue gets an interim response before the body", "[htt
         auto socket = co_await connect(port);
         co_await send(socket, "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
         std::string interim;
-        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n", asio::use_awaitable);
+        auto n =
+            co_await asio::async_read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n", asio::use_awaitable);
         CHECK(interim.substr(0, n) == "HTTP/1.1 100 Continue\r\n\r\n");
         co_await send(socket, "hi");
         beast::flat_buffer buffer;
@@ -346,7 +347,9 @@ TEST_CASE("a prefix route matches its path and sub-paths; the longest route wins
     s.listener.add(echo_route("/emit", true));
     araldo::http_route special;
     special.path = "/emit/special";
-    special.handler = [](http_request) -> asio::awaitable<http_response> { co_return http_response::text(200, "special"); };
+    special.handler = [](http_request) -> asio::awaitable<http_response> {
+        co_return http_response::text(200, "special");
+    };
     s.listener.add(std::move(special));
     s.run([](std::uint16_t port) -> asio::awaitable<void> {
         const auto r1 = co_await exchange(port, get("/emit"));
@@ -380,8 +383,9 @@ TEST_CASE("a header over max_header_bytes gets 431", "[http]") {
 TEST_CASE("malformed requests get 400 and the connection closes", "[http]") {
     server s;
     s.listener.add(echo_route("/", true));
-    const auto request = GENERATE(as<std::string>{}, "G(ET / HTTP/1.1\r\nHost: t\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n",
-                                  "GET /a%00b HTTP/1.1\r\nHost: t\r\n\r\n", "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
+    const auto request =
+        GENERATE(as<std::string>{}, "G(ET / HTTP/1.1\r\nHost: t\r\n\r\n", "GET /%zz HTTP/1.1\r\nHost: t\r\n\r\n",
+                 "GET /a%00b HTTP/1.1\r\nHost: t\r\n\r\n", "GET /x HTTP/1.1\r\nBad Header\r\n\r\n");
     s.run([&](std::uint16_t port) -> asio::awaitable<void> {
         auto socket = co_await connect(port);
         co_await send(socket, request);
@@ -575,7 +579,8 @@ TEST_CASE("an accepted upgrade hands over the socket and the bytes read past the
         auto socket = co_await connect(port);
         co_await send(socket, upgrade_request("/ws?room=1") + "EARLY");
         std::string got;
-        auto [ec, n] = co_await asio::async_read(socket, asio::dynamic_buffer(got), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] =
+            co_await asio::async_read(socket, asio::dynamic_buffer(got), asio::as_tuple(asio::use_awaitable));
         CHECK(ec == asio::error::eof);
         CHECK(got == "taken:EARLY");
     });
@@ -634,8 +639,14 @@ TEST_CASE("responses keep their exact wire format", "[http]") {
         if (r.path == "/r/custom") {
             res.status = 201;
             res.content_type = "text/x";
-            res.headers = {{"X-B", "1"}, {"Server", "other"}, {"x-b", " 2\t"}, {"Content-Type", "dropped"},
-                           {"Connection", "upgrade"}, {"content-length", "9"}, {"Bad", "a\r\nb"}, {"X-C", ""}};
+            res.headers = {{"X-B", "1"},
+                           {"Server", "other"},
+                           {"x-b", " 2\t"},
+                           {"Content-Type", "dropped"},
+                           {"Connection", "upgrade"},
+                           {"content-length", "9"},
+                           {"Bad", "a\r\nb"},
+                           {"X-C", ""}};
         } else if (r.path == "/r/untyped") {
             res.content_type.clear();
             res.headers = {{"Content-Type", "from/handler"}};
@@ -656,16 +667,23 @@ TEST_CASE("responses keep their exact wire format", "[http]") {
         "Content-Type: text/x\r\nContent-Length: 2\r\n\r\nhi"
         "HTTP/1.1 200 OK\r\nServer: araldo\r\nContent-Type: from/handler\r\nContent-Length: 2\r\n\r\nhi"
         "HTTP/1.1 204 No Content\r\nServer: araldo\r\nContent-Type: kept\r\n\r\n"
-        "HTTP/1.1 299 <unknown-status>\r\nServer: araldo\r\n" + tail + "hi"
-        "HTTP/1.1 500 Internal Server Error\r\nServer: araldo\r\n" + tail + "hi"
-        "HTTP/1.1 200 OK\r\nServer: araldo\r\n" + tail +
-        "HTTP/1.0 200 OK\r\nServer: araldo\r\nConnection: keep-alive\r\n" + tail + "hi"
-        "HTTP/1.0 200 OK\r\nServer: araldo\r\n" + tail + "hi";
+        "HTTP/1.1 299 <unknown-status>\r\nServer: araldo\r\n" +
+        tail +
+        "hi"
+        "HTTP/1.1 500 Internal Server Error\r\nServer: araldo\r\n" +
+        tail +
+        "hi"
+        "HTTP/1.1 200 OK\r\nServer: araldo\r\n" +
+        tail + "HTTP/1.0 200 OK\r\nServer: araldo\r\nConnection: keep-alive\r\n" + tail +
+        "hi"
+        "HTTP/1.0 200 OK\r\nServer: araldo\r\n" +
+        tail + "hi";
     s.run([&](std::uint16_t port) -> asio::awaitable<void> {
         auto socket = co_await connect(port);
         co_await send(socket, get("/r/custom") + get("/r/untyped") + get("/r/204") + get("/r/299") + get("/r/42") +
                                   "HEAD /r/plain HTTP/1.1\r\nHost: t\r\n\r\n" +
-                                  "GET /r/plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + "GET /r/plain HTTP/1.0\r\n\r\n");
+                                  "GET /r/plain HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" +
+                                  "GET /r/plain HTTP/1.0\r\n\r\n");
         beast::flat_buffer buffer;
         const auto got = co_await read_to_eof(socket, buffer);
         CHECK(got == expected);
@@ -693,13 +711,15 @@ TEST_CASE("500 pipelined POSTs in one write get 500 responses in order", "[http]
     s.run([&](std::uint16_t port) -> asio::awaitable<void> {
         auto socket = co_await connect(port);
         std::string pipeline;
-        for (int i = 0; i < 500; ++i) pipeline += post("/emit/" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}");
+        for (int i = 0; i < 500; ++i)
+            pipeline += post("/emit/" + std::to_string(i), R"({"n":)" + std::to_string(i) + "}");
         send_in_background(socket, std::move(pipeline));
         beast::flat_buffer buffer;
         int in_order = 0;
         for (int i = 0; i < 500; ++i) {
             const auto res = co_await receive(socket, buffer);
-            if (res.result_int() == 200 && res.body() == "/emit/" + std::to_string(i) + R"(:{"n":)" + std::to_string(i) + "}")
+            if (res.result_int() == 200 &&
+                res.body() == "/emit/" + std::to_string(i) + R"(:{"n":)" + std::to_string(i) + "}")
                 ++in_order;
         }
         CHECK(in_order == 500);
@@ -820,13 +840,15 @@ TEST_CASE("Expect: 100-continue in a pipeline comes after the earlier responses"
     s.listener.add(echo_route("/p", true));
     s.run([](std::uint16_t port) -> asio::awaitable<void> {
         auto socket = co_await connect(port);
-        co_await send(socket, get("/p/1") + "POST /p/2 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+        co_await send(
+            socket, get("/p/1") + "POST /p/2 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
         beast::flat_buffer buffer;
         const auto r1 = co_await receive(socket, buffer);
         CHECK(r1.body() == "GET|/p/1|||");
         std::string interim = beast::buffers_to_string(buffer.data());
         buffer.clear();
-        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n", asio::use_awaitable);
+        auto n =
+            co_await asio::async_read_until(socket, asio::dynamic_buffer(interim), "\r\n\r\n", asio::use_awaitable);
         CHECK(interim.substr(0, n) == "HTTP/1.1 100 Continue\r\n\r\n");
         co_await send(socket, "hi");
         buffer.commit(asio::buffer_copy(buffer.prepare(interim.size() - n), asio::buffer(interim.substr(n))));

@@ -48,8 +48,14 @@ TEST_CASE("json_quote: every control character is escaped, short forms where JSO
 }
 
 TEST_CASE("json_quote: valid UTF-8 stays as it is, U+2028 and U+2029 included", "[sdk][json]") {
-    const std::vector<std::string> texts{"caf\xc3\xa9", "\xe2\x80\xa8", "\xe2\x80\xa9", "\xf0\x9f\x98\x80",
-                                         "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf", "a\xe2\x80\xa8" "b"};
+    const std::vector<std::string> texts{"caf\xc3\xa9",
+                                         "\xe2\x80\xa8",
+                                         "\xe2\x80\xa9",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xef\xbf\xbd",
+                                         "\xf4\x8f\xbf\xbf",
+                                         "a\xe2\x80\xa8"
+                                         "b"};
     for (const auto& t : texts) {
         INFO(t);
         CHECK(json_quote(t) == "\"" + t + "\"");
@@ -60,13 +66,17 @@ TEST_CASE("json_quote: valid UTF-8 stays as it is, U+2028 and U+2029 included", 
 TEST_CASE("json_quote: each byte that starts no valid UTF-8 sequence becomes \\ufffd", "[sdk][json]") {
     const std::vector<std::pair<std::string, std::string>> cases{
         {"\xff", R"("\ufffd")"},
-        {"a\xfe" "b", R"("a\ufffdb")"},
-        {"\xc0\x80", R"("\ufffd\ufffd")"},               // overlong NUL
-        {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},     // a surrogate
+        {"a\xfe"
+         "b",
+         R"("a\ufffdb")"},
+        {"\xc0\x80", R"("\ufffd\ufffd")"},                      // overlong NUL
+        {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},            // a surrogate
         {"\xf4\x90\x80\x80", R"("\ufffd\ufffd\ufffd\ufffd")"},  // above U+10FFFF
-        {"\xe2\x82", R"("\ufffd\ufffd")"},               // cut short at the end
-        {"\xe2\x82" "a", R"("\ufffd\ufffda")"},          // cut short before ASCII
-        {"\x80", R"("\ufffd")"},                         // a lone continuation byte
+        {"\xe2\x82", R"("\ufffd\ufffd")"},                      // cut short at the end
+        {"\xe2\x82"
+         "a",
+         R"("\ufffd\ufffda")"},   // cut short before ASCII
+        {"\x80", R"("\ufffd")"},  // a lone continuation byte
         {"\xc3\xa9\xff\xc3\xa9", "\"\xc3\xa9\\ufffd\xc3\xa9\""},
     };
     for (const auto& [in, out] : cases) {

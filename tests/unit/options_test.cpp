@@ -19,7 +19,10 @@ const option_table table{
     {"allowed-origins", option_type::string_list, "[]", "origins"},
     {"retry-schedule", option_type::duration_list, "[0s, 5s]", "retries"},
     {"headers", option_type::string_map, std::nullopt, "extra headers"},
-    {"auth", option_type::object, std::nullopt, "authentication",
+    {"auth",
+     option_type::object,
+     std::nullopt,
+     "authentication",
      false,
      {{"tokens", option_type::string_list, "[]", "static tokens"},
       {"jwt-secret", option_type::string, std::nullopt, "HS256 secret"}}},
@@ -81,15 +84,20 @@ TEST_CASE("an absent object still yields its defaults", "[config][options]") {
 }
 
 TEST_CASE("option errors point at the option", "[config][options]") {
-    CHECK(error_of("path: /x\nehco: true\n").starts_with(
-        "p.yaml:2:1: unknown key 'ehco' in endpoint 'ws' (endpoint-websocket)\n  hint: did you mean 'echo'?"));
-    CHECK(error_of("echo: true\n").starts_with(
-        "p.yaml:1:1: endpoint 'ws' (endpoint-websocket): missing required option 'path'"));
+    CHECK(
+        error_of("path: /x\nehco: true\n")
+            .starts_with(
+                "p.yaml:2:1: unknown key 'ehco' in endpoint 'ws' (endpoint-websocket)\n  hint: did you mean 'echo'?"));
+    CHECK(error_of("echo: true\n")
+              .starts_with("p.yaml:1:1: endpoint 'ws' (endpoint-websocket): missing required option 'path'"));
     CHECK(error_of("path: /x\necho: maybe\n").starts_with("p.yaml:2:7: echo: expected boolean, got \"maybe\""));
     CHECK(error_of("path: /x\nmax-clients: 1.5\n").starts_with("p.yaml:2:14: max-clients: expected integer"));
-    CHECK(error_of("path: /x\nping-interval: soon\n").starts_with("p.yaml:2:16: ping-interval: \"soon\" is not a duration"));
-    CHECK(error_of("path: /x\nmax-message-size: big\n").starts_with("p.yaml:2:19: max-message-size: \"big\" is not a size"));
-    CHECK(error_of("path: /x\nheaders: [a]\n").starts_with("p.yaml:2:10: headers: expected map of strings, got a list"));
+    CHECK(error_of("path: /x\nping-interval: soon\n")
+              .starts_with("p.yaml:2:16: ping-interval: \"soon\" is not a duration"));
+    CHECK(error_of("path: /x\nmax-message-size: big\n")
+              .starts_with("p.yaml:2:19: max-message-size: \"big\" is not a size"));
+    CHECK(
+        error_of("path: /x\nheaders: [a]\n").starts_with("p.yaml:2:10: headers: expected map of strings, got a list"));
     CHECK(error_of("path: /x\nauth:\n  token: [a]\n").starts_with("p.yaml:3:3: unknown key 'token' in auth"));
     CHECK(error_of("path: /x\npath: /y\n").starts_with("p.yaml:2:1: duplicate key 'path'"));
     CHECK(error_of("path: {a: b}\n").starts_with("p.yaml:1:7: path: expected string, got a mapping"));
@@ -109,15 +117,24 @@ namespace {
 
 // One option of each kind that takes a rule.
 const option_table ruled{
-    {.name = "mode", .type = option_type::string, .default_value = "safe", .description = "how to go",
+    {.name = "mode",
+     .type = option_type::string,
+     .default_value = "safe",
+     .description = "how to go",
      .one_of = {"fast", "safe"}},
     {.name = "features", .type = option_type::string_list, .default_value = "[]", .one_of = {"gzip", "tls", "auth"}},
-    {.name = "workers", .type = option_type::integer, .default_value = "4", .description = "threads",
-     .min = "1", .max = "64"},
+    {.name = "workers",
+     .type = option_type::integer,
+     .default_value = "4",
+     .description = "threads",
+     .min = "1",
+     .max = "64"},
     {.name = "timeout", .type = option_type::duration, .default_value = "5s", .min = "1ms"},
     {.name = "burst", .type = option_type::size, .default_value = "1KiB", .max = "64KiB"},
     {.name = "schedule", .type = option_type::duration_list, .default_value = "[1s]", .min = "1s"},
-    {.name = "limits", .type = option_type::object, .default_value = std::nullopt,
+    {.name = "limits",
+     .type = option_type::object,
+     .default_value = std::nullopt,
      .fields = {{.name = "depth", .type = option_type::integer, .default_value = "8", .min = "1"}}},
 };
 
@@ -149,8 +166,9 @@ std::string table_problem(const option_table& t) {
 }  // namespace
 
 TEST_CASE("values within one_of and the bounds pass, the bounds included", "[config][options]") {
-    auto o = validate_ruled("mode: fast\nfeatures: [tls, gzip]\nworkers: 64\ntimeout: 1ms\nburst: 64KiB\n"
-                            "schedule: [1s, 2h]\nlimits: {depth: 1}\n");
+    auto o = validate_ruled(
+        "mode: fast\nfeatures: [tls, gzip]\nworkers: 64\ntimeout: 1ms\nburst: 64KiB\n"
+        "schedule: [1s, 2h]\nlimits: {depth: 1}\n");
     CHECK(o.string("mode") == "fast");
     CHECK(o.string_list("features") == std::vector<std::string>{"tls", "gzip"});
     CHECK(o.integer("workers") == 64);
@@ -179,13 +197,13 @@ TEST_CASE("a value outside one_of is refused at its position, with the nearest a
     CHECK(refusal("features: [gzip, tsl]\n") ==
           std::pair<std::string, std::string>{"r.yaml:1:18: features: must be one of: gzip, tls, auth; got 'tsl'",
                                               "did you mean 'tls'?"});
-    CHECK(refusal("features: brotli\n").first == "r.yaml:1:11: features: must be one of: gzip, tls, auth; got 'brotli'");
+    CHECK(refusal("features: brotli\n").first ==
+          "r.yaml:1:11: features: must be one of: gzip, tls, auth; got 'brotli'");
 }
 
 TEST_CASE("a value outside min and max is refused at its position, saying the bound", "[config][options]") {
-    CHECK(refusal("workers: 0\n") ==
-          std::pair<std::string, std::string>{"r.yaml:1:10: workers: must be between 1 and 64, got 0",
-                                              "workers: threads"});
+    CHECK(refusal("workers: 0\n") == std::pair<std::string, std::string>{
+                                         "r.yaml:1:10: workers: must be between 1 and 64, got 0", "workers: threads"});
     CHECK(refusal("workers: 65\n").first == "r.yaml:1:10: workers: must be between 1 and 64, got 65");
     CHECK(refusal("workers: -3\n").first == "r.yaml:1:10: workers: must be between 1 and 64, got -3");
     CHECK(refusal("timeout: 0s\n").first == "r.yaml:1:10: timeout: must be at least 1ms, got 0s");
@@ -217,7 +235,8 @@ TEST_CASE("a table's own mistakes are found before any config uses it", "[config
           "option 'd': max \"5\" is not a valid duration");
     CHECK(one({.name = "s", .type = option_type::size, .default_value = std::nullopt, .min = "1 parsec"}) ==
           "option 's': min \"1 parsec\" is not a valid size");
-    CHECK(one({.name = "n", .type = option_type::integer, .default_value = std::nullopt, .min = "10", .max = "1"}) == "option 'n': min 10 is above max 1");
+    CHECK(one({.name = "n", .type = option_type::integer, .default_value = std::nullopt, .min = "10", .max = "1"}) ==
+          "option 'n': min 10 is above max 1");
     CHECK(one({.name = "p", .type = option_type::string, .default_value = std::nullopt, .min = "1"}) ==
           "option 'p': min and max apply to integer, duration and size options, not to a string");
     CHECK(one({.name = "n", .type = option_type::integer, .default_value = std::nullopt, .one_of = {"1", "2"}}) ==
@@ -230,8 +249,11 @@ TEST_CASE("a table's own mistakes are found before any config uses it", "[config
           "option 'f': default \"[a, z]\" is refused: must be one of: a, b; got 'z'");
     CHECK(one({.name = "t", .type = option_type::duration, .default_value = "5"}) ==
           "option 't': default \"5\" is refused: \"5\" is not a duration");
-    CHECK(one({.name = "o", .type = option_type::object, .default_value = std::nullopt,
+    CHECK(one({.name = "o",
+               .type = option_type::object,
+               .default_value = std::nullopt,
                .fields = {{.name = "depth", .type = option_type::integer, .default_value = "0", .min = "1"}}}) ==
           "option 'o.depth': default \"0\" is refused: must be at least 1, got 0");
-    CHECK(table_problem({{"x", option_type::string, std::nullopt}, {"x", option_type::string, std::nullopt}}) == "option 'x': is declared twice");
+    CHECK(table_problem({{"x", option_type::string, std::nullopt}, {"x", option_type::string, std::nullopt}}) ==
+          "option 'x': is declared twice");
 }

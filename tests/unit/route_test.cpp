@@ -95,7 +95,8 @@ TEST_CASE("drops are counted per endpoint and reason", "[route]") {
     r.install(compile_routes(routes, slots, m), {"src", "small"});
     for (int i = 0; i < 5; ++i) r.route(0, typed("x"));
     CHECK(small.got.size() == 2);
-    CHECK_THAT(m.render(), Catch::Contains("araldo_messages_dropped_total{endpoint=\"small\",reason=\"queue_full\"} 3"));
+    CHECK_THAT(m.render(),
+               Catch::Contains("araldo_messages_dropped_total{endpoint=\"small\",reason=\"queue_full\"} 3"));
 }
 
 namespace {
@@ -138,7 +139,8 @@ TEST_CASE("a target that throws is contained; the others still get the message",
     REQUIRE(faults.size() == 1);
     CHECK(faults[0].first == 2);
     CHECK(faults[0].second == "deliver: broken plugin");
-    CHECK_THAT(m.render(), Catch::Contains("araldo_messages_dropped_total{endpoint=\"broken\",reason=\"plugin_error\"} 1"));
+    CHECK_THAT(m.render(),
+               Catch::Contains("araldo_messages_dropped_total{endpoint=\"broken\",reason=\"plugin_error\"} 1"));
 }
 
 TEST_CASE("a durable target's refusal is reported to the ingress", "[route]") {

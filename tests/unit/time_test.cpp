@@ -23,8 +23,8 @@ TEST_CASE("format_utc: the epoch, in both precisions", "[sdk][time]") {
 TEST_CASE("format_utc: a leap day and the seconds around midnight", "[sdk][time]") {
     const auto leap = sys_days{2024y / February / 29};
     CHECK(format_utc(at(leap)) == "2024-02-29T00:00:00Z");
-    CHECK(format_utc(at(leap, hours{23} + minutes{59} + seconds{59} + milliseconds{999}), time_precision::milliseconds) ==
-          "2024-02-29T23:59:59.999Z");
+    CHECK(format_utc(at(leap, hours{23} + minutes{59} + seconds{59} + milliseconds{999}),
+                     time_precision::milliseconds) == "2024-02-29T23:59:59.999Z");
     CHECK(format_utc(at(leap, hours{24})) == "2024-03-01T00:00:00Z");
     CHECK(format_utc(at(sys_days{2000y / February / 29}, hours{12})) == "2000-02-29T12:00:00Z");
     CHECK(format_utc(at(sys_days{2023y / December / 31}, hours{23} + minutes{59} + seconds{59})) ==

@@ -6,16 +6,16 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
-#include <optional>
-#include <regex>
 #include <fcntl.h>
-#include <sstream>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include <csignal>
+#include <optional>
+#include <regex>
+#include <sstream>
 
 extern char** environ;
 
@@ -81,7 +81,8 @@ TEST_CASE("an input file is read to its end and raw payloads are written as they
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: src, id: endpoint-file, input: ")" + input + R"("}
+    - {name: src, id: endpoint-file, input: ")" +
+            input + R"("}
     - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
 routes:
   src: [dst]
@@ -159,12 +160,14 @@ public:
         // No `fg` is coming: the leader goes on to wait for araldo.
         if (control_ >= 0) ::close(control_);
         control_ = -1;
-        wait_until([&] {
-            int st = 0;
-            if (::waitpid(leader_, &st, WNOHANG) != leader_) return false;
-            exit_code_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-            return true;
-        }, timeout);
+        wait_until(
+            [&] {
+                int st = 0;
+                if (::waitpid(leader_, &st, WNOHANG) != leader_) return false;
+                exit_code_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                return true;
+            },
+            timeout);
         return exit_code_;
     }
 
@@ -199,8 +202,7 @@ private:
         char c = 0;
         if (::read(control, &c, 1) == 1 && c == 'f') ::tcsetpgrp(tty, relay);
         int st = 0;
-        while (::waitpid(relay, &st, 0) < 0 && errno == EINTR) {
-        }
+        while (::waitpid(relay, &st, 0) < 0 && errno == EINTR) {}
         ::_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     }
 

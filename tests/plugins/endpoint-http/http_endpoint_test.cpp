@@ -198,14 +198,18 @@ TEST_CASE("auth: bearer tokens and basic credentials, 401 with WWW-Authenticate 
     std::vector<std::string> challenges;
     for (const auto& [name, value] : missing.headers)
         if (name == "www-authenticate") challenges.push_back(value);
-    CHECK(challenges == std::vector<std::string>{"Bearer realm=\"araldo\"", "Basic realm=\"araldo\", charset=\"UTF-8\""});
+    CHECK(challenges ==
+          std::vector<std::string>{"Bearer realm=\"araldo\"", "Basic realm=\"araldo\", charset=\"UTF-8\""});
 
-    check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Bearer wrong"}}), 401, "invalid bearer token");
+    check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Bearer wrong"}}), 401,
+                "invalid bearer token");
     check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Bearer t0k3"}}), 401, "invalid bearer token");
     check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Basic " + base64("sender:wrong")}}), 401,
                 "invalid user or password");
-    check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Basic !!"}}), 401, "malformed basic credentials");
-    check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Digest x"}}), 401, "unsupported authorization scheme");
+    check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Basic !!"}}), 401,
+                "malformed basic credentials");
+    check_error(post_json(r, "/secure", R"({"n":0})", {{"Authorization", "Digest x"}}), 401,
+                "unsupported authorization scheme");
     // Authentication comes before the body is looked at.
     check_error(post_json(r, "/secure", "not json"), 401, "credentials required");
 
@@ -242,10 +246,12 @@ TEST_CASE("verify-signature: Standard Webhooks signatures, timestamps within 5 m
     check_error(post_json(r, "/hooks", body, signed_headers("msg_1", stale, sign(secret_bytes, "msg_1", stale, body))),
                 401, "webhook-timestamp too old");
     const std::string future = unix_now(6min);
-    check_error(post_json(r, "/hooks", body, signed_headers("msg_1", future, sign(secret_bytes, "msg_1", future, body))),
-                401, "too far in the future");
-    check_error(post_json(r, "/hooks", body, signed_headers("msg_1", "soon", sign(secret_bytes, "msg_1", "soon", body))),
-                401, "invalid webhook-timestamp");
+    check_error(
+        post_json(r, "/hooks", body, signed_headers("msg_1", future, sign(secret_bytes, "msg_1", future, body))), 401,
+        "too far in the future");
+    check_error(
+        post_json(r, "/hooks", body, signed_headers("msg_1", "soon", sign(secret_bytes, "msg_1", "soon", body))), 401,
+        "invalid webhook-timestamp");
 
     // Good: one valid signature among several (the sender rotates its secrets);
     // the webhook-id becomes the message id.
@@ -258,12 +264,15 @@ TEST_CASE("verify-signature: Standard Webhooks signatures, timestamps within 5 m
     CHECK(r.process().wait_for_err("MOCK sink received " + id));
     // Within the tolerance on both sides.
     const std::string early = unix_now(-4min);
-    CHECK(post_json(r, "/hooks", R"({"n":2})", signed_headers("msg_early", early, sign(secret_bytes, "msg_early", early, R"({"n":2})"))).status == 202);
+    CHECK(post_json(r, "/hooks", R"({"n":2})",
+                    signed_headers("msg_early", early, sign(secret_bytes, "msg_early", early, R"({"n":2})")))
+              .status == 202);
     CHECK(wait_lines(r, "all.jsonl", 2) == body + "\n" + R"({"n":2})" + "\n");
     stop_cleanly(r);
 }
 
-TEST_CASE("refusals the listener makes from the header (405, 413), 400 for an empty JSON body, 415 for a content type", "[http_endpoint]") {
+TEST_CASE("refusals the listener makes from the header (405, 413), 400 for an empty JSON body, 415 for a content type",
+          "[http_endpoint]") {
     relay r(config());
     auto get = http_get(r.port(), "/emit");
     check_error(get, 405, "method GET not allowed");
@@ -283,8 +292,9 @@ TEST_CASE("refusals the listener makes from the header (405, 413), 400 for an em
     REQUIRE(at_limit.size() == 1024);
     CHECK(post_json(r, "/emit", at_limit).status == 202);
     // A chunked body has no length to check up front: it is cut off at the limit.
-    const std::string chunked = "POST /emit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    const std::string chunked =
+        "POST /emit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     const std::string big_chunk = "401\r\n[" + std::string(1023, ' ') + "\r\n0\r\n\r\n";
     CHECK_THAT(raw_exchange(r.port(), chunked + big_chunk), Catch::StartsWith("HTTP/1.1 413"));
     CHECK_THAT(raw_exchange(r.port(), chunked + "7\r\n{\"n\":3}\r\n0\r\n\r\n"), Catch::StartsWith("HTTP/1.1 202"));
@@ -312,9 +322,8 @@ routes:
 )");
     CHECK(post_json(r, "/emit", R"({"n":1})").status == 202);
     CHECK(r.process().wait_for_err("only receives: dropping (reason ingress_only)"));
-    REQUIRE(wait_until([&] {
-        return http_get(r.port(), "/metrics").body.find("reason=\"ingress_only\"") != std::string::npos;
-    }));
+    REQUIRE(wait_until(
+        [&] { return http_get(r.port(), "/metrics").body.find("reason=\"ingress_only\"") != std::string::npos; }));
 
     struct bad_case {
         std::string endpoint;
@@ -330,16 +339,17 @@ routes:
     };
     for (const auto& c : cases) {
         INFO(c.endpoint);
-        const std::string yaml = "plugins:\n  araldo.endpoints.endpoint:\n    - {name: z, id: endpoint-mock}\n    - " +
-                                 c.endpoint + "\n";
+        const std::string yaml =
+            "plugins:\n  araldo.endpoints.endpoint:\n    - {name: z, id: endpoint-mock}\n    - " + c.endpoint + "\n";
         auto res = run_command({ARALDO_BINARY, "--check", "-c", r.dir().write("bad.yaml", yaml)}, r.dir().path());
         CHECK(res.code == 2);
         CHECK_THAT(res.err, Catch::Contains(c.expected));
     }
     auto twice = run_command({ARALDO_BINARY, "--check", "-c",
-                              r.dir().write("twice.yaml", "plugins:\n  araldo.endpoints.endpoint:\n"
-                                                          "    - {name: a, id: endpoint-http}\n"
-                                                          "    - {name: b, id: endpoint-http}\n")},
+                              r.dir().write("twice.yaml",
+                                            "plugins:\n  araldo.endpoints.endpoint:\n"
+                                            "    - {name: a, id: endpoint-http}\n"
+                                            "    - {name: b, id: endpoint-http}\n")},
                              r.dir().path());
     CHECK(twice.code == 2);
     CHECK_THAT(twice.err, Catch::Contains("cannot register on the listener"));
@@ -347,14 +357,15 @@ routes:
     // --check builds the endpoints without binding: the warning about an open
     // endpoint on a public address shows without exposing anything.
     const std::string exposed = "global:\n  bind: 0.0.0.0\nplugins:\n  araldo.endpoints.endpoint:\n    - ";
-    auto open = run_command({ARALDO_BINARY, "--check", "-c",
-                             r.dir().write("open.yaml", exposed + "{name: a, id: endpoint-http}\n")},
-                            r.dir().path());
+    auto open = run_command(
+        {ARALDO_BINARY, "--check", "-c", r.dir().write("open.yaml", exposed + "{name: a, id: endpoint-http}\n")},
+        r.dir().path());
     CHECK(open.code == 0);
     CHECK_THAT(open.err, Catch::Contains("/emit accepts messages from anyone who can reach 0.0.0.0"));
-    auto guarded = run_command({ARALDO_BINARY, "--check", "-c",
-                                r.dir().write("guarded.yaml", exposed + "{name: a, id: endpoint-http, auth: {tokens: x}}\n")},
-                               r.dir().path());
+    auto guarded =
+        run_command({ARALDO_BINARY, "--check", "-c",
+                     r.dir().write("guarded.yaml", exposed + "{name: a, id: endpoint-http, auth: {tokens: x}}\n")},
+                    r.dir().path());
     CHECK(guarded.code == 0);
     CHECK_THAT(guarded.err, !Catch::Contains("accepts messages from anyone"));
     stop_cleanly(r);

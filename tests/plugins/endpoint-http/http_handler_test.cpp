@@ -6,12 +6,12 @@
 #include <araldo/context.hpp>
 #include <araldo/signing.hpp>
 
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <map>
@@ -50,7 +50,8 @@ public:
 
 class fake_context final : public endpoint_context {
 public:
-    explicit fake_context(options o) : opts_(std::move(o)), log_("test", std::make_shared<spdlog::sinks::null_sink_mt>()) {}
+    explicit fake_context(options o)
+        : opts_(std::move(o)), log_("test", std::make_shared<spdlog::sinks::null_sink_mt>()) {}
     const std::string& name() const override { return name_; }
     const options& opts() const override { return opts_; }
     const global_settings& global() const override { return global_; }
@@ -166,10 +167,12 @@ TEST_CASE("a verified webhook-id becomes the message id", "[http_endpoint][unit]
     const std::string key = "0123456789abcdef0123456789abcdef";
     fake_context ctx(endpoint_options({"whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}));
     auto ep = make_http_endpoint(ctx);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     const std::string ts = std::to_string(now.count());
     auto headers = [&](const std::string& id) {
-        return string_pairs{{"webhook-id", id}, {"webhook-timestamp", ts},
+        return string_pairs{{"webhook-id", id},
+                            {"webhook-timestamp", ts},
                             {"webhook-signature", araldo::standard_webhook_signature(key, id, ts, "{}")}};
     };
     auto ok = call(ctx, post("/emit", "{}", headers("msg_abc")));

@@ -60,7 +60,8 @@ TEST_CASE("content types and form bodies", "[http_endpoint][unit]") {
     CHECK_FALSE(plain);
     CHECK(refusal_status("text/plain") == 415);
     CHECK(refusal_status("application/json") == 400);
-    CHECK(plain.reason() == "unsupported Content-Type text/plain: use application/json or application/x-www-form-urlencoded");
+    CHECK(plain.reason() ==
+          "unsupported Content-Type text/plain: use application/json or application/x-www-form-urlencoded");
     CHECK_FALSE(extract_payload(std::nullopt, "x"));
     CHECK(refusal_status(std::nullopt) == 415);
 }

@@ -89,8 +89,7 @@ void fake_redis::converse(int fd) {
     }
     if (!send_all(fd, std::string(64 * 1024, 'x'), true)) return;
     // Hold the connection until araldo drops it.
-    while (read_some(fd)) {
-    }
+    while (read_some(fd)) {}
 }
 
 bool fake_redis::read_some(int fd) {

@@ -49,7 +49,7 @@ private:
     void serve();
     void converse(int fd);
     bool send_all(int fd, const std::string& bytes, bool filler);
-    bool read_some(int fd);  // false when araldo closed the connection (or stopping)
+    bool read_some(int fd);              // false when araldo closed the connection (or stopping)
     bool wait_fd(int fd, short events);  // false when stopping
 
     behaviour b_;

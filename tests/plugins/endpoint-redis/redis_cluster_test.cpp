@@ -32,7 +32,8 @@ std::string joined(const std::vector<std::string>& lines) {
 // The lines of `all` that start with `prefix`, in their order.
 std::vector<std::string> only(const std::vector<std::string>& all, const std::string& prefix) {
     std::vector<std::string> v;
-    std::copy_if(all.begin(), all.end(), std::back_inserter(v), [&](const std::string& s) { return s.starts_with(prefix); });
+    std::copy_if(all.begin(), all.end(), std::back_inserter(v),
+                 [&](const std::string& s) { return s.starts_with(prefix); });
     return v;
 }
 
@@ -45,7 +46,8 @@ TEST_CASE("two nodes share one Redis: each message reaches the other node's clie
 plugins:
   araldo.endpoints.endpoint:
     - {name: browsers, id: endpoint-file, input: "-", output: "{DIR}/browsers.txt"}
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [chat], publish: chat}
+    - {name: bus, id: endpoint-redis, url: ")" +
+                               redis.url() + R"(", subscribe: [chat], publish: chat}
 routes:
   browsers: [browsers, bus]   # local clients, and the other nodes through Redis
   bus: [browsers]             # from the other nodes: local clients only, never back to Redis
@@ -71,10 +73,12 @@ routes:
     redis_client pub(redis.port());
     CHECK(pub.command({"PUBLISH", "chat", "marker"}) == "3");  // a, b and watch
     // Redis delivers in publish order: once the marker is in, everything before it is too.
-    REQUIRE(wait_until([&] {
-        auto x = file_lines(a.path("browsers.txt")), y = file_lines(b.path("browsers.txt"));
-        return !x.empty() && x.back() == "marker" && !y.empty() && y.back() == "marker";
-    }, 30s));
+    REQUIRE(wait_until(
+        [&] {
+            auto x = file_lines(a.path("browsers.txt")), y = file_lines(b.path("browsers.txt"));
+            return !x.empty() && x.back() == "marker" && !y.empty() && y.back() == "marker";
+        },
+        30s));
     for (relay* node : {&a, &b}) {
         auto lines = file_lines(node->path("browsers.txt"));
         CHECK(lines.size() == 501);

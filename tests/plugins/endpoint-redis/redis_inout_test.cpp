@@ -29,7 +29,8 @@ TEST_CASE("subscribed channels and patterns are ingested with redis.channel and 
   log-level: debug
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [news, chat], psubscribe: ["alerts.*"]}
+    - {name: bus, id: endpoint-redis, url: ")" +
+            redis.url() + R"(", subscribe: [news, chat], psubscribe: ["alerts.*"]}
     - {name: out, id: endpoint-file, output: "{DIR}/out.txt"}
     - {name: probe, id: endpoint-mock, inject: ["refused"]}
 routes:
@@ -65,7 +66,8 @@ TEST_CASE("routed messages are PUBLISHed where a plain subscriber sees them", "[
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", publish: events}
+    - {name: bus, id: endpoint-redis, url: ")" +
+            redis.url() + R"(", publish: events}
     - {name: probe, id: endpoint-mock, inject: ["one", "two", "three"]}
 routes:
   probe: [bus]
@@ -90,8 +92,10 @@ TEST_CASE("10 000 messages each way, none lost, in order", "[redis][load]") {
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [inbound], publish: outbound}
-    - {name: src, id: endpoint-file, input: ")" + input + R"("}
+    - {name: bus, id: endpoint-redis, url: ")" +
+            redis.url() + R"(", subscribe: [inbound], publish: outbound}
+    - {name: src, id: endpoint-file, input: ")" +
+            input + R"("}
     - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
 routes:
   src: [bus]
@@ -186,7 +190,8 @@ plugins:
   araldo.endpoints.endpoint:
     - name: bus
       id: endpoint-redis
-      url: "redis://:wrong@127.0.0.1:)" + std::to_string(redis.port()) + R"("
+      url: "redis://:wrong@127.0.0.1:)" +
+            std::to_string(redis.port()) + R"("
       subscribe: [in]
       publish: out
       reconnect: {min: 50ms, max: 500ms}
@@ -223,7 +228,8 @@ TEST_CASE("a missing password is an authentication failure too, on both connecti
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + redis.url() + R"(", subscribe: [in], publish: out}
+    - {name: bus, id: endpoint-redis, url: ")" +
+            redis.url() + R"(", subscribe: [in], publish: out}
 )");
     REQUIRE(r.process().wait_for_err("publisher cannot connect to " + redis.url() +
                                      ": authentication failed: NOAUTH Authentication required."));
@@ -256,7 +262,8 @@ TEST_CASE("a unix socket URL, with the database as a parameter", "[redis]") {
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: "unix://)" + sock + R"(?db=3", subscribe: [in], publish: out}
+    - {name: bus, id: endpoint-redis, url: "unix://)" +
+            sock + R"(?db=3", subscribe: [in], publish: out}
     - {name: probe, id: endpoint-mock, inject: ["over-unix"]}
     - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
 routes:

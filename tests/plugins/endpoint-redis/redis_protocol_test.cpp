@@ -22,7 +22,8 @@ std::string subscriber_config(const std::string& url) {
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + url + R"(", subscribe: [in], reconnect: {min: 50ms, max: 200ms}}
+    - {name: bus, id: endpoint-redis, url: ")" +
+           url + R"(", subscribe: [in], reconnect: {min: 50ms, max: 200ms}}
     - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
 routes:
   bus: [dst]
@@ -46,8 +47,8 @@ void check_refused(fake_redis& fake, const std::string& why) {
     CHECK_THAT(full.body, Catch::Contains(down_problem("subscriber", fake.url())));
     CHECK_THAT(full.body, Catch::Contains("protocol error: " + why));
     CHECK(resident_bytes(r.process().pid()) < rss_bound);
-    CHECK_THAT(r.process().err(), Catch::Contains("subscriber connection to " + fake.url() +
-                                                  ": protocol error: " + why));
+    CHECK_THAT(r.process().err(),
+               Catch::Contains("subscriber connection to " + fake.url() + ": protocol error: " + why));
     // Every connection ends the same way, and each is counted.
     REQUIRE(wait_until([&] { return fake.connections() >= 3; }, 20s));
     REQUIRE(wait_until([&] { return metric(r.port(), errors) >= 2; }));
@@ -107,7 +108,8 @@ TEST_CASE("on the publisher, a reply beyond the bounds ends the session; its PUB
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + fake.url() + R"(", publish: out, reconnect: {min: 50ms, max: 200ms}}
+    - {name: bus, id: endpoint-redis, url: ")" +
+                fake.url() + R"(", publish: out, reconnect: {min: 50ms, max: 200ms}}
     - {name: src, id: endpoint-file, input: "-"}
 routes:
   src: [bus]

@@ -41,9 +41,8 @@ TEST_CASE("Redis killed and restarted: reconnect, re-subscribe, resume", "[redis
     }));
     // Messages routed while Redis is down wait in the queue; beyond it they are dropped and counted.
     r.process().write_stdin("queued-1\nqueued-2\nqueued-3\ndropped-4\ndropped-5\n");
-    REQUIRE(wait_until([&] {
-        return metric(r.port(), R"(araldo_messages_dropped_total{endpoint="bus",reason="queue_full"})") == 2;
-    }));
+    REQUIRE(wait_until(
+        [&] { return metric(r.port(), R"(araldo_messages_dropped_total{endpoint="bus",reason="queue_full"})") == 2; }));
     CHECK(metric(r.port(), R"(araldo_endpoint_queue_depth{endpoint="bus"})") == 3);
     std::this_thread::sleep_for(3s);  // the scenario: Redis stays away for 3 s
     redis.start();

@@ -39,9 +39,7 @@ std::string take_reply(redisContext* c, void* raw) {
 
 }  // namespace
 
-redis_server::redis_server(std::vector<std::string> extra) : extra_(std::move(extra)), port_(free_port()) {
-    start();
-}
+redis_server::redis_server(std::vector<std::string> extra) : extra_(std::move(extra)), port_(free_port()) { start(); }
 
 redis_server::~redis_server() {
     if (proc_ && proc_->running()) {
@@ -56,8 +54,19 @@ void redis_server::kill() {
 }
 
 void redis_server::start() {
-    std::vector<std::string> argv{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no", "--dir", dir_.path(), "--daemonize", "no"};
+    std::vector<std::string> argv{"/usr/bin/redis-server",
+                                  "--port",
+                                  std::to_string(port_),
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--save",
+                                  "",
+                                  "--appendonly",
+                                  "no",
+                                  "--dir",
+                                  dir_.path(),
+                                  "--daemonize",
+                                  "no"};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     proc_ = std::make_unique<child_process>(child_process::spec{argv, {}, dir_.path(), false, dir_.path()});
     // Any reply, even NOAUTH, means it is up.
@@ -101,7 +110,8 @@ std::string redis_client::command(const std::vector<std::string>& args) {
     return take_reply(ctx_, raw);
 }
 
-std::vector<std::string> redis_client::publish_all(const std::string& channel, const std::vector<std::string>& payloads) {
+std::vector<std::string> redis_client::publish_all(const std::string& channel,
+                                                   const std::vector<std::string>& payloads) {
     for (const auto& p : payloads) {
         const char* argv[] = {"PUBLISH", channel.data(), p.data()};
         const std::size_t lens[] = {7, channel.size(), p.size()};
@@ -175,7 +185,8 @@ std::string bus_config(const std::string& url, const std::string& options) {
   server-port: 0
 plugins:
   araldo.endpoints.endpoint:
-    - {name: bus, id: endpoint-redis, url: ")" + url + R"(", )" + options + R"(}
+    - {name: bus, id: endpoint-redis, url: ")" +
+           url + R"(", )" + options + R"(}
     - {name: src, id: endpoint-file, input: "-"}
     - {name: dst, id: endpoint-file, output: "{DIR}/out.txt"}
 routes:

@@ -3,8 +3,8 @@
 // of violation is refused, at the same byte however the input is split, and
 // the replies before it still come out of the reader. The scanner against
 // hiredis on random input: scanner_hiredis_test.cpp.
-#include "resp.hpp"
 #include "resp_scanner.hpp"
+#include "resp.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -38,7 +38,8 @@ const std::string legit =
     "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
     "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$11\r\nhello world\r\n"
     "*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$3\r\n\x00\xff\x01\r\n"s
-    "+" + std::string(32, 'x') + "\r\n";  // exactly max_line
+    "+" +
+    std::string(32, 'x') + "\r\n";  // exactly max_line
 constexpr std::uint64_t legit_replies = 19;
 
 // Feeds `wire` as the given pieces; returns the bytes accepted in total.
@@ -77,8 +78,7 @@ std::vector<violation_case> violations() {
         {"a length with a leading zero", "$01\r\nx\r\n", "a bulk string length with a leading zero", 2},
         {"a negative zero", ":-0\r\n", "an integer with a negative zero", 4},
         {"a lone minus", ":-\r\n", "an integer with no digits", 3},
-        {"an integer past 64 bits", ":9223372036854775808\r\n", "an integer with a number out of the 64-bit range",
-         19},
+        {"an integer past 64 bits", ":9223372036854775808\r\n", "an integer with a number out of the 64-bit range", 19},
         {"a length past 64 bits", "$99999999999999999999\r\n",
          "a bulk string length with a number out of the 64-bit range", 19},
         {"a CR without LF in a header", "*1\rX", "an array length with a CR without LF", 3},
@@ -132,8 +132,8 @@ TEST_CASE("the default limits admit every push and reply shape the endpoint gets
     CHECK(d.max_depth == 1);
     CHECK(d.max_bulk == 1024 * 1024);
     resp_scanner s;
-    const std::string big = "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$1\r\nc\r\n$1048576\r\n" + std::string(1048576, 'p') +
-                            "\r\n";
+    const std::string big =
+        "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$1\r\nc\r\n$1048576\r\n" + std::string(1048576, 'p') + "\r\n";
     CHECK(s.feed(big) == big.size());
     CHECK(s.replies() == 1);
     CHECK(s.feed("$1048577\r\n") == 9);

@@ -48,8 +48,8 @@ const std::string mixed =
     ":42\r\n"
     "$-1\r\n"
     "$0\r\n\r\n"
-    "$5\r\nhe\r\nl\r\n"                                          // a payload holding CRLF
-    "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"              // a confirmation
+    "$5\r\nhe\r\nl\r\n"                                            // a payload holding CRLF
+    "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"                // a confirmation
     "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$11\r\nhello world\r\n"  // a push
     "*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$3\r\n\x00\xff\x01\r\n"
     "*2\r\n*2\r\n:1\r\n*1\r\n+deep\r\n*0\r\n"s;  // nested arrays

@@ -23,7 +23,9 @@ public:
     explicit generator(unsigned seed) : rng_(seed) {}
 
     int below(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
-    char one_of(std::string_view chars) { return chars[static_cast<std::size_t>(below(static_cast<int>(chars.size())))]; }
+    char one_of(std::string_view chars) {
+        return chars[static_cast<std::size_t>(below(static_cast<int>(chars.size())))];
+    }
 
     std::string value(int depth) {
         switch (below(depth < 3 ? 7 : 5)) {

@@ -152,12 +152,16 @@ TEST_CASE("dead letters are addressable by any valid id, sent as is or percent-e
     temp_dir data;
     relay r(R"(global:
   server-port: 0
-  data-dir: ")" + data.path() + R"("
-  admin-token: ")" + admin_token + R"("
+  data-dir: ")" +
+            data.path() + R"("
+  admin-token: ")" +
+            admin_token + R"("
 plugins:
   araldo.endpoints.endpoint:
-    - {name: emit, id: endpoint-http, path: /emit, verify-signature: ")" + secret_a + R"("}
-    - {name: hook, id: endpoint-webhook, url: ")" + rx.url() + R"("}
+    - {name: emit, id: endpoint-http, path: /emit, verify-signature: ")" +
+            secret_a + R"("}
+    - {name: hook, id: endpoint-webhook, url: ")" +
+            rx.url() + R"("}
 routes:
   emit: [hook]
 )");

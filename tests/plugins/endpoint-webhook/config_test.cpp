@@ -17,7 +17,9 @@ std::string with_headers(const std::string& headers) {
            "    - name: hook\n"
            "      id: endpoint-webhook\n"
            "      url: http://127.0.0.1:9/hook\n"
-           "      headers: " + headers + "\n"
+           "      headers: " +
+           headers +
+           "\n"
            "routes:\n  in: [hook]\n";
 }
 
@@ -54,7 +56,8 @@ TEST_CASE("a check refuses headers that break the request head, naming file:line
 TEST_CASE("max-response-body is bounded", "[webhook][config]") {
     temp_dir dir;
     std::string cfg = config({{"hook", "{url: \"http://127.0.0.1:9/h\", max-response-body: 1GiB}"}});
-    auto r = run_command({ARALDO_BINARY, "--check", "-c", dir.write("big.yaml", with_dir(cfg, dir.path()))}, dir.path());
+    auto r =
+        run_command({ARALDO_BINARY, "--check", "-c", dir.write("big.yaml", with_dir(cfg, dir.path()))}, dir.path());
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Contains("max-response-body") && Catch::Contains("must be at most 16MiB, got 1GiB"));
 }

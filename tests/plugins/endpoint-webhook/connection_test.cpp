@@ -56,8 +56,9 @@ TEST_CASE("a response body beyond max-response-body fails the attempt and is not
         a.body = std::string(1024 * 1024, 'x');
         return a;
     });
-    relay r = start(config({{"big", "{url: \"" + rx.url() + "\", max-in-flight: 1, retry-schedule: [0s, 0s]}"},
-                            {"roomy", "{url: \"" + rx.url("/roomy") + "\", max-in-flight: 1, max-response-body: 2MiB}"}}));
+    relay r =
+        start(config({{"big", "{url: \"" + rx.url() + "\", max-in-flight: 1, retry-schedule: [0s, 0s]}"},
+                      {"roomy", "{url: \"" + rx.url("/roomy") + "\", max-in-flight: 1, max-response-body: 2MiB}"}}));
     send_lines(r, 1);
     // roomy reads the whole 1 MiB: delivered. big gives up after 64 KiB twice: a dead letter.
     REQUIRE(wait_until([&] { return dead_letters(r, "big").size() == 1; }));
@@ -82,8 +83,9 @@ TEST_CASE("a full queue refuses deliveries, counted by reason", "[webhook][wire]
     send_lines(r, 10);
     REQUIRE(rx.wait_for(1));
     REQUIRE(wait_until([&] {
-        return http_get(r.port(), "/metrics").body.find(
-                   R"(araldo_messages_dropped_total{endpoint="hook",reason="queue_full"} 7)") != std::string::npos;
+        return http_get(r.port(), "/metrics")
+                   .body.find(R"(araldo_messages_dropped_total{endpoint="hook",reason="queue_full"} 7)") !=
+               std::string::npos;
     }));
     CHECK_THAT(http_get(r.port(), "/metrics").body,
                Catch::Contains(R"(araldo_endpoint_queue_depth{endpoint="hook"} 2)") &&

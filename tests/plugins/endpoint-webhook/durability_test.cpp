@@ -4,8 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <atomic>
+#include <csignal>
 #include <set>
 
 using namespace araldo::test;
@@ -29,7 +29,9 @@ std::set<std::string> ids_in(const std::string& jsonl, bool spool) {
     return ids;
 }
 
-std::size_t lines_in(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines_in(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 // Bodies and ids of the requests that were answered 200.
 void check_all_delivered(const receiver& rx, std::size_t skip, std::size_t n, const std::set<std::string>& ids) {
@@ -84,8 +86,8 @@ TEST_CASE("kill -9 with spool: true and 1000 deliveries in progress, then a rest
     std::atomic<bool> up{false};
     rx.respond([&](const received_request&, std::size_t) { return up ? reply{200} : reply{503}; });
     temp_dir data;
-    std::string cfg = config({{"hook", "{url: \"" + rx.url() + "\", spool: true, retry-schedule: [0s, 1h]}"}},
-                             data.path());
+    std::string cfg =
+        config({{"hook", "{url: \"" + rx.url() + "\", spool: true, retry-schedule: [0s, 1h]}"}}, data.path());
     std::string spool_path = data.path() + "/webhook/hook/spool.jsonl";
     std::set<std::string> spooled;
     {

@@ -84,8 +84,7 @@ private:
             if (mode_ == mode::trickle) std::this_thread::sleep_for(50ms);
         }
         std::size_t prev = most_sent_;
-        while (sent > prev && !most_sent_.compare_exchange_weak(prev, sent)) {
-        }
+        while (sent > prev && !most_sent_.compare_exchange_weak(prev, sent)) {}
         ::close(c);
     }
 

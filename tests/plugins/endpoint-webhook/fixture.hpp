@@ -1,9 +1,9 @@
 // Shared by the webhook suites: configs, the admin API, stdin feeding.
 #pragma once
 
+#include "receiver.hpp"
 #include "support/http_client.hpp"
 #include "support/relay.hpp"
-#include "receiver.hpp"
 
 #include <boost/json.hpp>
 

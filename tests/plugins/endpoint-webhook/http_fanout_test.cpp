@@ -18,8 +18,10 @@ plugins:
     - {name: json, id: marshal-json}
   araldo.endpoints.endpoint:
     - {name: emit, id: endpoint-http, path: /emit, marshalling: json}
-    - {name: a, id: endpoint-webhook, url: ")" + json_rx.url() + R"(", secret: ")" + secret_a + R"("}
-    - {name: b, id: endpoint-webhook, url: ")" + form_rx.url() + R"(", secret: ")" + secret_b + R"(", content-type: form}
+    - {name: a, id: endpoint-webhook, url: ")" +
+            json_rx.url() + R"(", secret: ")" + secret_a + R"("}
+    - {name: b, id: endpoint-webhook, url: ")" +
+            form_rx.url() + R"(", secret: ")" + secret_b + R"(", content-type: form}
 routes:
   emit: [a, b]
 )");
@@ -46,22 +48,28 @@ TEST_CASE("endpoint-http with verify-signature accepts araldo's deliveries and r
     unsigned short port = free_port();
     std::string url = "http://127.0.0.1:" + std::to_string(port) + "/verified";
     relay r(R"(global:
-  server-port: )" + std::to_string(port) + R"(
+  server-port: )" +
+                std::to_string(port) + R"(
   data-dir: "{DIR}/data"
-  admin-token: ")" + admin_token + R"("
+  admin-token: ")" +
+                admin_token + R"("
 plugins:
   araldo.marshalling:
     - {name: json, id: marshal-json}
   araldo.endpoints.endpoint:
     - {name: in, id: endpoint-file, input: "-"}
-    - {name: good, id: endpoint-webhook, url: ")" + url + R"(", secret: [")" + secret_b + R"(", ")" + secret_a + R"("]}
-    - {name: bad, id: endpoint-webhook, url: ")" + url + R"(", secret: ")" + secret_b + R"("}
-    - {name: verified, id: endpoint-http, path: /verified, marshalling: json, verify-signature: ")" + secret_a + R"("}
+    - {name: good, id: endpoint-webhook, url: ")" +
+                url + R"(", secret: [")" + secret_b + R"(", ")" + secret_a + R"("]}
+    - {name: bad, id: endpoint-webhook, url: ")" +
+                url + R"(", secret: ")" + secret_b + R"("}
+    - {name: verified, id: endpoint-http, path: /verified, marshalling: json, verify-signature: ")" +
+                secret_a + R"("}
     - {name: out, id: endpoint-file, output: "{DIR}/out.jsonl"}
 routes:
   in: [good, bad]
   verified: [out]
-)", {.pipe_stdin = true});
+)",
+            {.pipe_stdin = true});
     r.process().write_stdin("{\"type\":\"relayed\",\"n\":1}\n");
     REQUIRE(wait_until([&] { return !read_file(r.path("out.jsonl")).empty(); }));
     CHECK(read_file(r.path("out.jsonl")) == "{\"type\":\"relayed\",\"n\":1}\n");

@@ -48,7 +48,8 @@ void check_each_delivered(const receiver& before, const receiver& rx, const std:
     auto first = bodies_by_id(before);
     auto covered = [&] {
         auto second = bodies_by_id(rx);
-        return std::all_of(ids.begin(), ids.end(), [&](const auto& id) { return first.count(id) + second.count(id) > 0; });
+        return std::all_of(ids.begin(), ids.end(),
+                           [&](const auto& id) { return first.count(id) + second.count(id) > 0; });
     };
     wait_until(covered, 30s);
     auto second = bodies_by_id(rx);
@@ -165,10 +166,12 @@ TEST_CASE("kill -9 under load with spool: every message answered 202 is delivere
                 }
             });
         }
-        REQUIRE(wait_until([&] {
-            std::lock_guard lock(mutex);
-            return accepted.size() >= 400;
-        }, 30s));
+        REQUIRE(wait_until(
+            [&] {
+                std::lock_guard lock(mutex);
+                return accepted.size() >= 400;
+            },
+            30s));
         r.process().signal(SIGKILL);
         r.process().wait(10s);
         sending = false;

@@ -80,7 +80,8 @@ void round_trip_through_restart(const std::string& hook_opts, int stop_signal) {
         CHECK(got[id].size() == bytes.size());
         CHECK(got[id] == bytes);
     }
-    CHECK_THAT(http_get(r.port(), "/metrics").body, Catch::Contains(R"(araldo_webhook_quarantined_total{endpoint="hook"} 0)"));
+    CHECK_THAT(http_get(r.port(), "/metrics").body,
+               Catch::Contains(R"(araldo_webhook_quarantined_total{endpoint="hook"} 0)"));
 }
 
 }  // namespace

@@ -19,8 +19,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <iterator>
 #include <ctime>
+#include <iterator>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -176,7 +176,8 @@ struct receiver::impl {
             co_return;
         }
         beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
-        auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+        auto [ec] =
+            co_await stream.async_handshake(asio::ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
         if (ec) {
             std::lock_guard lock(mutex);
             handshake_errors.push_back(ec.message());
@@ -194,8 +195,7 @@ struct receiver::impl {
     }
 };
 
-receiver::receiver(std::vector<std::string> secrets, std::optional<tls_files> tls)
-    : impl_(std::make_unique<impl>()) {
+receiver::receiver(std::vector<std::string> secrets, std::optional<tls_files> tls) : impl_(std::make_unique<impl>()) {
     impl_->secrets = std::move(secrets);
     if (tls) {
         impl_->tls.emplace(asio::ssl::context::tls_server);

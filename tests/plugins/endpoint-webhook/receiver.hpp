@@ -21,7 +21,7 @@ struct received_request {
     std::map<std::string, std::string> headers;  // names in lower case
     std::string body;
     std::chrono::steady_clock::time_point at;
-    int connection = 0;  // which connection it came on (1, 2, ... in accept order)
+    int connection = 0;            // which connection it came on (1, 2, ... in accept order)
     bool signature_valid = false;  // every configured secret has a matching v1 entry
     std::string signature_problem;
 

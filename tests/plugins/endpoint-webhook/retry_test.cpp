@@ -72,8 +72,8 @@ TEST_CASE("always 500: a dead letter, listed, retried through the admin API once
           "[webhook][admin]") {
     receiver rx({secret_a});
     rx.respond_always(500);
-    relay r = start(config({{"hook", "{url: \"" + rx.url() + "\", secret: \"" + secret_a +
-                                         "\", retry-schedule: [0s, 100ms, 100ms]}"}}));
+    relay r = start(config(
+        {{"hook", "{url: \"" + rx.url() + "\", secret: \"" + secret_a + "\", retry-schedule: [0s, 100ms, 100ms]}"}}));
     r.process().write_stdin("{\"type\":\"doomed\"}\n");
     REQUIRE(wait_until([&] { return dead_letters(r).size() == 1; }));
     CHECK(rx.count() == 3);

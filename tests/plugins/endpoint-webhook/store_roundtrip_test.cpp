@@ -45,14 +45,14 @@ TEST_CASE("payloads the old check took for UTF-8 read back byte for byte", "[web
     // Each of these passed the private check delivery.cpp had, was stored as
     // a JSON string, and was then refused by the parser reading it back.
     const std::vector<std::string> payloads = {
-        std::string("\xC0\x80", 2),          // overlong NUL
-        "\xED\xA0\x80",                      // an encoded surrogate
-        "\xF4\x90\x80\x80",                  // above U+10FFFF
-        "\xE0\x80\xAF",                      // overlong '/'
-        "{\"s\":\"\\ud800\"}",               // JSON text with an escaped lone surrogate (valid UTF-8)
-        std::string("a\0b\0", 4),            // NUL bytes
-        "\xFF\xFE",                          // not UTF-8 at all
-        "caf\xC3\xA9 \xF0\x9F\x98\x80",      // valid UTF-8
+        std::string("\xC0\x80", 2),      // overlong NUL
+        "\xED\xA0\x80",                  // an encoded surrogate
+        "\xF4\x90\x80\x80",              // above U+10FFFF
+        "\xE0\x80\xAF",                  // overlong '/'
+        "{\"s\":\"\\ud800\"}",           // JSON text with an escaped lone surrogate (valid UTF-8)
+        std::string("a\0b\0", 4),        // NUL bytes
+        "\xFF\xFE",                      // not UTF-8 at all
+        "caf\xC3\xA9 \xF0\x9F\x98\x80",  // valid UTF-8
         "",
     };
     for (const auto& p : payloads) {
@@ -137,7 +137,7 @@ TEST_CASE("a compaction runs beside appends and keeps both", "[webhook][unit][st
     auto snapshot = s.begin_compaction({&a, &b});
     REQUIRE(snapshot);
     CHECK_FALSE(s.begin_compaction({&a}));  // one at a time
-    s.added(c);          // arrives while the snapshot is written
+    s.added(c);                             // arrives while the snapshot is written
     s.done("a", 2);
     pending_store::write_snapshot(s.next_path(), *snapshot);
     s.finish_compaction(true, 2);

@@ -12,10 +12,10 @@ namespace {
 // A self-signed certificate for 127.0.0.1 (it is its own CA).
 receiver::tls_files make_certificate(const temp_dir& dir) {
     receiver::tls_files f{dir / "cert.pem", dir / "key.pem"};
-    auto res = run_command({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f.key, "-out",
-                            f.cert, "-days", "1", "-subj", "/CN=araldo-test", "-addext",
-                            "subjectAltName=IP:127.0.0.1"},
-                           dir.path());
+    auto res =
+        run_command({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f.key, "-out",
+                     f.cert, "-days", "1", "-subj", "/CN=araldo-test", "-addext", "subjectAltName=IP:127.0.0.1"},
+                    dir.path());
     REQUIRE(res.code == 0);
     return f;
 }

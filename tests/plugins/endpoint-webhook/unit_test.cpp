@@ -25,8 +25,8 @@ TEST_CASE("signatures match the Standard Webhooks reference vector", "[webhook][
     REQUIRE(other);
     auto two = araldo::standard_webhook_header({*key, *other}, "id", "1", "b");
     CHECK(two.find(' ') != std::string::npos);
-    CHECK(two.substr(two.find(' ') + 1) == araldo::test::expected_signature(
-                                               "whsec_dGhpcyBpcyBhIHNlY29uZCB0ZXN0IHNlY3JldA==", "id", "1", "b"));
+    CHECK(two.substr(two.find(' ') + 1) ==
+          araldo::test::expected_signature("whsec_dGhpcyBpcyBhIHNlY29uZCB0ZXN0IHNlY3JldA==", "id", "1", "b"));
 }
 
 namespace {

@@ -25,11 +25,14 @@ TEST_CASE("jobs run on the writer thread, their completions on the loop", "[webh
     std::condition_variable cv;
     bool release = false;
     // Nothing runs until start(): the first job then holds the thread.
-    REQUIRE(w.submit([&] {
-        std::unique_lock lock(m);
-        cv.wait(lock, [&] { return release; });
-    }, {}));
-    REQUIRE(w.submit([] { throw std::runtime_error("disk on fire"); }, [&](araldo::result<> r) { CHECK(r.reason() == "disk on fire"); }));
+    REQUIRE(w.submit(
+        [&] {
+            std::unique_lock lock(m);
+            cv.wait(lock, [&] { return release; });
+        },
+        {}));
+    REQUIRE(w.submit([] { throw std::runtime_error("disk on fire"); },
+                     [&](araldo::result<> r) { CHECK(r.reason() == "disk on fire"); }));
     CHECK_FALSE(w.submit([] {}, {}));  // full: refused at once, not queued
     CHECK(w.queued() == 2);
     std::thread::id ran_on;
@@ -41,14 +44,16 @@ TEST_CASE("jobs run on the writer thread, their completions on the loop", "[webh
     }
     cv.notify_all();
     REQUIRE(araldo::test::wait_until([&] { return w.queued() == 0; }));
-    REQUIRE(w.submit([&] { ran_on = std::this_thread::get_id(); }, [&](araldo::result<> r) { done.push_back("job:" + r.reason()); }));
+    REQUIRE(w.submit([&] { ran_on = std::this_thread::get_id(); },
+                     [&](araldo::result<> r) { done.push_back("job:" + r.reason()); }));
     w.stop();  // runs what is queued first
     // Files queued together are written as one batch.
     araldo::test::temp_dir dir;
     disk_writer files(io.get_executor(), 8);
     for (int i = 0; i < 5; ++i)
         REQUIRE(files.submit_file(fs::path(dir.path()) / "sub" / (std::to_string(i) + ".json"),
-                                  "file " + std::to_string(i), [&](araldo::result<> r) { done.push_back("file:" + r.reason()); }));
+                                  "file " + std::to_string(i),
+                                  [&](araldo::result<> r) { done.push_back("file:" + r.reason()); }));
     files.start();
     files.stop();
     io.run();  // the completions, on this thread
@@ -56,7 +61,9 @@ TEST_CASE("jobs run on the writer thread, their completions on the loop", "[webh
     REQUIRE(done.size() == 6);
     CHECK(done[0] == "job:");
     CHECK(done[5] == "file:");
-    for (int i = 0; i < 5; ++i) CHECK(araldo::test::read_file(dir.path() + "/sub/" + std::to_string(i) + ".json") == "file " + std::to_string(i));
+    for (int i = 0; i < 5; ++i)
+        CHECK(araldo::test::read_file(dir.path() + "/sub/" + std::to_string(i) + ".json") ==
+              "file " + std::to_string(i));
     CHECK_FALSE(std::filesystem::exists(dir.path() + "/sub/0.json.tmp"));
 }
 
@@ -85,7 +92,8 @@ TEST_CASE("written spool bytes are synced within a second, and a stall is report
         return went_round;
     }));
     w.written(file, dir.path());
-    REQUIRE(araldo::test::wait_until([&] { return !w.sync_lagging(std::chrono::seconds(0)); }, std::chrono::seconds(5)));
+    REQUIRE(
+        araldo::test::wait_until([&] { return !w.sync_lagging(std::chrono::seconds(0)); }, std::chrono::seconds(5)));
     w.stop();
     io.restart();
     io.run();

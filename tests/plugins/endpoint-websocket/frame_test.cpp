@@ -24,19 +24,22 @@ std::vector<std::string> parse_all(frame_parser& p, std::string_view bytes) {
     while (!bytes.empty()) {
         const auto ev = p.next(bytes);
         switch (ev.kind) {
-        case frame_event::need_more: break;
-        case frame_event::text: out.push_back("text:" + p.take_message()); break;
-        case frame_event::binary: out.push_back("binary:" + p.take_message()); break;
-        case frame_event::ping: out.push_back("ping:" + std::string{p.control_payload()}); break;
-        case frame_event::pong: out.push_back("pong:" + std::string{p.control_payload()}); break;
-        case frame_event::close: out.push_back("close:" + std::to_string(ev.code) + ":" + std::string{ev.reason}); break;
-        case frame_event::fail: out.push_back("fail:" + std::to_string(ev.code)); break;
+            case frame_event::need_more: break;
+            case frame_event::text: out.push_back("text:" + p.take_message()); break;
+            case frame_event::binary: out.push_back("binary:" + p.take_message()); break;
+            case frame_event::ping: out.push_back("ping:" + std::string{p.control_payload()}); break;
+            case frame_event::pong: out.push_back("pong:" + std::string{p.control_payload()}); break;
+            case frame_event::close:
+                out.push_back("close:" + std::to_string(ev.code) + ":" + std::string{ev.reason});
+                break;
+            case frame_event::fail: out.push_back("fail:" + std::to_string(ev.code)); break;
         }
     }
     return out;
 }
 
-std::vector<std::string> parse_in_pieces(std::string_view bytes, std::vector<std::size_t> cuts, std::uint64_t max = 1 << 20) {
+std::vector<std::string> parse_in_pieces(std::string_view bytes, std::vector<std::size_t> cuts,
+                                         std::uint64_t max = 1 << 20) {
     frame_parser p{max};
     std::vector<std::string> out;
     std::size_t start = 0;
@@ -62,17 +65,18 @@ TEST_CASE("a conversation parses identically at every split point", "[ws][frame]
     const std::string medium(300, 'y');
     std::string wire;
     wire += client(opcode::text, "Hello");
-    wire += client(opcode::text, "caf\xC3", false);          // U+00E9 split across fragments
-    wire += client(opcode::ping, "are you there");            // control frame between fragments
+    wire += client(opcode::text, "caf\xC3", false);  // U+00E9 split across fragments
+    wire += client(opcode::ping, "are you there");   // control frame between fragments
     wire += client(opcode::continuation, "\xA9 ok", true);
-    wire += client(opcode::binary, medium);                   // 16-bit length
-    wire += client(opcode::binary, big);                      // 64-bit length
-    wire += client(opcode::text, "");                         // empty message
+    wire += client(opcode::binary, medium);  // 16-bit length
+    wire += client(opcode::binary, big);     // 64-bit length
+    wire += client(opcode::text, "");        // empty message
     wire += client(opcode::pong, "");
-    wire += client(opcode::close, std::string{"\x03\xE8" "bye"});
+    wire += client(opcode::close, std::string{"\x03\xE8"
+                                              "bye"});
     const std::vector<std::string> expected{
-        "text:Hello", "ping:are you there", "text:caf\xC3\xA9 ok", "binary:" + medium,
-        "binary:" + big, "text:", "pong:", "close:1000:bye"};
+        "text:Hello", "ping:are you there", "text:caf\xC3\xA9 ok", "binary:" + medium, "binary:" + big, "text:",
+        "pong:",      "close:1000:bye"};
 
     CHECK(parse_in_pieces(wire, {}) == expected);
     // Splitting everywhere around the small frames, and sampled through the big one.
@@ -110,7 +114,8 @@ TEST_CASE("protocol violations fail with 1002", "[ws][frame]") {
 TEST_CASE("valid close frames report their code", "[ws][frame]") {
     CHECK(first_event(client(opcode::close, "")) == "close:1005:");
     CHECK(first_event(client(opcode::close, std::string{"\x0F\xA0"})) == "close:4000:");
-    CHECK(first_event(client(opcode::close, std::string{"\x03\xF3" "restart"})) == "close:1011:restart");
+    CHECK(first_event(client(opcode::close, std::string{"\x03\xF3"
+                                                        "restart"})) == "close:1011:restart");
 }
 
 TEST_CASE("invalid UTF-8 fails with 1007, as early as it is seen", "[ws][frame]") {
@@ -130,7 +135,8 @@ TEST_CASE("the size limit applies from the frame header, before the payload", "[
     CHECK(first_event(frame.substr(0, 8), 1000) == "fail:1009");
     CHECK(first_event(frame, 2000) == "binary:" + std::string(2000, 'z'));
     // Fragments count together.
-    const std::string parts = client(opcode::text, std::string(600, 'a'), false) + client(opcode::continuation, std::string(600, 'b'));
+    const std::string parts =
+        client(opcode::text, std::string(600, 'a'), false) + client(opcode::continuation, std::string(600, 'b'));
     CHECK(first_event(parts, 1000) == "fail:1009");
     CHECK(first_event(parts, 1200) == "text:" + std::string(600, 'a') + std::string(600, 'b'));
 }
@@ -164,10 +170,10 @@ TEST_CASE("server frames: header sizes and close reasons", "[ws][frame]") {
 TEST_CASE("UTF-8 validation follows RFC 3629", "[ws][utf8]") {
     CHECK(valid_utf8("plain ascii, long enough to use the fast path"));
     CHECK(valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"));
-    CHECK_FALSE(valid_utf8("\xC0\x80"));           // overlong
-    CHECK_FALSE(valid_utf8("\xE0\x80\x80"));       // overlong
-    CHECK_FALSE(valid_utf8("\xED\xA0\x80"));       // surrogate
-    CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));   // above U+10FFFF
+    CHECK_FALSE(valid_utf8("\xC0\x80"));          // overlong
+    CHECK_FALSE(valid_utf8("\xE0\x80\x80"));      // overlong
+    CHECK_FALSE(valid_utf8("\xED\xA0\x80"));      // surrogate
+    CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
     CHECK_FALSE(valid_utf8("\xF5\x80\x80\x80"));
     CHECK_FALSE(valid_utf8("\x80"));
     CHECK_FALSE(valid_utf8("abc\xE2\x82"));

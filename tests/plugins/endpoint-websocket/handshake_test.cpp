@@ -2,9 +2,9 @@
 #include "ws_auth.hpp"
 #include "ws_handshake.hpp"
 
-#include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -39,8 +39,8 @@ http_request upgrade_request() {
     http_request r;
     r.method = "GET";
     r.path = "/ws";
-    r.headers = {{"host", "127.0.0.1:8080"}, {"sec-websocket-version", "13"},
-                 {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+    r.headers = {
+        {"host", "127.0.0.1:8080"}, {"sec-websocket-version", "13"}, {"sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="}};
     return r;
 }
 
@@ -63,8 +63,8 @@ TEST_CASE("handshake requests are checked for version and key", "[ws][handshake]
     r.headers[1].second = "8";
     REQUIRE(check_handshake(r));
     CHECK(check_handshake(r)->status == 426);
-    CHECK(check_handshake(r)->headers == std::vector<std::pair<std::string, std::string>>{
-                                            {"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"}});
+    CHECK(check_handshake(r)->headers ==
+          std::vector<std::pair<std::string, std::string>>{{"Upgrade", "websocket"}, {"Sec-WebSocket-Version", "13"}});
     r = upgrade_request();
     r.headers[2].second = "abc";
     REQUIRE(check_handshake(r));
@@ -97,14 +97,15 @@ TEST_CASE("HS256 JWTs: signature, exp, nbf; other algorithms refused", "[ws][aut
     CHECK(valid.value().subject == "alice");
     REQUIRE(valid.value().expires);
     CHECK(*valid.value().expires == now + std::chrono::seconds{60});
-    CHECK(verify_jwt(make_jwt(hs256, R"({})", secret), secret, now));  // no exp: never expires
+    CHECK(verify_jwt(make_jwt(hs256, R"({})", secret), secret, now));                           // no exp: never expires
     const auto distant = verify_jwt(make_jwt(hs256, R"({"exp":1e300})", secret), secret, now);  // no overflow
     REQUIRE(distant);
     CHECK(*distant.value().expires > now + std::chrono::hours(24 * 365 * 100));
 
     CHECK(verify_jwt(make_jwt(hs256, R"({"exp":1800000000})", secret), secret, now).reason() == "JWT expired");
     CHECK(verify_jwt(make_jwt(hs256, R"({"nbf":1800000001})", secret), secret, now).reason() == "JWT not valid yet");
-    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":"soon"})", secret), secret, now).reason() == "JWT exp or nbf is not a number");
+    CHECK(verify_jwt(make_jwt(hs256, R"({"exp":"soon"})", secret), secret, now).reason() ==
+          "JWT exp or nbf is not a number");
     CHECK(verify_jwt(make_jwt(hs256, R"({})", "other key"), secret, now).reason() == "JWT signature does not match");
     CHECK_FALSE(verify_jwt(make_jwt(R"({"alg":"HS512"})", R"({})", secret), secret, now));
     const std::string none = b64url(R"({"alg":"none"})") + "." + b64url(R"({"sub":"mallory"})") + ".";
