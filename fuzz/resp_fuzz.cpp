@@ -60,8 +60,8 @@ std::string run(std::string_view bytes, std::size_t step) {
                 check_limits(*reply, 0);
                 describe(*reply, log);
                 if (!setup.done()) {
-                    if (auto why = setup.on_reply(*reply)) {
-                        FUZZ_CHECK(!why->empty());
+                    if (auto step = setup.on_reply(*reply); !step) {
+                        FUZZ_CHECK(!step.reason().empty());
                         return log + "setup failed";
                     }
                     continue;
