@@ -53,19 +53,7 @@ std::string raw_path(std::string_view target) {
         const auto start = scheme_end == std::string_view::npos ? scheme_end : target.find('/', scheme_end + 3);
         target = start == std::string_view::npos ? std::string_view{"/"} : target.substr(start);
     }
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : target.substr(0, target.find('?'))) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x80) {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        }
-    }
-    return out;
+    return percent_encode(target.substr(0, target.find('?')), percent_keep::visible_ascii);
 }
 
 // The path cut at '/' as sent and then percent-decoded segment by segment: an
