@@ -73,23 +73,7 @@ std::optional<std::vector<std::string>> segments_of(std::string_view path) {
 }
 
 // A segment as it may be written in a URL path (RFC 3986 unreserved kept).
-std::string encode_segment(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        }
-    }
-    return out;
-}
+std::string encode_segment(std::string_view s) { return percent_encode(s, percent_keep::unreserved); }
 
 std::string join_methods(const std::vector<std::string>& methods) {
     std::string out;

@@ -2,6 +2,7 @@
 
 #include "store.hpp"
 
+#include <araldo/encoding.hpp>
 #include <araldo/time.hpp>
 
 #include <boost/asio/connect.hpp>
@@ -176,22 +177,7 @@ std::pair<int, std::string> admin_post(const command_context& ctx, unsigned port
 }
 
 // A path segment for the request line (endpoint names are free text).
-std::string encode_segment(std::string_view s) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += hex[u >> 4];
-            out += hex[u & 0xF];
-        }
-    }
-    return out;
-}
+std::string encode_segment(std::string_view s) { return percent_encode(s, percent_keep::unreserved); }
 
 // Each endpoint has its own admin paths, so the files say where a retry goes:
 // an id to every endpoint that holds it as a dead letter (one message can die
