@@ -5,6 +5,7 @@
 #include <araldo/signing.hpp>
 
 #include <spdlog/logger.h>
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 namespace araldo::detail {
 namespace {
 
+namespace beast = boost::beast;
 namespace json = boost::json;
 
 constexpr std::string_view bearer = "Bearer ";
@@ -23,14 +25,7 @@ constexpr std::string_view digest_key = "araldo admin token";
 
 // The scheme is case-insensitive (RFC 9110 section 11.1): "bearer x" is "Bearer x".
 bool is_bearer(std::string_view auth) {
-    if (auth.size() < bearer.size()) return false;
-    for (std::size_t i = 0; i < bearer.size(); ++i) {
-        const char c = auth[i];
-        const char lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-        const char want = bearer[i] >= 'A' && bearer[i] <= 'Z' ? static_cast<char>(bearer[i] - 'A' + 'a') : bearer[i];
-        if (lower != want) return false;
-    }
-    return true;
+    return auth.size() >= bearer.size() && beast::iequals(auth.substr(0, bearer.size()), bearer);
 }
 
 std::vector<std::string> split(std::string_view path) {
