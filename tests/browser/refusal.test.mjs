@@ -4,8 +4,7 @@
 // that goes away (1001) and comes back is reconnected to.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { Relay } from '../support/araldo.mjs';
+import { Relay, freePort } from '../support/araldo.mjs';
 import { launch, noBrowser } from './chromium.mjs';
 
 const config = (port = 0) => `global:
@@ -22,17 +21,6 @@ routes:
 
 // The client defined by the demo page: nothing scheduled, no socket.
 const idle = (page) => page.evaluate(() => client.timer === null && client.socket === null);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('a wrong token: the page shows the refusal and the relay sees a bounded number of upgrades', { skip: noBrowser }, async () => {
   const relay = await Relay.start(config());

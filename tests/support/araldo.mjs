@@ -119,6 +119,18 @@ export class Relay {
   }
 }
 
+// A free loopback port: bind port 0, read what the kernel chose, release it.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 export async function waitUntil(cond, timeout = 10000, what = () => 'condition') {
   const deadline = Date.now() + timeout;
   while (!(await cond())) {

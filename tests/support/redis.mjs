@@ -6,19 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitUntil } from './araldo.mjs';
-
-// A free loopback port: bind port 0, read what the kernel chose, release it.
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, waitUntil } from './araldo.mjs';
 
 // Incremental RESP2 reader: returns [value, next offset], or null when `buf`
 // does not hold a whole value yet. Bulk strings stay Buffers (bytes as sent).
