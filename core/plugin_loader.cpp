@@ -97,6 +97,9 @@ std::string abi_mismatch(const abi_tag& plugin, const abi_tag& relay) {
            dotted(relay.spdlog_version, 10000));
     differ(plugin.fmt_version, relay.fmt_version, "fmt", dotted(plugin.fmt_version, 10000),
            dotted(relay.fmt_version, 10000));
+    differ(plugin.openssl_version, relay.openssl_version, "OpenSSL",
+           std::to_string(plugin.openssl_version / 100) + "." + std::to_string(plugin.openssl_version % 100),
+           std::to_string(relay.openssl_version / 100) + "." + std::to_string(relay.openssl_version % 100));
     return out;
 }
 

@@ -5,12 +5,14 @@
 
 #include <araldo/export.hpp>
 #include <araldo/options.hpp>
+#include <araldo/tls.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +30,11 @@ struct ARALDO_EXPORT http_request {
     string_pairs headers;  // names in lower case
     std::string body;
     std::string remote_address;  // "127.0.0.1:53412"
+    std::string listener;        // the name of the listener it came in on ("default" for server-port)
+    // Set when it came over TLS: the protocol, and the client certificate's
+    // identity if one was verified. Shared: the requests of one connection
+    // hold the same.
+    std::shared_ptr<const tls_info> tls;
 
     // First header with this (case-insensitive) name.
     std::optional<std::string_view> header(std::string_view name) const;
@@ -66,11 +73,15 @@ struct http_route {
 };
 
 // A connection handed over after an upgrade request (WebSocket). `buffered`
-// holds bytes the client sent after the request that the listener already read.
+// holds bytes the client sent after the request that the listener already
+// read (plaintext, also over TLS). On a TLS listener `tls` is set, and every
+// byte on the socket must go through it; the socket is still the one to wait
+// on for readiness and to close.
 struct http_upgrade {
     asio::ip::tcp::socket socket;
     http_request request;
     std::string buffered;
+    std::unique_ptr<tls_stream> tls;  // null on a plain listener
 };
 
 struct upgrade_route {

@@ -12,6 +12,7 @@
 #include <araldo/options.hpp>
 
 #include <spdlog/fmt/fmt.h>  // FMT_VERSION: plugins receive spdlog::logger&
+#include <openssl/opensslv.h>
 #include <spdlog/version.h>
 #include <boost/version.hpp>
 
@@ -23,13 +24,13 @@
 #include <vector>
 
 // Bump whenever a header in include/araldo/ changes incompatibly.
-#define ARALDO_ABI_VERSION 3
+#define ARALDO_ABI_VERSION 4
 
 namespace araldo {
 
 // What a plugin was built against. The fields after araldo_abi are the
 // libraries whose types cross the boundary (Asio and Boost.System through the
-// context, spdlog::logger& and fmt through it). The loader reads araldo_abi
+// context, spdlog::logger& and fmt through it, OpenSSL through TLS contexts). The loader reads araldo_abi
 // first and the rest only when it matches: the layout may change with it.
 struct abi_tag {
     std::uint32_t araldo_abi;
@@ -37,13 +38,16 @@ struct abi_tag {
     std::uint32_t gxx_abi;         // __GXX_ABI_VERSION
     std::uint32_t spdlog_version;  // major * 10000 + minor * 100 + patch
     std::uint32_t fmt_version;     // FMT_VERSION: 90100 is 9.1.0
+    // OpenSSL: major * 100 + minor (3.0 keeps its ABI across patches). An
+    // SSL context made in a plugin is set up by the SDK (configure_tls_client).
+    std::uint32_t openssl_version;
 
     friend bool operator==(const abi_tag&, const abi_tag&) = default;
 };
 
 inline constexpr abi_tag current_abi_tag{ARALDO_ABI_VERSION, BOOST_VERSION, __GXX_ABI_VERSION,
                                          SPDLOG_VER_MAJOR * 10000 + SPDLOG_VER_MINOR * 100 + SPDLOG_VER_PATCH,
-                                         FMT_VERSION};
+                                         FMT_VERSION, OPENSSL_VERSION_MAJOR * 100 + OPENSSL_VERSION_MINOR};
 
 struct endpoint_factory {
     std::string id;  // "endpoint-websocket"

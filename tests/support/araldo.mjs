@@ -1,7 +1,7 @@
 // Starts the real araldo binary on a config written to a temp dir (server-port
 // 0: the port is read from the log line "listening on 127.0.0.1:PORT"), and
 // stops it by pid. Shared by the WebSocket and browser tests.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -211,4 +211,11 @@ export function jwt(claims, secret, header = { alg: 'HS256', typ: 'JWT' }) {
   const body = `${enc(header)}.${enc(claims)}`;
   if (header.alg === 'none') return `${body}.`;
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+// A throwaway PKI for TLS tests in `dir` (see tests/support/make-test-pki);
+// returns a function from a file name ("ca.pem") to its path.
+export function makeTestPki(dir) {
+  execFileSync(join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'make-test-pki'), [dir]);
+  return (name) => join(dir, name);
 }

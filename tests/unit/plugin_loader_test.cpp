@@ -52,7 +52,7 @@ TEST_CASE("a plugin with another ABI tag is refused before it runs", "[plugin]")
                                      std::to_string(ARALDO_ABI_VERSION) + " in this relay"));
 }
 
-TEST_CASE("a plugin built against other spdlog and fmt versions is refused, both versions named", "[plugin]") {
+TEST_CASE("a plugin built against other spdlog, fmt and OpenSSL versions is refused, both versions named", "[plugin]") {
     std::string what = load_error(fixture("other-libraries", "other-libraries"));
     CHECK_THAT(what, Catch::Contains("plugin ABI mismatch: spdlog 1.9.2 in the plugin, " +
                                      std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
@@ -60,6 +60,8 @@ TEST_CASE("a plugin built against other spdlog and fmt versions is refused, both
     CHECK_THAT(what, Catch::Contains("; fmt 8.1.1 in the plugin, " + std::to_string(FMT_VERSION / 10000) + "." +
                                      std::to_string(FMT_VERSION / 100 % 100) + "." + std::to_string(FMT_VERSION % 100) +
                                      " in this relay"));
+    CHECK_THAT(what, Catch::Contains("; OpenSSL 1.1 in the plugin, " + std::to_string(OPENSSL_VERSION_MAJOR) + "." +
+                                     std::to_string(OPENSSL_VERSION_MINOR) + " in this relay"));
     CHECK_THAT(what, !Catch::Contains("Boost"));
 }
 

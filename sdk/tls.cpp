@@ -1,0 +1,93 @@
+// The SDK's TLS parts: identity attributes, and the outbound `tls` block with
+// the client context made from it. The server side of a connection (the
+// handshake, tls_stream's implementation) is the core's.
+#include <araldo/context.hpp>
+#include <araldo/tls.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <stdexcept>
+
+namespace araldo {
+
+tls_stream::~tls_stream() = default;
+
+string_pairs tls_attributes(const tls_info& info) {
+    string_pairs out;
+    if (!info.peer) return out;
+    out.emplace_back("tls.cn", info.peer->cn);
+    std::string san;
+    for (const auto& name : info.peer->san) {
+        if (!san.empty()) san += ' ';
+        san += name;
+    }
+    out.emplace_back("tls.san", std::move(san));
+    return out;
+}
+
+option_spec tls_client_option(std::string name) {
+    option_spec spec{std::move(name), option_type::object};
+    spec.description =
+        "TLS for the connection: ca (PEM CA certificates that verify the server; default the system's), cert and "
+        "key (PEM, a client certificate for servers that require one)";
+    spec.fields = {
+        {"ca", option_type::string, std::nullopt, "PEM file of CA certificates; default: the system's trust store"},
+        {"cert", option_type::string, std::nullopt, "PEM client certificate (chain allowed); needs key"},
+        {"key", option_type::string, std::nullopt, "PEM private key of cert"},
+    };
+    return spec;
+}
+
+std::optional<tls_client_config> read_tls_client_config(const options& opts, const global_settings& global,
+                                                        std::string_view name) {
+    if (!opts.given(name)) return std::nullopt;
+    const auto& block = opts.object(name);
+    tls_client_config c;
+    const auto path = [&](const char* field) {
+        return block.has(field) ? resolve_config_path(global, block.string(field)) : std::string{};
+    };
+    c.ca = path("ca");
+    c.cert = path("cert");
+    c.key = path("key");
+    if (c.cert.empty() != c.key.empty()) {
+        const char* missing = c.cert.empty() ? "cert" : "key";
+        block.fail(c.cert.empty() ? "key" : "cert", std::string("needs ") + missing + " beside it",
+                   "a client certificate is a cert and its key");
+    }
+    return c;
+}
+
+namespace {
+
+[[noreturn]] void fail_with_file(const char* what, const std::string& file) {
+    const auto code = ::ERR_get_error();
+    ::ERR_clear_error();
+    char reason[256] = "unknown error";
+    if (code != 0) ::ERR_error_string_n(code, reason, sizeof reason);
+    throw std::runtime_error(std::string("cannot load ") + what + " " + file + ": " + reason);
+}
+
+}  // namespace
+
+void configure_tls_client(boost::asio::ssl::context& ctx, const tls_client_config& config) {
+    SSL_CTX* native = ctx.native_handle();
+    ::ERR_clear_error();
+    ::SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    if (config.ca.empty()) {
+        if (::SSL_CTX_set_default_verify_paths(native) != 1) fail_with_file("the system's CA store", "");
+    } else if (::SSL_CTX_load_verify_locations(native, config.ca.c_str(), nullptr) != 1) {
+        fail_with_file("CA file", config.ca);
+    }
+    ::SSL_CTX_set_verify(native, SSL_VERIFY_PEER, nullptr);
+    if (!config.cert.empty()) {
+        if (::SSL_CTX_use_certificate_chain_file(native, config.cert.c_str()) != 1)
+            fail_with_file("certificate", config.cert);
+        if (::SSL_CTX_use_PrivateKey_file(native, config.key.c_str(), SSL_FILETYPE_PEM) != 1)
+            fail_with_file("key", config.key);
+        if (::SSL_CTX_check_private_key(native) != 1) fail_with_file("key (it does not match the certificate)", config.key);
+    }
+}
+
+}  // namespace araldo
