@@ -8,6 +8,8 @@
 #include "endpoint_host.hpp"
 #include "http/admin_routes.hpp"
 #include "http/listener.hpp"
+#include "http/listener_subset.hpp"
+#include "http/tls_server.hpp"
 #include "metrics.hpp"
 #include "plugin_loader.hpp"
 #include "router.hpp"
@@ -69,6 +71,9 @@ private:
     void register_core_routes();
     void wait_for_signal();
     void ignore_other_signals();
+    void load_certificates();
+    void reload_certificates();
+    bool bind_listeners();
     void begin_shutdown();
     void finish_if_stopped();
     void on_endpoint_done(endpoint_host& host, std::exception_ptr e);
@@ -89,13 +94,16 @@ private:
     plugin_loader loader_;
     class metrics metrics_;
     std::unique_ptr<http_listener> listener_;
+    // By listener name: the TLS contexts made from config_.listeners, re-made on SIGHUP.
+    std::map<std::string, std::shared_ptr<const tls_server_context>> tls_contexts_;
+    std::vector<std::unique_ptr<listener_subset>> listener_subsets_;  // for endpoints with listeners:
     std::unique_ptr<admin_routes> admin_;  // mounted on the listener by register_core_routes()
     std::unique_ptr<router> router_;
     std::vector<std::pair<std::string, std::unique_ptr<marshaller>>> marshallers_;
     std::vector<std::unique_ptr<endpoint_host>> endpoints_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::unique_ptr<asio::signal_set> signals_;
-    std::unique_ptr<asio::signal_set> ignored_signals_;   // SIGHUP, SIGUSR1, SIGUSR2
+    std::unique_ptr<asio::signal_set> ignored_signals_;   // SIGHUP (certificates only), SIGUSR1, SIGUSR2
     std::map<int, std::uint64_t> ignored_signal_counts_;  // by signal number
     data_dir_lock data_dir_lock_;                         // held from before binding until the process ends
     std::unique_ptr<asio::steady_timer> deadline_;
@@ -104,6 +112,12 @@ private:
     int exit_code_ = 0;
     // araldo_plugin_errors_total{endpoint="",where="handler"}: thrown from a
     // handler no endpoint could be charged with.
+    araldo::counter& certificate_reloads_ =
+        metrics_.counter("araldo_tls_certificate_reloads_total", {{"result", "ok"}},
+                         "TLS listener certificates re-read on SIGHUP, by result");
+    araldo::counter& certificate_reload_failures_ =
+        metrics_.counter("araldo_tls_certificate_reloads_total", {{"result", "error"}},
+                         "TLS listener certificates re-read on SIGHUP, by result");
     araldo::counter& unowned_faults_ =
         metrics_.counter("araldo_plugin_errors_total", {{"endpoint", ""}, {"where", "handler"}},
                          "exceptions thrown by plugin code and contained by the core");

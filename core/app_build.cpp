@@ -30,6 +30,7 @@ void app::load() {
     set_log_level(cli_.log_level.value_or(config_.global.log_level));
     scan_plugins(config_.global.plugin_dirs);
     listener_ = std::make_unique<http_listener>(io_.get_executor(), log_, listener_limits{}, &metrics_);
+    load_certificates();
     admin_ = std::make_unique<admin_routes>(metrics_, log_);
     // Faults in deliver() are charged to the endpoint that threw.
     router_ = std::make_unique<router>(
@@ -44,6 +45,20 @@ void app::load() {
     }
     router_->install(compile_routes(config_.routes, slots, metrics_), names);
     register_core_routes();
+}
+
+// Reads every TLS listener's certificate, key and CA now, so that --check
+// and start-up name a bad file before anything binds.
+void app::load_certificates() {
+    for (const auto& l : config_.listeners) {
+        if (!l.tls) continue;
+        try {
+            tls_contexts_[l.name] = std::make_shared<const tls_server_context>(*l.tls);
+        } catch (const std::exception& e) {
+            throw config_error(l.tls->mark, "listener " + l.name + ": " + e.what(),
+                               "cert and key are PEM files; a relative path starts at the config file's folder");
+        }
+    }
 }
 
 void app::build_marshallers() {
@@ -98,6 +113,10 @@ void app::build_endpoints() {
         w.global = &config_.global;
         w.executor = io_.get_executor();
         w.http = listener_.get();
+        if (!inst.listeners.empty()) {
+            listener_subsets_.push_back(std::make_unique<listener_subset>(*listener_, inst.listeners));
+            w.http = listener_subsets_.back().get();
+        }
         w.admin = admin_.get();
         w.metrics = &metrics_;
         w.route = router_.get();
@@ -123,7 +142,16 @@ void app::build_endpoints() {
 std::string app::summary() const {
     std::ostringstream out;
     out << config_.file << ": ok\n";
-    out << "  listener: " << config_.global.bind << ":" << config_.global.server_port << "\n";
+    for (const auto& l : config_.listeners) {
+        out << "  listener " << l.name << ": " << l.bind << ":" << l.port;
+        if (l.tls) {
+            out << " (tls";
+            if (l.tls->client_certs != client_cert_mode::none)
+                out << ", client certificates " << (l.tls->client_certs == client_cert_mode::required ? "required" : "optional");
+            out << ")";
+        }
+        out << "\n";
+    }
     out << "  marshallers: " << marshallers_.size() << "\n";
     for (const auto& [name, m] : marshallers_) out << "    " << name << " (" << m->id() << ")\n";
     out << "  endpoints: " << endpoints_.size() << "\n";

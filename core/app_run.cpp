@@ -1,5 +1,5 @@
 // The lifecycle: lock the data-dir, bind, run every endpoint, stop on
-// SIGINT/SIGTERM; SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored.
+// SIGINT/SIGTERM; SIGHUP re-reads TLS certificates; SIGUSR1 and SIGUSR2 are logged and ignored.
 #include "app.hpp"
 
 #include <araldo/log_rate.hpp>
@@ -17,12 +17,69 @@ namespace araldo::detail {
 namespace {
 
 // "Address already in use" → "address already in use", to read as one sentence.
+// "127.0.0.1:8080", "[::1]:8080".
+std::string host_port(const std::string& address, std::uint16_t port) {
+    const bool v6 = address.find(':') != std::string::npos;
+    return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
 std::string lowercase_first(std::string s) {
     if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
     return s;
 }
 
 }  // namespace
+
+// Binds every listener, in config order; false (logged) when one cannot.
+bool app::bind_listeners() {
+    for (const auto& l : config_.listeners) {
+        listener_binding b;
+        b.name = l.name;
+        b.address = l.bind;
+        b.port = l.port;
+        if (l.tls) {
+            b.tls = tls_contexts_.at(l.name);
+            b.handshake_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(l.tls->handshake_timeout);
+        }
+        try {
+            listener_->bind(std::move(b));
+        } catch (const boost::system::system_error& e) {
+            // The code's text alone: what() repeats the address and adds a source location.
+            log_->critical("cannot listen on {}: {}", host_port(l.bind, l.port), lowercase_first(e.code().message()));
+            return false;
+        } catch (const std::exception& e) {
+            log_->critical("cannot listen on {}: {}", host_port(l.bind, l.port), e.what());
+            return false;
+        }
+        // Only several listeners need their names in the log: one is "default".
+        if (config_.listeners.size() > 1 || l.tls) {
+            std::string what = l.tls ? "tls" : "plain";
+            if (l.tls && l.tls->client_certs == client_cert_mode::required) what += ", client certificates required";
+            if (l.tls && l.tls->client_certs == client_cert_mode::optional) what += ", client certificates optional";
+            log_->info("listener {} listening on {} ({})", l.name, host_port(l.bind, listener_->port(l.name)), what);
+        }
+    }
+    return true;
+}
+
+// SIGHUP: new connections on each TLS listener get the certificate and key
+// now on disk; established ones keep theirs. A file that does not load
+// leaves that listener as it was.
+void app::reload_certificates() {
+    for (const auto& l : config_.listeners) {
+        if (!l.tls) continue;
+        try {
+            auto ctx = std::make_shared<const tls_server_context>(*l.tls);
+            tls_contexts_[l.name] = ctx;
+            listener_->replace_tls(l.name, std::move(ctx));
+            certificate_reloads_.inc();
+            log_->info("listener {}: certificate reloaded from {}", l.name, l.tls->cert);
+        } catch (const std::exception& e) {
+            certificate_reload_failures_.inc();
+            log_->error("listener {}: certificate not reloaded, the previous one stays: {}", l.name, e.what());
+        }
+    }
+}
 
 int app::run() {
     const auto& g = config_.global;
@@ -40,16 +97,7 @@ int app::run() {
         log_->critical("{}", e.what());
         return 1;
     }
-    try {
-        listener_->bind(g.bind, g.server_port);
-    } catch (const boost::system::system_error& e) {
-        // The code's text alone: what() repeats the address and adds a source location.
-        log_->critical("cannot listen on {}:{}: {}", g.bind, g.server_port, lowercase_first(e.code().message()));
-        return 1;
-    } catch (const std::exception& e) {
-        log_->critical("cannot listen on {}:{}: {}", g.bind, g.server_port, e.what());
-        return 1;
-    }
+    if (!bind_listeners()) return 1;
     // After binding (a relay that cannot listen must not load a spool it
     // would then abandon) and before accepting (no request may reach an
     // endpoint that has not started).
@@ -57,7 +105,9 @@ int app::run() {
         run_loop();
         return exit_code_;
     }
-    log_->info("araldo listening on {}:{} with {} endpoints", g.bind, listener_->port(), endpoints_.size());
+    const auto& first = config_.listeners.front();
+    log_->info("araldo listening on {} with {} endpoints", host_port(first.bind, listener_->port(first.name)),
+               endpoints_.size());
     asio::co_spawn(io_, listener_->accept_loop(), [log = log_](std::exception_ptr e) {
         if (!e) return;
         try {
@@ -133,15 +183,18 @@ void app::wait_for_signal() {
 
 // Signals whose default action ends the process, which operators and
 // logrotate send expecting a reload or a reopen (SIGHUP, SIGUSR1) or a
-// custom action (SIGUSR2). Until reload exists, none of them may kill a relay
-// that holds undelivered messages: each is logged and otherwise ignored.
+// custom action (SIGUSR2). None of them may kill a relay that holds
+// undelivered messages. SIGHUP re-reads the TLS listeners' certificates (a
+// renewal must not restart the relay); the configuration itself is not
+// reloaded yet. The others are logged and otherwise ignored.
 void app::ignore_other_signals() {
     if (!ignored_signals_) ignored_signals_ = std::make_unique<asio::signal_set>(io_, SIGHUP, SIGUSR1, SIGUSR2);
     ignored_signals_->async_wait([this](boost::system::error_code ec, int signo) {
         if (ec) return;  // cancelled: shutting down
+        if (signo == SIGHUP && !tls_contexts_.empty()) reload_certificates();
         // Counted per signal, so that the first of each kind is always seen.
         const auto n = ++ignored_signal_counts_[signo];
-        if (worth_logging(n)) {
+        if (worth_logging(n) && !(signo == SIGHUP && !tls_contexts_.empty())) {
             const char* name = signo == SIGHUP ? "SIGHUP" : signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2";
             log_->warn("{} received: reload is not supported yet; ignored ({} so far)", name, n);
         }

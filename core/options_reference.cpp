@@ -27,6 +27,7 @@ void render_table(std::string& out, const option_table& table, const std::string
         out += "| `" + prefix + spec.name + "` | " + cell(type) + " | " + cell(def) + " | " + cell(spec.description) +
                " |\n";
         if (spec.type == option_type::object) render_table(out, spec.fields, prefix + spec.name + ".");
+        if (spec.type == option_type::object_list) render_table(out, spec.fields, prefix + spec.name + "[].");
     }
 }
 

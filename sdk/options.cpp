@@ -15,6 +15,7 @@ std::string_view to_string(option_type t) noexcept {
         case option_type::duration_list: return "list of durations";
         case option_type::string_map: return "map of strings";
         case option_type::object: return "mapping";
+        case option_type::object_list: return "list of mappings";
     }
     return "unknown";
 }
@@ -60,6 +61,10 @@ const std::vector<araldo::duration>& options::duration_list(std::string_view nam
 }
 const string_pairs& options::string_map(std::string_view name) const { return get<string_pairs>(name); }
 const options& options::object(std::string_view name) const { return *get<std::shared_ptr<const options>>(name); }
+
+const std::vector<std::shared_ptr<const options>>& options::object_list(std::string_view name) const {
+    return get<std::vector<std::shared_ptr<const options>>>(name);
+}
 
 source_mark options::mark(std::string_view name) const {
     auto it = entries_.find(name);

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include "config/listeners.hpp"
 #include "config/nearest.hpp"
 #include "config/option_validator.hpp"
 #include "config/yaml_source.hpp"
@@ -20,8 +21,8 @@ const option_table& global_option_table() {
         {.name = "server-port",
          .type = option_type::integer,
          .default_value = "54321",
-         .description = "TCP port of the one HTTP listener (WebSocket, HTTP endpoints, /_health/, /metrics); 0 picks a "
-                        "free port",
+         .description = "TCP port of the one plain HTTP listener (WebSocket, HTTP endpoints, /_health/, /metrics); 0 "
+                        "picks a free port. With listeners, each listener has its own",
          .min = "0",
          .max = "65535"},
         {"bind", option_type::string, "127.0.0.1", "address the listener binds to; 0.0.0.0 or :: for every interface"},
@@ -42,6 +43,9 @@ const option_table& global_option_table() {
          "files served at / (the web client and demo page), relative to the config file's folder; empty: the "
          "installed web/ folder; none: serve nothing"},
         {"admin-token", option_type::string, "", "bearer token for the admin API; empty: admin API disabled"},
+        listeners_option(),
+        {"core-listeners", option_type::string_list, "[]",
+         "the listeners that serve /_health/, /metrics, /_admin/ and the static files; empty: every listener"},
     };
     return table;
 }
@@ -91,7 +95,7 @@ std::map<std::string, std::string> apply_env_overrides(options& opts, const env_
 namespace fs = std::filesystem;
 
 global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env,
-                            source_mark& data_dir_mark) {
+                            source_mark& data_dir_mark, listener_set& listeners) {
     validation_input in{node, global_option_table(), file, env, {}, "global"};
     options opts = validate_options(in);
     const auto from_env = apply_env_overrides(opts, env);
@@ -130,7 +134,18 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     }
     g.admin_token = opts.string("admin-token");
     g.node_id = new_message_id();
+    listeners = read_listeners(opts, g, fail);
     return g;
+}
+
+// An endpoint's `listeners:`, a name or a list of names of global.listeners.
+void read_endpoint_listeners(plugin_instance& e, const config& c, const std::string& file, const env_lookup& env) {
+    if (!e.listeners_node || e.listeners_node.IsNull()) return;
+    const YAML::Node& node = e.listeners_node;
+    static const option_spec spec{"listeners", option_type::string_list};
+    e.listeners = std::get<std::vector<std::string>>(convert_option(node, spec, file, env));
+    const listener_set set{c.listeners, {}};
+    for (const auto& name : e.listeners) check_listener_name(set, name, mark_of(node, file));
 }
 
 std::string required_scalar(const YAML::Node& map, const char* key, const std::string& file, const env_lookup& env,
@@ -162,6 +177,7 @@ std::vector<plugin_instance> read_instances(const YAML::Node& list, const std::s
         p.node.reset(item);
         p.mark = mark_of(item, file);
         p.id_mark = mark_of(item["id"], file);
+        if (endpoint && item["listeners"] && !item["listeners"].IsNull()) p.listeners_node.reset(item["listeners"]);
         if (endpoint && item["marshalling"] && !item["marshalling"].IsNull()) {
             p.marshalling = required_scalar(item, "marshalling", file, env, "'" + p.name + "'");
             p.marshalling_mark = mark_of(item["marshalling"], file);
@@ -188,7 +204,10 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
     check_map_keys(root, file, top_level_keys, "the top level");
     config c;
     c.file = file;
-    c.global = read_global(root["global"], file, env, c.data_dir_mark);
+    listener_set listeners;
+    c.global = read_global(root["global"], file, env, c.data_dir_mark, listeners);
+    c.listeners = std::move(listeners.listeners);
+    c.core_listeners = std::move(listeners.core);
     YAML::Node plugins = root["plugins"];
     if (plugins && !plugins.IsNull()) {
         if (!plugins.IsMap()) throw config_error(mark_of(plugins, file), "plugins: expected a mapping");
@@ -208,6 +227,7 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
                                                         : suggest(e.marshalling, marshaller_names));
         }
     }
+    for (auto& e : c.endpoints) read_endpoint_listeners(e, c, file, env);
     c.routes = read_routes(root["routes"], file, env);
     std::vector<std::string> endpoint_names;
     for (const auto& e : c.endpoints) endpoint_names.push_back(e.name);

@@ -3,6 +3,7 @@
 // options are validated later, once the loader knows each plugin's table.
 #pragma once
 
+#include "config/listener_config.hpp"
 #include "config/substitution.hpp"
 
 #include <araldo/context.hpp>
@@ -20,6 +21,8 @@ struct plugin_instance {
     std::string name;
     std::string id;
     std::string marshalling;  // endpoints only; empty: pass-through
+    std::vector<std::string> listeners;  // endpoints only: where its paths are served; empty: every listener
+    YAML::Node listeners_node;           // as written, until the listeners are known
     YAML::Node node;          // the whole mapping, for the plugin's options
     source_mark mark;         // of the mapping
     source_mark id_mark;
@@ -44,6 +47,10 @@ struct config {
     // already resolved against the file's folder.
     global_settings global;
     source_mark data_dir_mark;  // for --check's messages about the folder
+    // At least one: global.listeners, or the plain "default" one of
+    // server-port and bind.
+    std::vector<listener_config> listeners;
+    std::vector<std::string> core_listeners;  // /_health/, /metrics, /_admin/, static files; empty: all
     std::vector<plugin_instance> marshallers;
     std::vector<plugin_instance> endpoints;
     std::vector<route_entry> routes;
@@ -51,7 +58,7 @@ struct config {
 
 // Keys the core reads from each plugin mapping; everything else is the plugin's.
 inline const std::vector<std::string> marshaller_reserved_keys{"name", "id"};
-inline const std::vector<std::string> endpoint_reserved_keys{"name", "id", "marshalling"};
+inline const std::vector<std::string> endpoint_reserved_keys{"name", "id", "marshalling", "listeners"};
 
 // The global: section's option table (also used to generate the docs).
 const option_table& global_option_table();

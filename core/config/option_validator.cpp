@@ -120,6 +120,19 @@ struct converter {
         validation_input in{node, spec.fields, file, env, {}, spec.name};
         return std::make_shared<const options>(validate_options(in));
     }
+
+    options::value object_list(const YAML::Node& node, const option_spec& spec) const {
+        if (!node.IsSequence()) wrong(node, spec, kind(node));
+        std::vector<std::shared_ptr<const options>> out;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const YAML::Node item = node[i];
+            const std::string what = spec.name + "[" + std::to_string(i) + "]";
+            if (!item.IsMap()) throw config_error(mark_of(item, file), what + ": expected a mapping");
+            validation_input in{item, spec.fields, file, env, {}, what};
+            out.push_back(std::make_shared<const options>(validate_options(in)));
+        }
+        return out;
+    }
 };
 
 void check_keys(const validation_input& in) {
@@ -157,6 +170,7 @@ options::value convert_option(const YAML::Node& node, const option_spec& spec, c
         case option_type::duration_list: return c.duration_list(node, spec);
         case option_type::string_map: return c.string_map(node, spec);
         case option_type::object: return c.object(node, spec);
+        case option_type::object_list: return c.object_list(node, spec);
     }
     return std::monostate{};
 }
@@ -226,6 +240,7 @@ void check_table(const option_table& table, const std::string& prefix) {
         check_bounds(spec, name);
         // Fields first: an object's default is converted through them.
         if (spec.type == option_type::object) check_table(spec.fields, name + ".");
+        if (spec.type == option_type::object_list) check_table(spec.fields, name + "[].");
         check_default(spec, name);
     }
 }

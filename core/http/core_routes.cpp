@@ -43,7 +43,7 @@ void app::register_core_routes() {
     metrics_.gauge("araldo_uptime_seconds", {}, "seconds since the relay started", [this] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     });
-    metrics_.gauge("araldo_http_connections", {}, "open HTTP connections on the core listener",
+    metrics_.gauge("araldo_http_connections", {}, "open HTTP connections on the core's listeners",
                    [this] { return static_cast<double>(listener_->open_connections()); });
     for (const auto& host : endpoints_) {
         endpoint_host* h = host.get();
@@ -75,7 +75,8 @@ void app::register_core_routes() {
         boost::json::object body{{"live", dead.empty()}, {"problems", std::move(list)}};
         co_return http_response::json(problems.empty() && dead.empty() ? 200 : 500, boost::json::serialize(body));
     };
-    listener_->add(std::move(health));
+    const auto& on = config_.core_listeners;
+    listener_->add(std::move(health), on);
 
     http_route metrics;
     metrics.path = "/metrics";
@@ -86,13 +87,13 @@ void app::register_core_routes() {
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         co_return r;
     };
-    listener_->add(std::move(metrics));
+    listener_->add(std::move(metrics), on);
 
-    listener_->add(admin_->mount(config_.global.admin_token));
+    listener_->add(admin_->mount(config_.global.admin_token), on);
 
     if (std::string dir = resolve_static_dir(config_.global.static_dir); !dir.empty()) {
         try {
-            listener_->add(static_files_route(dir));
+            listener_->add(static_files_route(dir), on);
         } catch (const std::exception& e) {
             throw config_error({config_.file, 0, 0}, "static-dir " + dir + ": " + e.what());
         }

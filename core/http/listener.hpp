@@ -1,4 +1,6 @@
-// The core's one HTTP listener (global.bind:global.server-port).
+// The core's HTTP listener: one route table served on one or more bound
+// addresses (global.server-port, or each of global.listeners), each plain or
+// TLS. A route may be limited to some of them by name.
 //
 // Endpoints register paths through http_registry (plain types, no Beast);
 // this is the only place that speaks HTTP/1.1 on the server side.
@@ -27,6 +29,17 @@ struct listener_limits {
     std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait between requests
 };
 
+class tls_server_context;
+
+// One address to listen on.
+struct listener_binding {
+    std::string name = "default";
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;                          // 0 picks a free port
+    std::shared_ptr<const tls_server_context> tls;  // null: plain
+    std::chrono::milliseconds handshake_timeout{10'000};
+};
+
 class http_listener final : public http_registry {
 public:
     // `metrics`, if given, counts the requests the listener refuses itself
@@ -36,15 +49,26 @@ public:
     ~http_listener() override;
 
     using http_registry::add;  // admin routes: refused, they belong to an endpoint's context
+    // Served on every listener.
     void add(http_route route) override;
     void add(upgrade_route route) override;
+    // Served only on the listeners named in `only` (empty: every one).
+    void add(http_route route, std::vector<std::string> only);
+    void add(upgrade_route route, std::vector<std::string> only);
 
     // Binds and listens; throws boost::system::system_error on failure.
     // Port 0 picks a free port; port() tells which.
-    void bind(const std::string& address, std::uint16_t port);
-    std::uint16_t port() const;
+    void bind(const std::string& address, std::uint16_t port);  // a plain listener named "default"
+    void bind(listener_binding binding);
+    std::uint16_t port() const;  // of the first listener
+    std::uint16_t port(const std::string& name) const;
 
-    // Accepts until stop(); each connection is served by its own coroutine.
+    // New connections on that TLS listener use `ctx` (a certificate
+    // renewal); established ones keep the context they started with.
+    void replace_tls(const std::string& name, std::shared_ptr<const tls_server_context> ctx);
+
+    // Accepts on every bound listener until stop(); each connection is
+    // served by its own coroutine.
     asio::awaitable<void> accept_loop();
 
     // Stops accepting and closes idle keep-alive connections; requests in

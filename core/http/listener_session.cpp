@@ -13,6 +13,7 @@
 #include "http/listener_session.hpp"
 #include "http/reply_writer.hpp"
 #include "http/request_rules.hpp"
+#include "http/tls_socket_stream.hpp"
 
 #include <araldo/log_rate.hpp>
 
@@ -26,6 +27,7 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
 
 namespace araldo::detail {
 namespace {
@@ -91,15 +93,35 @@ void log_fault(listener_state& st, const std::string& what) {
 
 enum class step { keep_alive, close, linger_close, handed_over };
 
+// Plain connections run on beast::tcp_stream, TLS ones on tls_socket_stream;
+// everything above the bytes is the same.
+template <class Stream>
+constexpr bool is_tls = std::is_same_v<Stream, tls_socket_stream>;
+
+template <class Stream>
+Stream make_stream(tcp::socket socket, const listening_port& port) {
+    if constexpr (is_tls<Stream>) {
+        return Stream{std::move(socket), port.tls};
+    } else {
+        return Stream{std::move(socket)};
+    }
+}
+
+template <class Stream>
 class session {
 public:
-    session(std::shared_ptr<listener_state> st, tcp::socket socket)
+    session(std::shared_ptr<listener_state> st, listening_port& port, tcp::socket socket)
         : st_{std::move(st)},
+          port_{port},
+          listener_name_{port.name},
           remote_{remote_of(socket)},
-          stream_{std::move(socket)},
+          stream_{make_stream<Stream>(std::move(socket), port)},
           registration_{*st_, stream_.socket()} {}
 
     asio::awaitable<void> run() {
+        if constexpr (is_tls<Stream>) {
+            if (!co_await handshake()) co_return;
+        }
         auto next = step::keep_alive;
         while (next == step::keep_alive && !st_->stopping) next = co_await serve_one();
         if (next == step::handed_over) co_return;
@@ -109,6 +131,27 @@ public:
     }
 
 private:
+    // Within the listener's handshake timeout; a failure is counted by
+    // reason and logged with the rate limit, and the connection closed.
+    asio::awaitable<bool> handshake() {
+        stream_.expires_after(port_.handshake_timeout);
+        const auto [ec, ignored] = co_await stream_.async_handshake(use_tuple);
+        if (!ec) {
+            if (!port_.record_layer_logged) {
+                port_.record_layer_logged = true;
+                st_->log->info("listener {}: {}", listener_name_, describe_record_layer(stream_.tls().info()));
+            }
+            tls_info_ = stream_.tls().shared_info();
+            co_return true;
+        }
+        const auto why = stream_.tls().failure(stream_.timed_out());
+        const auto n = st_->count_handshake_failure(why.reason);
+        if (worth_logging(n))
+            st_->log->warn("listener {}: TLS handshake with {} failed: {} ({} so far)", listener_name_, remote_,
+                           why.detail, n);
+        co_return false;
+    }
+
     // A request already in the buffer is served without a turn of the event
     // loop (unless its handler suspends); its reply waits in out_ until the
     // session has to wait for bytes, close or hand the connection over.
@@ -121,8 +164,10 @@ private:
         if (const auto ec = co_await parse(hp, true)) co_return on_read_error(ec);
         auto request = make_request(hp, remote_);
         if (!request) co_return refuse_with(closing_reply, http_response::error(400, "malformed request target"));
+        request->listener = listener_name_;
+        request->tls = tls_info_;
         if (is_websocket_upgrade(hp)) {
-            if (auto route = find_upgrade(*st_, request->path))
+            if (auto route = find_upgrade(*st_, request->path, listener_name_))
                 co_return co_await serve_upgrade(std::move(route), std::move(*request), reply_of(hp));
         }
         co_return co_await serve_http(hp, std::move(*request));
@@ -190,7 +235,7 @@ private:
 
     asio::awaitable<step> serve_http(header_parser& hp, http_request request) {
         reply_to reply = reply_of(hp);
-        const auto route = find_route(*st_, request.path);
+        const auto route = find_route(*st_, request.path, listener_name_);
         auto refusal = upgrade_required(*st_, route.get(), request);
         if (!refusal) refusal = refuse(route.get(), request, hp);
         if (refusal) {
@@ -256,7 +301,7 @@ private:
 
     void hand_over(const upgrade_route& route, http_request request) {
         registration_.release();  // the endpoint owns the connection from here
-        http_upgrade upgrade{stream_.release_socket(), std::move(request), beast::buffers_to_string(buffer_.data())};
+        auto upgrade = release(std::move(request));
         buffer_.clear();
         try {
             route.accept(std::move(upgrade));
@@ -264,6 +309,16 @@ private:
             log_fault(*st_, "upgrade accept for " + route.path + " failed: " + e.what());
         } catch (...) {
             log_fault(*st_, "upgrade accept for " + route.path + " failed: unknown exception");
+        }
+    }
+
+    http_upgrade release(http_request request) {
+        auto buffered = beast::buffers_to_string(buffer_.data());
+        if constexpr (is_tls<Stream>) {
+            auto [socket, tls] = stream_.release();
+            return http_upgrade{std::move(socket), std::move(request), std::move(buffered), std::move(tls)};
+        } else {
+            return http_upgrade{stream_.release_socket(), std::move(request), std::move(buffered), nullptr};
         }
     }
 
@@ -291,6 +346,7 @@ private:
 
     asio::awaitable<void> linger_close() {
         error_code ec;
+        if constexpr (is_tls<Stream>) stream_.tls().close_notify();
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
         stream_.expires_after(linger_timeout);
         std::array<char, 2048> sink;
@@ -302,8 +358,11 @@ private:
     }
 
     std::shared_ptr<listener_state> st_;
+    listening_port& port_;        // owned by st_
+    std::string listener_name_;  // port_.name, which every request carries
     std::string remote_;
-    beast::tcp_stream stream_;
+    Stream stream_;
+    std::shared_ptr<const tls_info> tls_info_;  // after the handshake
     beast::flat_buffer buffer_;  // received, not yet parsed
     std::string out_;            // replies not yet written, in request order
     std::size_t read_size_ = min_read_size;
@@ -311,20 +370,21 @@ private:
     session_registration registration_;               // after stream_: unregisters before the stream dies
 };
 
-asio::awaitable<void> run_session(std::shared_ptr<listener_state> st, tcp::socket socket) {
-    session s{std::move(st), std::move(socket)};
+template <class Stream>
+asio::awaitable<void> run_session(std::shared_ptr<listener_state> st, listening_port& port, tcp::socket socket) {
+    session<Stream> s{std::move(st), port, std::move(socket)};
     co_await s.run();
 }
 
 }  // namespace
 
-void spawn_session(const std::shared_ptr<listener_state>& st, tcp::socket socket) {
+void spawn_session(const std::shared_ptr<listener_state>& st, listening_port& port, tcp::socket socket) {
     // Responses are small and often follow a pipelined request: without this,
     // Nagle holds each one back until the client's delayed ACK (tens of ms).
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     auto ex = socket.get_executor();
-    asio::co_spawn(std::move(ex), run_session(st, std::move(socket)), [st](std::exception_ptr e) {
+    auto done = [st](std::exception_ptr e) {
         if (!e) return;
         try {
             std::rethrow_exception(e);
@@ -333,7 +393,12 @@ void spawn_session(const std::shared_ptr<listener_state>& st, tcp::socket socket
         } catch (...) {
             log_fault(*st, "session failed: unknown exception");
         }
-    });
+    };
+    if (port.tls) {
+        asio::co_spawn(std::move(ex), run_session<tls_socket_stream>(st, port, std::move(socket)), std::move(done));
+    } else {
+        asio::co_spawn(std::move(ex), run_session<beast::tcp_stream>(st, port, std::move(socket)), std::move(done));
+    }
 }
 
 }  // namespace araldo::detail

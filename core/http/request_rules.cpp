@@ -93,16 +93,19 @@ bool expects_continue(const header_parser& hp) {
     return hp.get().version() >= 11 && beast::iequals(hp.get()[http::field::expect], "100-continue");
 }
 
-std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path) {
+std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path,
+                                             const std::string& listener) {
     std::shared_ptr<const http_route> best;
-    for (const auto& r : st.http_routes)
-        if (route_matches(*r, path) && (!best || r->path.size() > best->path.size())) best = r;
+    for (const auto& s : st.http_routes)
+        if (s.on(listener) && route_matches(*s.route, path) && (!best || s.route->path.size() > best->path.size()))
+            best = s.route;
     return best;
 }
 
-std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path) {
-    for (const auto& r : st.upgrade_routes)
-        if (r->path == path) return r;
+std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path,
+                                                  const std::string& listener) {
+    for (const auto& s : st.upgrade_routes)
+        if (s.on(listener) && s.route->path == path) return s.route;
     return nullptr;
 }
 
@@ -135,7 +138,7 @@ std::optional<http_response> upgrade_required(const listener_state& st, const ht
     // A route registered for exactly this path wins; a prefix route (static
     // files at /) must not turn a WebSocket path into a 404.
     if (route != nullptr && route->path == req.path) return std::nullopt;
-    if (!find_upgrade(st, req.path)) return std::nullopt;
+    if (!find_upgrade(st, req.path, req.listener)) return std::nullopt;
     auto response = http_response::error(426, req.path + " is a WebSocket endpoint: connect with Upgrade: websocket");
     response.headers.emplace_back("Upgrade", "websocket");
     return response;

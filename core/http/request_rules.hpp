@@ -29,9 +29,11 @@ bool has_body(const header_parser& hp);
 bool expects_continue(const header_parser& hp);
 reply_to reply_of(const header_parser& hp);
 
-// The longest matching route, or null.
-std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path);
-std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path);
+// The longest matching route served on `listener`, or null.
+std::shared_ptr<const http_route> find_route(const listener_state& st, std::string_view path,
+                                             const std::string& listener);
+std::shared_ptr<const upgrade_route> find_upgrade(const listener_state& st, std::string_view path,
+                                                  const std::string& listener);
 
 // 404, 405, 413 and 400 (unknown length), decided from the header alone: the body is never read.
 std::optional<http_response> refuse(const http_route* route, const http_request& req, const header_parser& hp);
@@ -39,6 +41,6 @@ std::optional<http_response> refuse(const http_route* route, const http_request&
 // 426 (with Upgrade: websocket) for a request that is not an upgrade, on a
 // path only an upgrade route serves; `route` is what find_route() chose.
 std::optional<http_response> upgrade_required(const listener_state& st, const http_route* route,
-                                              const http_request& req);
+                                              const http_request& req);  // on req.listener
 
 }  // namespace araldo::detail

@@ -35,6 +35,7 @@ enum class option_type {
     duration_list,  // a sequence of durations
     string_map,     // a mapping of string to string (e.g. extra headers)
     object,         // a nested mapping validated against `fields`
+    object_list,    // a sequence of mappings, each validated against `fields`
 };
 
 ARALDO_EXPORT std::string_view to_string(option_type t) noexcept;
@@ -46,7 +47,7 @@ struct option_spec {
     std::optional<std::string> default_value{};
     std::string description{};
     bool required = false;
-    std::vector<option_spec> fields{};  // for option_type::object
+    std::vector<option_spec> fields{};  // for option_type::object and object_list
     // string and string_list (each element): the only values accepted, matched
     // exactly. Empty: any value.
     std::vector<std::string> one_of{};
@@ -69,7 +70,7 @@ class ARALDO_EXPORT options {
 public:
     using value = std::variant<std::monostate, bool, std::int64_t, std::string, araldo::duration, std::uint64_t,
                                std::vector<std::string>, std::vector<araldo::duration>, string_pairs,
-                               std::shared_ptr<const options>>;
+                               std::shared_ptr<const options>, std::vector<std::shared_ptr<const options>>>;
 
     options() = default;
     explicit options(source_mark where) : where_(std::move(where)) {}
@@ -90,6 +91,8 @@ public:
     const std::vector<araldo::duration>& duration_list(std::string_view name) const;
     const string_pairs& string_map(std::string_view name) const;
     const options& object(std::string_view name) const;
+    // Each element's options know where the element was written (where()).
+    const std::vector<std::shared_ptr<const options>>& object_list(std::string_view name) const;
 
     // Where an option was written (or where its parent mapping is, for a default).
     source_mark mark(std::string_view name) const;

@@ -1,0 +1,133 @@
+// A TLS connection as the HTTP session's stream: the part of
+// beast::tcp_stream's interface the session uses (async_read_some,
+// async_write_some, expires_after/at, socket(), release), built on
+// server_tls_connection's non-blocking steps and the socket's readiness.
+// Private to core/http; only listener_session.cpp instantiates it.
+#pragma once
+
+#include "http/tls_server.hpp"
+
+#include <boost/asio/compose.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <chrono>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace araldo::detail {
+
+class tls_socket_stream {
+public:
+    using executor_type = asio::any_io_executor;
+    using clock = std::chrono::steady_clock;
+
+    tls_socket_stream(asio::ip::tcp::socket socket, std::shared_ptr<const tls_server_context> ctx)
+        : deadline_{std::make_shared<deadline>(socket.get_executor())}, socket_{std::move(socket)} {
+        tls_ = std::make_unique<server_tls_connection>(std::move(ctx), socket_);
+        deadline_->socket = &socket_;
+    }
+    ~tls_socket_stream() {
+        deadline_->socket = nullptr;  // a timer handler still queued must not touch it
+        deadline_->timer.cancel();
+    }
+    tls_socket_stream(const tls_socket_stream&) = delete;
+    tls_socket_stream& operator=(const tls_socket_stream&) = delete;
+
+    executor_type get_executor() noexcept { return socket_.get_executor(); }
+    asio::ip::tcp::socket& socket() noexcept { return socket_; }
+    server_tls_connection& tls() noexcept { return *tls_; }
+
+    // Like beast::tcp_stream: operations pending when the time comes fail
+    // with beast::error::timeout.
+    void expires_after(clock::duration d) { expires_at(clock::now() + d); }
+    void expires_at(clock::time_point tp) {
+        deadline_->fired = false;
+        deadline_->timer.expires_at(tp);
+        deadline_->timer.async_wait([d = deadline_](boost::system::error_code ec) {
+            // A deadline moved after this one expired finds the timer in the future.
+            if (ec || d->socket == nullptr || d->timer.expiry() > clock::now()) return;
+            d->fired = true;
+            boost::system::error_code ignored;
+            d->socket->cancel(ignored);
+        });
+    }
+
+    // Hands the socket and the TLS session to an upgrade route.
+    std::pair<asio::ip::tcp::socket, std::unique_ptr<tls_stream>> release() {
+        deadline_->socket = nullptr;
+        deadline_->timer.cancel();
+        return {std::move(socket_), std::move(tls_)};
+    }
+
+    // Drives the handshake to its end (error_code{}) or a failure.
+    template <class Token>
+    auto async_handshake(Token&& token) {
+        return run_steps([this](std::size_t& n) {
+            n = 0;
+            return tls_->handshake_step();
+        }, std::forward<Token>(token));
+    }
+
+    template <class MutableBuffers, class Token>
+    auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+        const asio::mutable_buffer b = *asio::buffer_sequence_begin(buffers);
+        return run_steps([this, b](std::size_t& n) {
+            auto r = tls_->read(b.data(), b.size());
+            n = r.bytes;
+            return r;
+        }, std::forward<Token>(token));
+    }
+
+    template <class ConstBuffers, class Token>
+    auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+        std::vector<asio::const_buffer> list(asio::buffer_sequence_begin(buffers), asio::buffer_sequence_end(buffers));
+        return run_steps([this, list = std::move(list)](std::size_t& n) {
+            auto r = tls_->write(list);
+            n = r.bytes;
+            return r;
+        }, std::forward<Token>(token));
+    }
+
+    bool timed_out() const noexcept { return deadline_->fired; }
+
+private:
+    struct deadline {
+        explicit deadline(asio::any_io_executor ex) : timer{std::move(ex)} {}
+        asio::steady_timer timer;
+        asio::ip::tcp::socket* socket = nullptr;
+        bool fired = false;
+    };
+
+    // Calls `step` until it moves bytes, finishes or fails, waiting for the
+    // readiness it asks for in between. A step that moved bytes completes
+    // the operation even if it also asks to wait.
+    template <class Step, class Token>
+    auto run_steps(Step step, Token&& token) {
+        return asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+            [this, step = std::move(step)](auto& self, boost::system::error_code ec = {}) mutable {
+                if (ec) {
+                    if (deadline_->fired) ec = boost::beast::error::timeout;
+                    self.complete(ec, 0);
+                    return;
+                }
+                std::size_t n = 0;
+                const auto r = step(n);
+                if (r.error || r.wait == io_wait::none || n > 0) {
+                    self.complete(r.error, n);
+                    return;
+                }
+                const auto what = r.wait == io_wait::readable ? asio::ip::tcp::socket::wait_read
+                                                              : asio::ip::tcp::socket::wait_write;
+                socket_.async_wait(what, std::move(self));
+            },
+            token, socket_);
+    }
+
+    std::shared_ptr<deadline> deadline_;
+    asio::ip::tcp::socket socket_;
+    std::unique_ptr<server_tls_connection> tls_;
+};
+
+}  // namespace araldo::detail
