@@ -1,5 +1,6 @@
 #include "mock_endpoint.hpp"
 
+#include <araldo/json.hpp>
 #include <araldo/utf8.hpp>
 
 #include <spdlog/spdlog.h>
@@ -41,6 +42,25 @@ std::string preview(const message& msg) {
     return out;
 }
 
+// [{"id", "source", "payload", "attributes": {...}}] of the kept messages,
+// oldest first; a binary payload is left out (tests send text).
+std::string received_json(const std::deque<message_ptr>& received) {
+    std::string out = "[";
+    for (const auto& m : received) {
+        if (out.size() > 1) out += ',';
+        out += "{\"id\":" + json_quote(m->id()) + ",\"source\":" + json_quote(m->source()) + ",\"payload\":";
+        out += m->binary() ? std::string("null") : json_quote(m->payload());
+        out += ",\"attributes\":{";
+        bool first = true;
+        for (const auto& [k, v] : m->attributes()) {
+            out += (first ? "" : ",") + json_quote(k) + ":" + json_quote(v);
+            first = false;
+        }
+        out += "}}";
+    }
+    return out + "]";
+}
+
 }  // namespace
 
 mock_endpoint::mock_endpoint(araldo::endpoint_context& ctx, mock_settings settings)
@@ -48,6 +68,11 @@ mock_endpoint::mock_endpoint(araldo::endpoint_context& ctx, mock_settings settin
     // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
     araldo::endpoint_gauge(ctx_, "araldo_mock_received", "messages delivered to a mock endpoint since it started",
                            [this] { return static_cast<double>(total_); });
+    // What tests cannot see in the log line: the attributes each message carries.
+    admin_route received{"received", false, {"GET"}, 0, [this](admin_request) -> asio::awaitable<http_response> {
+        co_return http_response::json(200, received_json(received_));
+    }};
+    ctx_.http().add(std::move(received));
 }
 
 asio::awaitable<void> mock_endpoint::run_loop() {

@@ -30,6 +30,12 @@ export class Relay {
     relay.exited.then(() => process.off('exit', reap));
     await relay.waitForLog(/ listening on [^ ]*:(\d+) /, 15000);
     relay.port = Number(relay.stderr.match(/ listening on [^ ]*:(\d+) /)[1]);
+    // With global.listeners, each logs "listener NAME listening on ADDR:PORT (...)".
+    relay.ports = {};
+    for (const [, name, port] of relay.stderr.matchAll(/listener (\S+) listening on [^ ]*:(\d+) /g)) {
+      relay.ports[name] = Number(port);
+    }
+    relay.metricsPort = relay.port;
     return relay;
   }
 
@@ -78,7 +84,7 @@ export class Relay {
   // its pool, which shows in araldo's descriptor count).
   metrics() {
     return new Promise((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port: this.port, path: '/metrics', agent: false,
+      const req = http.get({ host: '127.0.0.1', port: this.metricsPort, path: '/metrics', agent: false,
         headers: { connection: 'close' } }, (res) => {
         let body = '';
         res.setEncoding('utf8');

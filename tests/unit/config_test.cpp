@@ -277,3 +277,65 @@ TEST_CASE("hostile YAML gets an error, not a crash", "[config]") {
         CHECK(error_of("") == "t.yaml:1:1: the config is empty");
     }
 }
+
+TEST_CASE("listeners: server-port alone is one plain listener named default", "[config][listeners]") {
+    auto c = parse("global:\n  server-port: 8080\n  bind: ::1\n");
+    REQUIRE(c.listeners.size() == 1);
+    CHECK(c.listeners[0].name == "default");
+    CHECK(c.listeners[0].port == 8080);
+    CHECK(c.listeners[0].bind == "::1");
+    CHECK_FALSE(c.listeners[0].tls);
+    CHECK(c.core_listeners.empty());
+}
+
+TEST_CASE("listeners: several, plain and TLS, with paths resolved and endpoint limits", "[config][listeners]") {
+    auto c = parse(
+        "global:\n"
+        "  listeners:\n"
+        "    - {name: public, port: 8443, bind: 0.0.0.0, tls: {cert: c.pem, key: k.pem, ca: ca.pem, client-certs: "
+        "required, min-version: \"1.3\"}}\n"
+        "    - {name: private, port: 9090}\n"
+        "  core-listeners: [private]\n"
+        "plugins:\n"
+        "  araldo.endpoints.endpoint:\n"
+        "    - {name: chat, id: endpoint-websocket, listeners: public}\n");
+    REQUIRE(c.listeners.size() == 2);
+    const auto& pub = c.listeners[0];
+    CHECK(pub.name == "public");
+    CHECK(pub.port == 8443);
+    CHECK(pub.bind == "0.0.0.0");
+    REQUIRE(pub.tls);
+    CHECK(pub.tls->cert == (std::filesystem::current_path() / "c.pem").string());
+    CHECK(pub.tls->client_certs == client_cert_mode::required);
+    CHECK(pub.tls->min_version == "1.3");
+    CHECK(pub.tls->handshake_timeout == std::chrono::seconds(10));
+    CHECK(c.listeners[1].bind == "127.0.0.1");
+    CHECK_FALSE(c.listeners[1].tls);
+    CHECK(c.core_listeners == std::vector<std::string>{"private"});
+    REQUIRE(c.endpoints.size() == 1);
+    CHECK(c.endpoints[0].listeners == std::vector<std::string>{"public"});
+}
+
+TEST_CASE("listeners: errors point at the listener and say what is wrong", "[config][listeners]") {
+    const std::string head = "global:\n  listeners:\n";
+    CHECK(error_of(head + "    - {name: a, port: 1}\n    - {name: a, port: 2}\n") ==
+          "t.yaml:4:7: listeners[1]: duplicate listener name 'a'");
+    CHECK(error_of(head + "    - {port: 1}\n") == "t.yaml:3:7: listeners[0]: missing required option 'name'");
+    CHECK(error_of(head + "    - {name: 'a b', port: 1}\n") == "t.yaml:3:14: name: 'a b' is not a valid listener name");
+    CHECK(error_of(head + "    - {name: a, port: 70000}\n").find("port") != std::string::npos);
+    CHECK(error_of(head + "    - {name: a, port: 1, bind: localhost}\n") ==
+          "t.yaml:3:29: bind: 'localhost' is not an IP address");
+    CHECK(error_of(head + "    - {name: a, port: 1, tls: {key: k.pem}}\n") == "t.yaml:3:31: cert: a TLS listener needs cert");
+    CHECK(error_of(head + "    - {name: a, port: 1, tls: {cert: c, key: k, client-certs: optional}}\n") ==
+          "t.yaml:3:53: client-certs: client-certs: optional needs ca");
+    CHECK(error_of(head + "    - {name: a, port: 1, tls: {cert: c, key: k, ca: x}}\n") ==
+          "t.yaml:3:51: ca: ca verifies client certificates, but client-certs is none");
+    CHECK(error_of(head + "    - name\n") == "t.yaml:3:7: listeners[0]: expected a mapping");
+    CHECK(error_of("global:\n  bind: 0.0.0.0\n  listeners: [{name: a, port: 1}]\n") ==
+          "t.yaml:2:9: bind: bind cannot be combined with listeners");
+    CHECK(error_of(head + "    - {name: a, port: 1}\n  core-listeners: [b]\n") ==
+          "t.yaml:4:19: no listener is named 'b'");
+    CHECK(error_of(head + "    - {name: public, port: 1}\nplugins:\n  araldo.endpoints.endpoint:\n"
+                          "    - {name: e, id: endpoint-http, listeners: [pubic]}\n") ==
+          "t.yaml:6:48: no listener is named 'pubic'");
+}
