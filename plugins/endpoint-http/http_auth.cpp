@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 namespace araldo::plugins::endpoint_http {
 
 namespace {
@@ -32,7 +34,9 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-credential_check::credential_check(const std::vector<std::string>& tokens, const std::vector<std::string>& basic) {
+credential_check::credential_check(const std::vector<std::string>& tokens, const std::vector<std::string>& basic,
+                                   std::vector<std::string> client_certs)
+    : client_certs_(std::move(client_certs)) {
     for (const auto& t : tokens) tokens_.push_back(sha256(t));
     for (const auto& b : basic) basic_.push_back(sha256(b));
 }
@@ -45,8 +49,33 @@ bool credential_check::any_matches(const std::vector<digest>& accepted, std::str
     return found;
 }
 
-araldo::result<> credential_check::check(std::optional<std::string_view> authorization) const {
+// Any one accepted credential lets the request in. The reason of a refusal
+// is about the header when one was sent for a scheme configured here, else
+// about the certificate when certificates are accepted.
+araldo::result<> credential_check::check(std::optional<std::string_view> authorization,
+                                         const araldo::tls_info* tls) const {
     if (!required()) return araldo::result<>::ok();
+    if (client_certs_.empty()) return check_header(authorization);
+    auto certificate = check_certificate(tls);
+    if (certificate || !header_schemes()) return certificate;
+    auto header = check_header(authorization);
+    return header || authorization ? header : certificate;
+}
+
+araldo::result<> credential_check::check_certificate(const araldo::tls_info* tls) const {
+    if (!tls) return araldo::result<>::fail("client certificate required (the request did not come over TLS)");
+    if (!tls->peer) return araldo::result<>::fail("client certificate required");
+    const auto accepted = [&](const std::string& name) {
+        return !name.empty() && std::find(client_certs_.begin(), client_certs_.end(), name) != client_certs_.end();
+    };
+    if (accepted(tls->peer->cn) || std::any_of(tls->peer->san.begin(), tls->peer->san.end(), accepted))
+        return araldo::result<>::ok();
+    return araldo::result<>::fail("client certificate " +
+                                  std::string(tls->peer->cn.empty() ? "without a CN" : "CN=" + tls->peer->cn) +
+                                  " is not accepted here");
+}
+
+araldo::result<> credential_check::check_header(std::optional<std::string_view> authorization) const {
     if (!authorization) return araldo::result<>::fail("credentials required");
     const std::string_view value = trim(*authorization);
     const auto space = value.find(' ');

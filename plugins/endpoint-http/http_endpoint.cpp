@@ -37,7 +37,7 @@ std::vector<std::string> one_method() {
 http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settings)
     : ctx_(ctx),
       settings_(std::move(settings)),
-      credentials_(settings_.tokens, settings_.basic),
+      credentials_(settings_.tokens, settings_.basic, settings_.client_certs),
       stopped_(ctx.executor()) {
     for (unsigned status : answered) count(status, 0);
     warn_if_exposed();
@@ -113,6 +113,10 @@ http_response http_endpoint::serve(http_request& req) {
     if (auto type = type_of(req)) f.attributes.set("type", std::move(*type));
     f.attributes.set("http.path", req.path);
     f.attributes.set("http.remote", req.remote_address);
+    // The caller's attributes win over the marshaller's: a body cannot change a verified peer's names.
+    if (req.tls) {
+        for (auto& [name, value] : araldo::tls_attributes(*req.tls)) f.attributes.set(name, std::move(value));
+    }
     // The core unmarshals, counts and logs a rejection, and routes.
     ingest_result result = ctx_.ingest(std::move(f));
     if (!result) return refused(req, 400, result.error);
@@ -138,7 +142,7 @@ http_response http_endpoint::retry_later(const http_request& req, const ingest_r
 }
 
 std::optional<http_response> http_endpoint::authenticate(const http_request& req) {
-    const auto credentials = credentials_.check(req.header("authorization"));
+    const auto credentials = credentials_.check(req.header("authorization"), req.tls.get());
     std::string reason = credentials.reason();
     if (credentials && verifies_signatures()) {
         const auto verdict = verify_standard_webhook(

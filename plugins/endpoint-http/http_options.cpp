@@ -27,12 +27,17 @@ void read_auth(const araldo::options& opts, http_settings& s) {
         if (t.empty()) auth.fail("tokens", "a token cannot be empty", "check the ${VAR} it comes from");
         if (t.find_first_of(" \t\r\n") != std::string::npos) auth.fail("tokens", "a token cannot contain whitespace");
     }
+    if (auth.has("client-certs")) s.client_certs = auth.string_list("client-certs");
+    for (const auto& name : s.client_certs) {
+        if (name.empty()) auth.fail("client-certs", "a name cannot be empty", "a CN such as sender-a, or a SAN name");
+    }
     for (const auto& b : s.basic) {
         const auto colon = b.find(':');
         if (colon == std::string::npos || colon == 0 || colon + 1 == b.size())
             auth.fail("basic", "expected user:password", "as in http://sender:secret@host/emit");
     }
-    if (!s.auth_required()) opts.fail("auth", "needs tokens, basic or both", "remove auth to leave the endpoint open");
+    if (!s.auth_required())
+        opts.fail("auth", "needs tokens, basic or client-certs", "remove auth to leave the endpoint open");
 }
 
 void read_secrets(const araldo::options& opts, http_settings& s) {
@@ -59,6 +64,10 @@ option_table http_options() {
                     "bearer tokens accepted in the Authorization header (Bearer scheme)", false},
         option_spec{"basic", option_type::string_list, std::nullopt,
                     "user:password pairs accepted with HTTP Basic authentication", false},
+        option_spec{"client-certs", option_type::string_list, std::nullopt,
+                    "names accepted from a client certificate that a TLS listener verified: its subject CN or one of "
+                    "its SAN DNS names or URIs, matched exactly",
+                    false},
     };
     return {
         option_spec{"path", option_type::string, "/emit",

@@ -15,10 +15,11 @@ struct http_settings {
     std::uint64_t max_body = 1024 * 1024;   // larger bodies: 413 from the listener
     std::vector<std::string> tokens;        // accepted bearer tokens
     std::vector<std::string> basic;         // accepted "user:password" pairs
+    std::vector<std::string> client_certs;  // accepted certificate names (CN or SAN)
     std::vector<std::string> signing_keys;  // decoded Standard Webhooks secrets
     araldo::duration signature_tolerance = std::chrono::minutes(5);
 
-    bool auth_required() const { return !tokens.empty() || !basic.empty(); }
+    bool auth_required() const { return !tokens.empty() || !basic.empty() || !client_certs.empty(); }
 };
 
 option_table http_options();

@@ -1,5 +1,7 @@
 #include "http_client.hpp"
 
+#include <araldo/tls.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,7 +31,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t header_limit = 16 * 1024;
 
 using request = http::request<http::string_body>;
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using https_stream = beast::ssl_stream<beast::tcp_stream>;
 
 // A stale kept-alive connection fails like this before any response byte:
 // worth one immediate retry on a fresh connection.
@@ -40,7 +42,7 @@ bool stale_connection(const error_code& ec) {
 
 struct connection {
     std::optional<beast::tcp_stream> tcp;
-    std::optional<tls_stream> tls;
+    std::optional<https_stream> tls;
     beast::flat_buffer buffer;
 
     bool open() const { return tcp.has_value() || tls.has_value(); }
@@ -114,6 +116,7 @@ asio::awaitable<error_code> http_client::impl::connect(connection& c, std::chron
     if (rec) co_return rec;
     if (closed) co_return asio::error::operation_aborted;
     if (url.tls) {
+        if (!ssl) co_return asio::error::operation_not_supported;  // load_tls() was not called: a bug
         c.tls.emplace(ex, *ssl);
     } else {
         c.tcp.emplace(ex);
@@ -149,15 +152,13 @@ http_client::http_client(asio::any_io_executor ex, target_url url, std::size_t s
     impl_->max_body = max_response_body;
     impl_->url = std::move(url);
     impl_->slots.resize(slots);
-    if (impl_->url.tls) {
-        impl_->ssl.emplace(asio::ssl::context::tls_client);
-        if (impl_->url.ca_file.empty()) {
-            impl_->ssl->set_default_verify_paths();
-        } else {
-            impl_->ssl->load_verify_file(impl_->url.ca_file);  // throws system_error: a config error
-        }
-        impl_->ssl->set_verify_mode(asio::ssl::verify_peer);
-    }
+}
+
+void http_client::load_tls() {
+    if (!impl_->url.tls || impl_->ssl) return;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    araldo::configure_tls_client(ctx, impl_->url.tls_files);
+    impl_->ssl.emplace(std::move(ctx));
 }
 
 http_client::~http_client() { close_all(); }

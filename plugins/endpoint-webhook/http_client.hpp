@@ -25,11 +25,15 @@ namespace asio = boost::asio;
 
 class http_client {
 public:
-    // Throws boost::system::system_error when url.ca_file cannot be loaded.
+    // Reads no file: --check constructs endpoints and never starts them.
     http_client(asio::any_io_executor ex, target_url url, std::size_t slots, std::uint64_t max_response_body);
     ~http_client();
     http_client(const http_client&) = delete;
     http_client& operator=(const http_client&) = delete;
+
+    // https: makes the SSL context from url.tls_files, before the first post.
+    // Throws std::runtime_error naming the file that cannot be loaded and why.
+    void load_tls();
 
     // POSTs `body` on the slot's connection within `timeout` (connect, write
     // and read together). Never throws for I/O errors: they are in the result.

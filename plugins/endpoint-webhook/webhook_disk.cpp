@@ -13,6 +13,10 @@ namespace araldo::plugins::endpoint_webhook {
 
 void webhook_endpoint::start() {
     if (started_) return;
+    // Before the saved queue is loaded, so that a start refused here leaves
+    // data-dir as it was. The SDK's message names the file and OpenSSL's
+    // reason; the core logs it and exits 1.
+    client_.load_tls();
     pending_store::loaded saved;
     try {
         saved = pending_.load();

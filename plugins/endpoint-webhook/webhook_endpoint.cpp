@@ -8,7 +8,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/system/system_error.hpp>
 
 #include <exception>
 #include <system_error>
@@ -179,15 +178,7 @@ std::vector<std::string> webhook_endpoint::health() const {
 }
 
 std::unique_ptr<araldo::endpoint> make_webhook_endpoint(araldo::endpoint_context& ctx) {
-    webhook_settings settings = read_webhook_settings(ctx.opts());
-    // The relay and a check run from another folder must read the same file.
-    settings.url.ca_file = araldo::resolve_config_path(ctx.global(), settings.url.ca_file);
-    std::unique_ptr<webhook_endpoint> ep;
-    try {
-        ep = std::make_unique<webhook_endpoint>(ctx, std::move(settings));
-    } catch (const boost::system::system_error& e) {
-        ctx.opts().fail("ca-file", std::string("cannot load: ") + e.what(), "a PEM file of CA certificates");
-    }
+    auto ep = std::make_unique<webhook_endpoint>(ctx, read_webhook_settings(ctx.opts(), ctx.global()));
     add_admin_routes(*ep, ctx);
     return ep;
 }

@@ -7,8 +7,8 @@
 // is shared with another endpoint: a dead receiver only holds up its own.
 //
 // Construction only reads the options (`--check` constructs and never
-// starts); start() loads what the previous run left and starts the
-// disk_writer thread; everything else happens on the core thread.
+// starts); start() loads the TLS files and what the previous run left and
+// starts the disk_writer thread; everything else happens on the core thread.
 #pragma once
 
 #include "disk_writer.hpp"

@@ -1,5 +1,6 @@
 #include "webhook_options.hpp"
 
+#include <araldo/context.hpp>
 #include <araldo/http.hpp>
 #include <araldo/signing.hpp>
 
@@ -9,6 +10,18 @@
 #include <string>
 
 namespace araldo::plugins::endpoint_webhook {
+
+namespace {
+
+// The SDK's block, with what it means for a webhook.
+araldo::option_spec https_option(araldo::option_spec spec) {
+    spec.description =
+        "https: ca (PEM CAs that verify the receiver; default the system's), cert and key (PEM, the client "
+        "certificate for receivers that require mutual TLS); paths relative to the config file's folder";
+    return spec;
+}
+
+}  // namespace
 
 option_table webhook_options() {
     using araldo::option_spec;
@@ -30,11 +43,12 @@ option_table webhook_options() {
                     "Standard Webhooks signing secrets (whsec_<base64>); several sign with each, for rotation; "
                     "empty: deliveries are not signed",
                     false},
-        option_spec{
-            "ca-file", option_type::string, std::nullopt,
-            "https: a PEM file of the CAs to trust instead of the system store (e.g. a private CA); relative to "
-            "the config file's folder",
-            false},
+        // Kept from before the tls block, so existing configs keep working.
+        option_spec{"ca-file", option_type::string, std::nullopt,
+                    "https: the older name of tls.ca (a PEM file of the CAs to trust instead of the system store); "
+                    "not beside tls.ca",
+                    false},
+        https_option(araldo::tls_client_option("tls")),
         option_spec{.name = "timeout",
                     .type = option_type::duration,
                     .default_value = "30s",
@@ -136,15 +150,25 @@ target_url parse_target(const araldo::options& opts) {
     return t;
 }
 
+// `ca-file` is `tls.ca` by its older name: both at once would leave one of
+// them ignored, so that is an error rather than a guess.
+void read_tls(const araldo::options& opts, const araldo::global_settings& global, target_url& url) {
+    for (const char* name : {"ca-file", "tls"}) {
+        if (opts.given(name) && !url.tls) opts.fail(name, "only applies to an https:// url");
+    }
+    if (auto block = araldo::read_tls_client_config(opts, global, "tls")) url.tls_files = std::move(*block);
+    if (!opts.given("ca-file")) return;
+    if (opts.given("tls") && opts.object("tls").given("ca"))
+        opts.fail("ca-file", "is tls.ca by another name, and tls has a ca too", "keep tls: {ca: ...} only");
+    url.tls_files.ca = araldo::resolve_config_path(global, opts.string("ca-file"));
+}
+
 }  // namespace
 
-webhook_settings read_webhook_settings(const araldo::options& opts) {
+webhook_settings read_webhook_settings(const araldo::options& opts, const araldo::global_settings& global) {
     webhook_settings s;
     s.url = parse_target(opts);
-    if (opts.has("ca-file")) {
-        s.url.ca_file = opts.string("ca-file");
-        if (!s.url.tls) opts.fail("ca-file", "only applies to an https:// url");
-    }
+    read_tls(opts, global, s.url);
     const std::string& format = opts.string("content-type");
     s.format = format == "form" ? body_format::form : body_format::json;  // one of the two: the table says so
     s.headers = read_headers(opts);

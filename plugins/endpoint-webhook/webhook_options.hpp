@@ -2,12 +2,17 @@
 #pragma once
 
 #include <araldo/options.hpp>
+#include <araldo/tls.hpp>
 #include <araldo/units.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+namespace araldo {
+struct global_settings;  // context.hpp
+}
 
 namespace araldo::plugins::endpoint_webhook {
 
@@ -19,7 +24,9 @@ struct target_url {
     std::string port;    // "80", "443" or as given
     std::string target;  // path and query, at least "/"
     std::string host_header;
-    std::string ca_file;  // https: trusted CAs (PEM); empty: the system store
+    // https: the CAs that verify the receiver (empty: the system store) and
+    // the client certificate, if any. Paths only: start() reads the files.
+    araldo::tls_client_config tls_files;
 };
 
 enum class body_format { json, form };
@@ -38,7 +45,9 @@ struct webhook_settings {
 };
 
 option_table webhook_options();
-// Reads validated options; bad URLs, secrets and sizes fail through opts.fail().
-webhook_settings read_webhook_settings(const araldo::options& opts);
+// Reads validated options; bad URLs, secrets, sizes and tls blocks fail
+// through opts.fail(). Reads no file: paths are resolved against the
+// config's folder, and loaded by start().
+webhook_settings read_webhook_settings(const araldo::options& opts, const araldo::global_settings& global);
 
 }  // namespace araldo::plugins::endpoint_webhook

@@ -333,7 +333,9 @@ routes:
         {"{name: a, id: endpoint-http, path: emit}", "bad.yaml:4:42: path: must start with /"},
         {"{name: a, id: endpoint-http, path: /_admin}", "paths starting with /_ are the core's"},
         {"{name: a, id: endpoint-http, verify-signature: whsec_***}", "a secret must be whsec_ followed by base64"},
-        {"{name: a, id: endpoint-http, auth: {}}", "auth: needs tokens, basic or both"},
+        {"{name: a, id: endpoint-http, auth: {}}", "auth: needs tokens, basic or client-certs"},
+        {"{name: a, id: endpoint-http, auth: {client-certs: [client-a, \"\"]}}",
+         "client-certs: a name cannot be empty"},
         {"{name: a, id: endpoint-http, auth: {basic: [nopassword]}}", "basic: expected user:password"},
         {"{name: a, id: endpoint-http, auth: {token: [x]}}", "did you mean 'tokens'?"},
     };

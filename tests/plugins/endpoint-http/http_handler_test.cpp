@@ -90,11 +90,13 @@ private:
     fake_marshaller marshaller_;
 };
 
-options endpoint_options(std::vector<std::string> secrets = {}) {
+options endpoint_options(std::vector<std::string> secrets = {}, std::vector<std::string> client_certs = {}) {
     options o;
     o.set("path", std::string("/emit"), {}, false);
     o.set("max-body-size", std::uint64_t{4096}, {}, true);
-    o.set("auth", std::make_shared<const options>(), {}, false);
+    auto auth = std::make_shared<options>();
+    if (!client_certs.empty()) auth->set("client-certs", std::move(client_certs), {}, true);
+    o.set("auth", std::shared_ptr<const options>(auth), {}, auth->given("client-certs"));
     if (!secrets.empty()) o.set("verify-signature", std::move(secrets), {}, true);
     o.set("signature-tolerance", araldo::duration{std::chrono::minutes(5)}, {}, false);
     return o;
@@ -203,4 +205,77 @@ TEST_CASE("a durable target's refusal turns the 202 into a 503 with Retry-After"
     CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=503"].value() == 1);
     ctx.refused_by.clear();
     CHECK(call(ctx, post("/emit", "x")).status == 202);
+}
+
+namespace {
+
+// What the core's TLS listener sets on a request: shared by the requests of a connection.
+std::shared_ptr<const tls_info> over_tls(std::optional<tls_peer> peer) {
+    auto info = std::make_shared<tls_info>();
+    info->version = "TLSv1.3";
+    info->cipher = "TLS_AES_128_GCM_SHA256";
+    info->peer = std::move(peer);
+    return info;
+}
+
+http_request post_tls(std::shared_ptr<const tls_info> tls) {
+    http_request r = post("/emit", "plain");
+    r.listener = "public";
+    r.tls = std::move(tls);
+    return r;
+}
+
+const tls_peer client_a{"client-a", {"client-a.example", "spiffe://araldo.test/client-a"}};
+
+}  // namespace
+
+TEST_CASE("a verified client certificate's names become tls.cn and tls.san", "[http_endpoint][unit][tls]") {
+    fake_context ctx(endpoint_options());
+    auto ep = make_http_endpoint(ctx);
+    CHECK(call(ctx, post_tls(over_tls(client_a))).status == 202);
+    REQUIRE(ctx.emitted.size() == 1);
+    const auto& attrs = ctx.emitted[0]->attributes();
+    CHECK(attrs.get("tls.cn") == "client-a");
+    CHECK(attrs.get("tls.san") == "client-a.example spiffe://araldo.test/client-a");
+    CHECK(attrs.get("http.remote") == "127.0.0.1:40000");
+
+    // TLS without a client certificate, and plain HTTP: no identity to carry.
+    CHECK(call(ctx, post_tls(over_tls(std::nullopt))).status == 202);
+    CHECK(call(ctx, post("/emit", "plain")).status == 202);
+    REQUIRE(ctx.emitted.size() == 3);
+    for (std::size_t i : {1, 2}) {
+        CHECK_FALSE(ctx.emitted[i]->attributes().contains("tls.cn"));
+        CHECK_FALSE(ctx.emitted[i]->attributes().contains("tls.san"));
+    }
+}
+
+TEST_CASE("auth client-certs: 401 with the reason unless a listed certificate was verified",
+          "[http_endpoint][unit][tls]") {
+    fake_context ctx(endpoint_options({}, {"client-a"}));
+    auto ep = make_http_endpoint(ctx);
+    auto ok = call(ctx, post_tls(over_tls(client_a)));
+    CHECK(ok.status == 202);
+    REQUIRE(ctx.emitted.size() == 1);
+    CHECK(ctx.emitted[0]->attributes().get("tls.cn") == "client-a");
+
+    struct refusal {
+        http_request req;
+        std::string body;
+    };
+    std::vector<refusal> refusals;
+    refusals.push_back(
+        {post("/emit", "plain", {{"Authorization", "Bearer client-a"}}),
+         R"x({"error":"client certificate required (the request did not come over TLS)","status":401})x"});
+    refusals.push_back({post_tls(over_tls(std::nullopt)), R"({"error":"client certificate required","status":401})"});
+    refusals.push_back({post_tls(over_tls(tls_peer{"client-b", {"client-a.example.org"}})),
+                        R"({"error":"client certificate CN=client-b is not accepted here","status":401})"});
+    for (auto& r : refusals) {
+        auto answer = call(ctx, std::move(r.req));
+        CHECK(answer.status == 401);
+        CHECK(answer.body == r.body);
+        CHECK(answer.headers.empty());  // no WWW-Authenticate: HTTP has no scheme for certificates
+    }
+    CHECK(ctx.emitted.size() == 1);
+    CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=401"].value() == 3);
+    CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=202"].value() == 1);
 }

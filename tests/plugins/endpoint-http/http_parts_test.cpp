@@ -1,4 +1,5 @@
-// endpoint-http's sans-I/O parts: credentials, content types and form bodies.
+// endpoint-http's sans-I/O parts: credentials (client certificates among
+// them, as hand-made tls_info), content types and form bodies.
 // No sockets. Base64, percent-decoding and Standard Webhooks signatures are
 // the SDK's: tests/unit/encoding_test.cpp and signing_test.cpp.
 #include "http_auth.hpp"
@@ -33,6 +34,58 @@ TEST_CASE("credentials: bearer and basic, case-insensitive schemes", "[http_endp
     credential_check tokens_only({"t"}, {});
     CHECK(tokens_only.check("Basic " + base64_encode("a:b")).reason() == "basic authentication is not accepted here");
     CHECK(tokens_only.challenges() == std::vector<std::string>{"Bearer realm=\"araldo\""});
+}
+
+namespace {
+
+araldo::tls_info verified(std::string cn, std::vector<std::string> san = {}) {
+    araldo::tls_info info;
+    info.version = "TLSv1.3";
+    info.peer = araldo::tls_peer{std::move(cn), std::move(san)};
+    return info;
+}
+
+}  // namespace
+
+TEST_CASE("credentials: a verified client certificate whose CN or a SAN name is listed", "[http_endpoint][unit]") {
+    credential_check certs({}, {}, {"client-a", "spiffe://araldo.test/sender"});
+    CHECK(certs.required());
+    CHECK(certs.challenges().empty());  // HTTP has no challenge for a client certificate
+    const auto a = verified("client-a", {"client-a.example"});
+    CHECK(certs.check(std::nullopt, &a));
+    const auto by_san = verified("whoever", {"whoever.example", "spiffe://araldo.test/sender"});
+    CHECK(certs.check(std::nullopt, &by_san));
+    // Matched exactly: no case folding, no prefixes.
+    const auto upper = verified("Client-A");
+    CHECK(certs.check(std::nullopt, &upper).reason() == "client certificate CN=Client-A is not accepted here");
+    const auto b = verified("client-b", {"spiffe://araldo.test/sender/x"});
+    CHECK(certs.check(std::nullopt, &b).reason() == "client certificate CN=client-b is not accepted here");
+    const auto no_cn = verified("", {"other.example"});
+    CHECK(certs.check(std::nullopt, &no_cn).reason() == "client certificate without a CN is not accepted here");
+    araldo::tls_info anonymous;
+    CHECK(certs.check(std::nullopt, &anonymous).reason() == "client certificate required");
+    CHECK(certs.check(std::nullopt, nullptr).reason() ==
+          "client certificate required (the request did not come over TLS)");
+    // Only certificates are accepted: a header does not help, and the reason stays about the certificate.
+    CHECK(certs.check("Bearer client-a", nullptr).reason() ==
+          "client certificate required (the request did not come over TLS)");
+}
+
+TEST_CASE("credentials: any one of a token and a client certificate lets a request in", "[http_endpoint][unit]") {
+    credential_check either({"t0k3n"}, {}, {"client-a"});
+    const auto a = verified("client-a");
+    const auto b = verified("client-b");
+    CHECK(either.check(std::nullopt, &a));
+    CHECK(either.check("Bearer t0k3n", nullptr));
+    CHECK(either.check("Bearer t0k3n", &b));
+    CHECK(either.check("Bearer wrong", &a));
+    // Refused: the reason is about the header when one was sent, else about the certificate.
+    CHECK(either.check("Bearer wrong", &b).reason() == "invalid bearer token");
+    CHECK(either.check("Basic eDp5", nullptr).reason() == "basic authentication is not accepted here");
+    CHECK(either.check(std::nullopt, &b).reason() == "client certificate CN=client-b is not accepted here");
+    CHECK(either.check(std::nullopt, nullptr).reason() ==
+          "client certificate required (the request did not come over TLS)");
+    CHECK(either.challenges() == std::vector<std::string>{"Bearer realm=\"araldo\""});
 }
 
 TEST_CASE("content types and form bodies", "[http_endpoint][unit]") {

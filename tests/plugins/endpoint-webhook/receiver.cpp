@@ -15,6 +15,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -35,6 +37,18 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// The subject CN of the certificate the client presented and OpenSSL
+// verified; empty without one.
+std::string peer_common_name(SSL* ssl) {
+    if (SSL_get_verify_result(ssl) != X509_V_OK) return {};
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return {};
+    char cn[256] = "";
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+    X509_free(cert);
+    return cn;
+}
 
 }  // namespace
 
@@ -123,9 +137,11 @@ struct receiver::impl {
         r.signature_valid = true;
     }
 
-    received_request record(const http::request<http::string_body>& req, int connection, reply& answer) {
+    received_request record(const http::request<http::string_body>& req, int connection, const std::string& peer_cn,
+                            reply& answer) {
         received_request r;
         r.connection = connection;
+        r.peer_cn = peer_cn;
         r.method = std::string(req.method_string());
         r.target = std::string(req.target());
         for (const auto& f : req) {
@@ -145,7 +161,7 @@ struct receiver::impl {
     int connections = 0;  // only touched on the receiver's thread
 
     template <class Stream>
-    asio::awaitable<void> serve(Stream& stream) {
+    asio::awaitable<void> serve(Stream& stream, std::string peer_cn = {}) {
         int connection = ++connections;
         beast::flat_buffer buf;
         for (;;) {
@@ -153,7 +169,7 @@ struct receiver::impl {
             auto [ec, n] = co_await http::async_read(stream, buf, req, asio::as_tuple(asio::use_awaitable));
             if (ec) co_return;
             reply answer;
-            record(req, connection, answer);
+            record(req, connection, peer_cn, answer);
             if (answer.hang) {
                 asio::steady_timer forever(stream.get_executor(), std::chrono::hours(1));
                 co_await forever.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -183,7 +199,7 @@ struct receiver::impl {
             handshake_errors.push_back(ec.message());
             co_return;
         }
-        co_await serve(stream);
+        co_await serve(stream, peer_common_name(stream.native_handle()));
     }
 
     asio::awaitable<void> accept_loop() {
@@ -201,6 +217,10 @@ receiver::receiver(std::vector<std::string> secrets, std::optional<tls_files> tl
         impl_->tls.emplace(asio::ssl::context::tls_server);
         impl_->tls->use_certificate_chain_file(tls->cert);
         impl_->tls->use_private_key_file(tls->key, asio::ssl::context::pem);
+        if (!tls->client_ca.empty()) {
+            impl_->tls->load_verify_file(tls->client_ca);
+            impl_->tls->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+        }
     }
     tcp::endpoint ep{asio::ip::make_address("127.0.0.1"), 0};
     impl_->acceptor.open(ep.protocol());

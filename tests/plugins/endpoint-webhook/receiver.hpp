@@ -22,6 +22,7 @@ struct received_request {
     std::string body;
     std::chrono::steady_clock::time_point at;
     int connection = 0;            // which connection it came on (1, 2, ... in accept order)
+    std::string peer_cn;           // https with client_ca: the verified client certificate's subject CN
     bool signature_valid = false;  // every configured secret has a matching v1 entry
     std::string signature_problem;
 
@@ -44,6 +45,9 @@ public:
     struct tls_files {
         std::string cert;  // PEM certificate chain
         std::string key;   // PEM private key
+        // Set: every client must present a certificate that verifies against
+        // these CAs, or the handshake fails (mutual TLS).
+        std::string client_ca{};
     };
 
     // `secrets` in whsec_<base64> form; empty: signatures are not checked.
