@@ -69,12 +69,17 @@ namespace {
     throw std::runtime_error(std::string("cannot load ") + what + " " + file + ": " + reason);
 }
 
+// An encrypted key would make OpenSSL ask for a passphrase on the terminal
+// of a daemon: refusing instead makes the load fail with a clear reason.
+int no_passphrase(char*, int, int, void*) { return 0; }
+
 }  // namespace
 
 void configure_tls_client(boost::asio::ssl::context& ctx, const tls_client_config& config) {
     SSL_CTX* native = ctx.native_handle();
     ::ERR_clear_error();
     ::SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    ::SSL_CTX_set_default_passwd_cb(native, no_passphrase);
     if (config.ca.empty()) {
         if (::SSL_CTX_set_default_verify_paths(native) != 1) fail_with_file("the system's CA store", "");
     } else if (::SSL_CTX_load_verify_locations(native, config.ca.c_str(), nullptr) != 1) {

@@ -39,7 +39,7 @@ tls_listener_config read_tls(const options& tls, const global_settings& g) {
                                           : client_cert_mode::none;
     if (tls.has("ca")) t.ca = resolve_config_path(g, tls.string("ca"));
     if (t.client_certs != client_cert_mode::none && t.ca.empty())
-        tls.fail("client-certs", "client-certs: " + mode + " needs ca", "the PEM CA certificates that issue them");
+        tls.fail("client-certs", mode + " needs ca", "the PEM CA certificates that issue them");
     if (t.client_certs == client_cert_mode::none && !t.ca.empty())
         tls.fail("ca", "ca verifies client certificates, but client-certs is none",
                  "set client-certs: optional or required, or remove ca");

@@ -72,6 +72,10 @@ tls_peer peer_of(X509* cert) {
     return p;
 }
 
+// An encrypted key would make OpenSSL ask for a passphrase on the terminal
+// of a daemon: refusing instead makes the load fail with a clear reason.
+int no_passphrase(char*, int, int, void*) { return 0; }
+
 bool kernel_offers_tls() {
     std::ifstream ulp("/proc/sys/net/ipv4/tcp_available_ulp");
     std::string word;
@@ -88,6 +92,7 @@ tls_server_context::tls_server_context(const tls_listener_config& config) : conf
     if (ctx_ == nullptr) fail_loading("an SSL context", "");
     try {
         ::SSL_CTX_set_min_proto_version(ctx_, config.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
+        ::SSL_CTX_set_default_passwd_cb(ctx_, no_passphrase);
         // kTLS where the kernel and OpenSSL offer it; release_buffers keeps an
         // idle connection from holding its record buffers.
         ::SSL_CTX_set_options(ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_ENABLE_KTLS);

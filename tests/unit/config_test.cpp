@@ -319,17 +319,17 @@ TEST_CASE("listeners: several, plain and TLS, with paths resolved and endpoint l
 TEST_CASE("listeners: errors point at the listener and say what is wrong", "[config][listeners]") {
     const std::string head = "global:\n  listeners:\n";
     CHECK(error_of(head + "    - {name: a, port: 1}\n    - {name: a, port: 2}\n") ==
-          "t.yaml:4:7: listeners[1]: duplicate listener name 'a'");
+          "t.yaml:4:14: name: duplicate listener name 'a'");
     CHECK(error_of(head + "    - {port: 1}\n") == "t.yaml:3:7: listeners[0]: missing required option 'name'");
     CHECK(error_of(head + "    - {name: 'a b', port: 1}\n") == "t.yaml:3:14: name: 'a b' is not a valid listener name");
     CHECK(error_of(head + "    - {name: a, port: 70000}\n").find("port") != std::string::npos);
     CHECK(error_of(head + "    - {name: a, port: 1, bind: localhost}\n") ==
-          "t.yaml:3:29: bind: 'localhost' is not an IP address");
+          "t.yaml:3:32: bind: 'localhost' is not an IP address");
     CHECK(error_of(head + "    - {name: a, port: 1, tls: {key: k.pem}}\n") == "t.yaml:3:31: cert: a TLS listener needs cert");
     CHECK(error_of(head + "    - {name: a, port: 1, tls: {cert: c, key: k, client-certs: optional}}\n") ==
-          "t.yaml:3:53: client-certs: client-certs: optional needs ca");
+          "t.yaml:3:63: client-certs: optional needs ca");
     CHECK(error_of(head + "    - {name: a, port: 1, tls: {cert: c, key: k, ca: x}}\n") ==
-          "t.yaml:3:51: ca: ca verifies client certificates, but client-certs is none");
+          "t.yaml:3:53: ca: ca verifies client certificates, but client-certs is none");
     CHECK(error_of(head + "    - name\n") == "t.yaml:3:7: listeners[0]: expected a mapping");
     CHECK(error_of("global:\n  bind: 0.0.0.0\n  listeners: [{name: a, port: 1}]\n") ==
           "t.yaml:2:9: bind: bind cannot be combined with listeners");
@@ -337,5 +337,5 @@ TEST_CASE("listeners: errors point at the listener and say what is wrong", "[con
           "t.yaml:4:19: no listener is named 'b'");
     CHECK(error_of(head + "    - {name: public, port: 1}\nplugins:\n  araldo.endpoints.endpoint:\n"
                           "    - {name: e, id: endpoint-http, listeners: [pubic]}\n") ==
-          "t.yaml:6:48: no listener is named 'pubic'");
+          "t.yaml:6:47: no listener is named 'pubic'");
 }
