@@ -66,7 +66,8 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     if (malformed) return refuse("JWT exp or nbf is not a number");
     if (exp && now >= *exp) return refuse("JWT expired");
     if (nbf && now < *nbf) return refuse("JWT not valid yet");
-    client_identity who{exp, {}};
+    client_identity who;
+    who.expires = exp;
     if (const auto* sub = claims->if_contains("sub"); sub != nullptr && sub->is_string())
         who.subject = std::string{sub->get_string()};
     return auth_result::ok(std::move(who));

@@ -19,6 +19,9 @@ using wall_clock = std::chrono::system_clock;
 struct client_identity {
     std::optional<wall_clock::time_point> expires;  // a JWT's exp: the connection closes then
     std::string subject;                            // a JWT's sub, when it has one
+    araldo::string_pairs tls;                       // tls.cn and tls.san of a verified client certificate
+
+    bool empty() const noexcept { return !expires && subject.empty() && tls.empty(); }
 };
 using auth_result = araldo::result<client_identity>;
 

@@ -140,7 +140,9 @@ void ws_endpoint::accept(http_upgrade up) {
         auth = authenticate(up.request, settings_.tokens, settings_.jwt_secret, wall_clock::now());
     const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
     if (!auth || !key) return;  // the socket closes as `up` goes
-    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth).value(),
+    auto who = std::move(auth).value();
+    if (up.request.tls) who.tls = araldo::tls_attributes(*up.request.tls);  // empty without a verified peer
+    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), std::move(up.tls), ++next_id_, std::move(who),
                                           switching_protocols(*key));
     s->index = sessions_.size();
     sessions_.push_back(s.get());
