@@ -4,14 +4,19 @@
 // HTTP parser lets through in values.
 //
 // Input: the first line is the query string, each further line "name:value".
+// A line "~tls:CN SAN SAN..." makes the request one that came over TLS with a
+// verified client certificate of those names ("~tls:" alone: TLS, no certificate).
 #include "fuzz_check.hpp"
 #include "ws_auth.hpp"
 #include "ws_handshake.hpp"
 
 #include <araldo/encoding.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +37,24 @@ araldo::http_request parse_input(std::string_view in) {
         if (line++ == 0) {
             req.query = std::string(l);
             req.target = "/ws?" + req.query;
+            continue;
+        }
+        if (l.starts_with("~tls:")) {
+            auto info = std::make_shared<araldo::tls_info>();
+            std::string_view names = l.substr(5);
+            if (!names.empty()) {
+                araldo::tls_peer peer;
+                const auto sp = names.find(' ');
+                peer.cn = std::string(names.substr(0, sp));
+                names = sp == std::string_view::npos ? std::string_view{} : names.substr(sp + 1);
+                while (!names.empty()) {
+                    const auto next = names.find(' ');
+                    peer.san.emplace_back(names.substr(0, next));
+                    names = next == std::string_view::npos ? std::string_view{} : names.substr(next + 1);
+                }
+                info->peer = std::move(peer);
+            }
+            req.tls = std::move(info);
             continue;
         }
         const auto colon = l.find(':');
@@ -76,5 +99,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (token && *token == "static-token") FUZZ_CHECK(static_cast<bool>(a));
     const auto b = ws::authenticate(req, tokens, "", now);
     if (b) FUZZ_CHECK(token && *token == "static-token");
+
+    // client-certs: a listed name in a verified certificate is enough, and
+    // without one only what the token alone would accept is.
+    const std::vector<std::string> certs{"client-a"};
+    const auto& peer = req.tls ? req.tls->peer : std::optional<araldo::tls_peer>{};
+    const bool named = peer && (peer->cn == "client-a" ||
+                                std::find(peer->san.begin(), peer->san.end(), "client-a") != peer->san.end());
+    FUZZ_CHECK(static_cast<bool>(ws::check_client_certificate(req, certs)) == named);
+    FUZZ_CHECK(static_cast<bool>(ws::authenticate(req, {}, "", certs, now)) == named);
+    const auto c = ws::authenticate(req, tokens, "jwt-secret", certs, now);
+    FUZZ_CHECK(static_cast<bool>(c) == (named || static_cast<bool>(a)));
     return 0;
 }

@@ -66,7 +66,8 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     if (malformed) return refuse("JWT exp or nbf is not a number");
     if (exp && now >= *exp) return refuse("JWT expired");
     if (nbf && now < *nbf) return refuse("JWT not valid yet");
-    client_identity who{exp, {}};
+    client_identity who;
+    who.expires = exp;
     if (const auto* sub = claims->if_contains("sub"); sub != nullptr && sub->is_string())
         who.subject = std::string{sub->get_string()};
     return auth_result::ok(std::move(who));
@@ -95,6 +96,29 @@ auth_result authenticate(const http_request& req, const std::vector<std::string>
     }
     if (jwt_secret.empty()) return refuse("invalid token");
     return verify_jwt(*token, jwt_secret, now);
+}
+
+auth_result check_client_certificate(const http_request& req, const std::vector<std::string>& allowed) {
+    if (!req.tls || !req.tls->peer) return refuse("a client certificate is required");
+    const auto& peer = *req.tls->peer;
+    const auto listed = [&](const std::string& name) {
+        return !name.empty() && std::find(allowed.begin(), allowed.end(), name) != allowed.end();
+    };
+    if (listed(peer.cn) || std::any_of(peer.san.begin(), peer.san.end(), listed)) return auth_result::ok({});
+    const auto& who = !peer.cn.empty() ? peer.cn : !peer.san.empty() ? peer.san.front() : std::string{"(unnamed)"};
+    return refuse("client certificate " + who + " is not allowed");
+}
+
+auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens, std::string_view jwt_secret,
+                         const std::vector<std::string>& client_certs, wall_clock::time_point now) {
+    if (client_certs.empty()) return authenticate(req, tokens, jwt_secret, now);
+    auto by_cert = check_client_certificate(req, client_certs);
+    if (by_cert || (tokens.empty() && jwt_secret.empty())) return by_cert;
+    const auto token = request_token(req);
+    if (token && !token->empty()) return authenticate(req, tokens, jwt_secret, now);
+    // Neither credential came: say what a certificate lacked, or that neither is there.
+    if (req.tls && req.tls->peer) return by_cert;
+    return refuse("missing token or client certificate");
 }
 
 }  // namespace araldo::plugins::endpoint_websocket

@@ -1,5 +1,6 @@
-// Client authentication before the upgrade: static bearer tokens and HS256
-// JSON Web Tokens. No I/O; unit-tested with hand-made tokens.
+// Client authentication before the upgrade: static bearer tokens, HS256
+// JSON Web Tokens and verified client certificates (over TLS). No I/O;
+// unit-tested with hand-made tokens and requests.
 #pragma once
 
 #include <araldo/http.hpp>
@@ -19,6 +20,9 @@ using wall_clock = std::chrono::system_clock;
 struct client_identity {
     std::optional<wall_clock::time_point> expires;  // a JWT's exp: the connection closes then
     std::string subject;                            // a JWT's sub, when it has one
+    araldo::string_pairs tls;                       // tls.cn and tls.san of a verified client certificate
+
+    bool empty() const noexcept { return !expires && subject.empty() && tls.empty(); }
 };
 using auth_result = araldo::result<client_identity>;
 
@@ -33,5 +37,15 @@ std::optional<std::string> request_token(const http_request& req);
 // (either is enough when both are configured).
 auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens, std::string_view jwt_secret,
                          wall_clock::time_point now);
+
+// Accepts a request that came over TLS with a verified client certificate
+// whose CN, or one of whose SAN names, is in `allowed`.
+auth_result check_client_certificate(const http_request& req, const std::vector<std::string>& allowed);
+
+// Every credential configured, any one of which is enough: a client
+// certificate in `client_certs`, one of `tokens`, a JWT for `jwt_secret`.
+// An empty list or secret is not configured.
+auth_result authenticate(const http_request& req, const std::vector<std::string>& tokens, std::string_view jwt_secret,
+                         const std::vector<std::string>& client_certs, wall_clock::time_point now);
 
 }  // namespace araldo::plugins::endpoint_websocket

@@ -115,7 +115,8 @@ std::optional<http_response> ws_endpoint::check(const http_request& req) {
         return http_response::error(403, "origin not allowed");
     }
     if (settings_.auth_required()) {
-        const auto a = authenticate(req, settings_.tokens, settings_.jwt_secret, wall_clock::now());
+        const auto a =
+            authenticate(req, settings_.tokens, settings_.jwt_secret, settings_.client_certs, wall_clock::now());
         if (!a) {
             if (const auto n = metrics_.refuse(refusal::auth); araldo::worth_logging(n))
                 ctx_.log().warn("upgrade from {} refused: {} ({} so far)", req.remote_address, a.reason(), n);
@@ -137,10 +138,13 @@ void ws_endpoint::accept(http_upgrade up) {
     // check() passed just before, on the same request, with no suspension in between.
     auto auth = auth_result::ok({});
     if (settings_.auth_required())
-        auth = authenticate(up.request, settings_.tokens, settings_.jwt_secret, wall_clock::now());
+        auth =
+            authenticate(up.request, settings_.tokens, settings_.jwt_secret, settings_.client_certs, wall_clock::now());
     const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
     if (!auth || !key) return;  // the socket closes as `up` goes
-    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), ++next_id_, std::move(auth).value(),
+    auto who = std::move(auth).value();
+    if (up.request.tls) who.tls = araldo::tls_attributes(*up.request.tls);  // empty without a verified peer
+    auto s = std::make_shared<ws_session>(*this, std::move(up.socket), std::move(up.tls), ++next_id_, std::move(who),
                                           switching_protocols(*key));
     s->index = sessions_.size();
     sessions_.push_back(s.get());

@@ -19,6 +19,7 @@ public:
     bool empty() const noexcept { return head_ == items_.size(); }
     std::size_t size() const noexcept { return items_.size() - head_; }
     const frame_ptr& front() const noexcept { return items_[head_]; }
+    const frame_ptr& operator[](std::size_t i) const noexcept { return items_[head_ + i]; }
 
     void push_back(const frame_ptr& f) {
         // Reclaim the consumed prefix before the vector would grow.
@@ -31,6 +32,21 @@ public:
         frame_ptr f = std::move(items_[head_++]);
         if (empty()) clear();
         return f;
+    }
+
+    // Removes the frame `i` places behind the front and returns it.
+    frame_ptr erase(std::size_t i) {
+        if (i == 0) return pop_front();
+        const auto at = items_.begin() + static_cast<std::ptrdiff_t>(head_ + i);
+        frame_ptr f = std::move(*at);
+        items_.erase(at);
+        return f;
+    }
+
+    // Keeps the first `n` frames and removes the rest.
+    void truncate(std::size_t n) noexcept {
+        if (n == 0) return clear();
+        items_.resize(head_ + n);
     }
 
     void clear() noexcept {

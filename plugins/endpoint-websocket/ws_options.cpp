@@ -55,7 +55,8 @@ option_table ws_options() {
             "auth",
             option_type::object,
             std::nullopt,
-            "client authentication, checked before the upgrade (401 on failure)",
+            "client authentication, checked before the upgrade (401 on failure); with several kinds configured, any "
+            "one credential is enough",
             false,
             {
                 option_spec{
@@ -64,6 +65,10 @@ option_table ws_options() {
                 option_spec{"jwt-secret", option_type::string, "",
                             "HS256 key: a JWT signed with it (exp and nbf checked) is accepted; its expiry closes the "
                             "connection",
+                            false},
+                option_spec{"client-certs", option_type::string_list, "[]",
+                            "names accepted in a verified client certificate (its CN or one of its SAN DNS names or "
+                            "URIs); needs a TLS listener whose client-certs is optional or required",
                             false},
             }},
         option_spec{.name = "on-invalid",
@@ -98,6 +103,9 @@ ws_settings read_ws_settings(const araldo::options& opts) {
     for (const auto& t : s.tokens)
         if (t.empty()) auth.fail("tokens", "a token cannot be empty", "is an environment variable unset?");
     s.jwt_secret = auth.string("jwt-secret");
+    s.client_certs = auth.string_list("client-certs");
+    for (const auto& name : s.client_certs)
+        if (name.empty()) auth.fail("client-certs", "a name cannot be empty", "is an environment variable unset?");
     s.on_invalid = opts.string("on-invalid") == "error-frame" ? invalid_policy::error_frame : invalid_policy::close;
     return s;
 }

@@ -27,9 +27,10 @@ struct ws_settings {
     std::vector<std::string> allowed_origins;  // empty: same origin only; "*": any
     std::vector<std::string> tokens;           // static bearer tokens
     std::string jwt_secret;                    // HS256 key; empty: no JWT
+    std::vector<std::string> client_certs;     // CNs or SAN names of accepted client certificates
     invalid_policy on_invalid = invalid_policy::close;
 
-    bool auth_required() const { return !tokens.empty() || !jwt_secret.empty(); }
+    bool auth_required() const { return !tokens.empty() || !jwt_secret.empty() || !client_certs.empty(); }
 };
 
 option_table ws_options();

@@ -3,21 +3,29 @@
 // (the session, one pending readiness wait), where a reader, a writer and a
 // watchdog coroutine cost about 9 KiB of frames.
 //
+// Three parts: the transport (the socket, and TLS over it), the outbox (what
+// is to be written, without a socket) and the session itself, which reads
+// frames, moves bytes from the outbox to the transport, keeps the deadlines
+// and walks the phases handshake -> open -> closing -> closed.
+//
 // Writing: push() only queues a shared frame and asks the endpoint for a
 // flush; the endpoint flushes every client it was asked to once per turn of
-// the event loop, so the frames of a burst leave in one gather write
-// (sendmsg) per client, written directly from the flush. Only when the socket
-// will not take everything does the session wait for it to become writable.
-// Data frames are immutable buffers built once per message for every client
-// (server frames are unmasked, so the bytes are the same for all).
+// the event loop, so the frames of a burst leave in one gather write per
+// client, written directly from the flush. Only when the socket will not take
+// everything does the session wait for it to become writable. Data frames are
+// immutable buffers built once per message for every client (server frames
+// are unmasked, so the bytes are the same for all).
 #pragma once
 
 #include "ws_auth.hpp"
 #include "ws_frame.hpp"
 #include "ws_frame_queue.hpp"
 #include "ws_metrics.hpp"
+#include "ws_outbox.hpp"
+#include "ws_transport.hpp"
 
-#include <sys/uio.h>
+#include <araldo/tls.hpp>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
@@ -25,9 +33,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace araldo::plugins::endpoint_websocket {
 
@@ -42,8 +49,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
     using clock = std::chrono::steady_clock;
 
-    ws_session(ws_endpoint& ep, asio::ip::tcp::socket socket, std::uint64_t id, client_identity who,
-               std::string handshake_response);
+    // handshake: the 101 is not written yet. closing: our close frame is
+    // queued or sent, and the client's answer awaited. closed: the socket is
+    // closed, and the object waits for its last handler.
+    enum class phase : std::uint8_t { handshake, open, closing, closed };
+
+    // `tls` is the upgrade's TLS stream, null on a plain listener.
+    ws_session(ws_endpoint& ep, asio::ip::tcp::socket socket, std::unique_ptr<araldo::tls_stream> tls, std::uint64_t id,
+               client_identity who, std::string handshake_response);
     ~ws_session();
     ws_session(const ws_session&) = delete;
     ws_session& operator=(const ws_session&) = delete;
@@ -63,29 +76,27 @@ public:
     void flush();
 
     std::uint64_t id() const noexcept { return id_; }
-    std::uint64_t queued_bytes() const noexcept { return queued_bytes_; }
+    std::uint64_t queued_bytes() const noexcept { return outbox_.queued_bytes(); }
     std::size_t index = 0;  // position in the endpoint's list, for O(1) removal
 
 private:
-    enum class frame_kind { control, data, close };
+    bool closing() const noexcept { return phase_ >= phase::closing; }
 
     // Reading.
-    void wait_readable();
+    void wait_readable(araldo::io_wait what);
     void on_readable(const boost::system::error_code& ec);
+    void read_available();
     bool take_bytes(std::string_view data);  // false: the session is over
     bool on_event(const frame_event& ev);
     void on_message(bool binary);
     void on_close_frame(const frame_event& ev);
 
     // Writing.
+    void push_control(frame_ptr frame);
     void request_flush();
     void write_now();
-    std::size_t gather(std::vector<iovec>& iov, std::size_t& total);
-    void consumed(std::size_t bytes);
-    void cut_short(frame_ptr frame, std::size_t written, frame_kind kind);
-    void frame_written(const std::string& frame, frame_kind kind);
-    void wait_writable();
-    void push_control(frame_ptr frame);
+    void written(std::size_t bytes);
+    void wait_writable(araldo::io_wait what);
 
     // Deadlines: the 101, pings and pongs, token expiry, the close grace.
     void arm_timer();
@@ -101,38 +112,26 @@ private:
     void guarded(Step&& step) noexcept;
 
     ws_endpoint& ep_;
-    asio::ip::tcp::socket socket_;
+    ws_transport transport_;
     asio::steady_timer timer_;
     frame_parser parser_;
-    std::uint64_t id_;
-    std::string client_attr_;  // id_ as text: the ws.client attribute
-    std::string subject_;      // a JWT's sub: the ws.user attribute
-    std::optional<wall_clock::time_point> expires_;
+    ws_outbox outbox_;
+    std::uint64_t id_;  // also the ws.client attribute
+    // A JWT's sub and exp, a client certificate's names: null for a client
+    // that has none of them, which is most.
+    std::unique_ptr<const client_identity> who_;
 
-    // Sent in this order: the rest of a frame a write cut short, control
-    // frames (the 101, pongs, pings), data frames, the close frame.
-    frame_ptr partial_;
-    std::size_t partial_offset_ = 0;
-    frame_kind partial_kind_ = frame_kind::control;
-    std::vector<frame_ptr> control_;
-    frame_queue pending_;
-    frame_ptr close_frame_;
-    std::uint64_t queued_bytes_ = 0;  // data bytes pending or partly written
-    std::size_t handshake_left_ = 0;  // bytes of the 101 not yet written
-
-    clock::time_point started_;
     clock::time_point ping_due_;
-    clock::time_point pong_due_;
-    clock::time_point close_deadline_;
+    // Per phase: the 101's deadline, then the pong's while one is awaited,
+    // then the end of the close grace.
+    clock::time_point deadline_;
     clock::time_point timer_due_ = clock::time_point::max();  // what the timer is armed for
 
+    phase phase_ = phase::handshake;
+    bool awaiting_pong_ = false;   // a ping is out (open phase only)
+    bool close_received_ = false;  // the client's close frame came: once ours is out, the connection ends
     bool flush_requested_ = false;
-    bool write_waiting_ = false;  // a writability wait is pending: it will flush
-    bool closing_ = false;
-    bool close_sent_ = false;
-    bool close_received_ = false;
-    bool awaiting_pong_ = false;
-    bool finished_ = false;
+    bool write_waiting_ = false;  // a readiness wait for a write is pending: it will flush
 };
 
 }  // namespace araldo::plugins::endpoint_websocket

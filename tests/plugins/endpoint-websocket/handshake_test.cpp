@@ -136,3 +136,61 @@ TEST_CASE("tokens come from the Authorization header or ?token=", "[ws][auth]") 
     REQUIRE(a);
     CHECK(a.value().subject == "bob");
 }
+
+namespace {
+
+// A request as a TLS listener hands it over: the peer only when a client
+// certificate verified.
+http_request over_tls(std::optional<araldo::tls_peer> peer) {
+    auto r = upgrade_request();
+    auto info = std::make_shared<araldo::tls_info>();
+    info->version = "TLSv1.3";
+    info->peer = std::move(peer);
+    r.tls = std::move(info);
+    return r;
+}
+
+const araldo::tls_peer client_a{"client-a", {"client-a.example", "spiffe://araldo.test/client-a"}};
+
+}  // namespace
+
+TEST_CASE("client-certs: a verified certificate named by its CN or a SAN name", "[ws][auth]") {
+    const std::vector<std::string> none;
+    CHECK(authenticate(over_tls(client_a), none, "", {"client-a"}, now));
+    CHECK(authenticate(over_tls(client_a), none, "", {"other", "client-a.example"}, now));
+    CHECK(authenticate(over_tls(client_a), none, "", {"spiffe://araldo.test/client-a"}, now));
+    CHECK(authenticate(over_tls(client_a), none, "", {"client-b"}, now).reason() ==
+          "client certificate client-a is not allowed");
+    CHECK(authenticate(over_tls(std::nullopt), none, "", {"client-a"}, now).reason() ==
+          "a client certificate is required");
+    CHECK(authenticate(upgrade_request(), none, "", {"client-a"}, now).reason() == "a client certificate is required");
+    // A name is matched whole: no prefix, no case folding, and an empty CN matches nothing.
+    CHECK_FALSE(authenticate(over_tls(client_a), none, "", {"client"}, now));
+    CHECK_FALSE(authenticate(over_tls(client_a), none, "", {"CLIENT-A"}, now));
+    const araldo::tls_peer unnamed{"", {"only-san.example"}};
+    CHECK(authenticate(over_tls(unnamed), none, "", {"only-san.example"}, now));
+    CHECK(authenticate(over_tls(unnamed), none, "", {"x"}, now).reason() ==
+          "client certificate only-san.example is not allowed");
+}
+
+TEST_CASE("client-certs with tokens or a JWT: any one credential is enough", "[ws][auth]") {
+    const std::vector<std::string> tokens{"t1"};
+    const std::vector<std::string> certs{"client-a"};
+    CHECK(authenticate(over_tls(client_a), tokens, "k", certs, now));
+    auto r = over_tls(std::nullopt);
+    CHECK(authenticate(r, tokens, "k", certs, now).reason() == "missing token or client certificate");
+    r.query = "token=t1";
+    CHECK(authenticate(r, tokens, "k", certs, now));
+    r.query = "token=wrong";
+    CHECK_FALSE(authenticate(r, tokens, "", certs, now));
+    r.query = "token=" + make_jwt(hs256, R"({"sub":"carol"})", "k");
+    const auto a = authenticate(r, tokens, "k", certs, now);
+    REQUIRE(a);
+    CHECK(a.value().subject == "carol");
+    // A certificate not listed and no token: the refusal names the certificate.
+    const araldo::tls_peer client_b{"client-b", {}};
+    CHECK(authenticate(over_tls(client_b), tokens, "k", certs, now).reason() ==
+          "client certificate client-b is not allowed");
+    // Without client-certs configured, a certificate is no credential.
+    CHECK(authenticate(over_tls(client_a), tokens, "", {}, now).reason() == "missing token");
+}
