@@ -74,7 +74,7 @@ asio::awaitable<void> redis_endpoint::write_loop() {
         }
         in_flight_ += n;
         if (error_code ec = co_await pub_stream_.write(asio::buffer(out))) {
-            end_publisher_session("write failed: " + ec.message());
+            end_publisher_session(io_failure("write failed", ec));
         }
     }
 }

@@ -2,6 +2,7 @@
 
 #include <araldo/log_rate.hpp>
 #include <araldo/time.hpp>
+#include <araldo/tls.hpp>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -81,7 +82,16 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
                            [this] { return static_cast<double>(in_flight_); });
 }
 
-void redis_endpoint::start() { random_.seed(std::random_device{}()); }
+void redis_endpoint::start() {
+    random_.seed(std::random_device{}());
+    if (!settings_.tls) return;
+    // Here, not in the constructor: it reads the CA, certificate and key
+    // files, and a missing one refuses the start with its name.
+    tls_context_.emplace(asio::ssl::context::tls_client);
+    araldo::configure_tls_client(*tls_context_, *settings_.tls);
+    sub_stream_.use_tls(*tls_context_);
+    pub_stream_.use_tls(*tls_context_);
+}
 
 asio::awaitable<void> redis_endpoint::run() {
     using namespace asio::experimental::awaitable_operators;
@@ -140,11 +150,11 @@ asio::awaitable<araldo::result<>> redis_endpoint::open_connection(const link_sta
     using araldo::result;
     auto connected = co_await (stream.connect(settings_.address, connect_timeout) || wait_stopped());
     if (connected.index() == 1 || stopping_) co_return result<>::fail("stopping");
-    if (error_code ec = std::get<0>(connected)) co_return result<>::fail("cannot connect: " + ec.message());
+    if (auto& c = std::get<0>(connected); !c) co_return std::move(c);
     connection_setup setup(settings_.address);  // per connection: both links set up at once
     std::string out = setup.commands() + more_commands;
     if (error_code ec = co_await stream.write(asio::buffer(out)))
-        co_return result<>::fail("write failed: " + ec.message());
+        co_return result<>::fail(io_failure("write failed", co_await stream.alert_before(ec)));
     std::vector<char> buf(512);  // setup replies are short; the bytes after them stay in `reader`
     while (!setup.done()) {
         std::optional<resp_value> reply;
@@ -170,7 +180,7 @@ asio::awaitable<araldo::result<>> redis_endpoint::read_more(const link_status& l
     auto [ec, n] = co_await stream.read_some(asio::buffer(buf));
     if (ec == asio::error::eof) co_return result<>::fail("connection closed by Redis");
     if (ec == asio::error::operation_aborted) co_return result<>::fail("connection closed");
-    if (ec) co_return result<>::fail("read failed: " + ec.message());
+    if (ec) co_return result<>::fail(io_failure("read failed", ec));
     try {
         reader.feed(std::string_view(buf.data(), n));
     } catch (const resp_protocol_error& e) {
@@ -223,8 +233,10 @@ void redis_endpoint::went_down(link_status& link, std::string reason) {
         link.failures.assign(1, {reason, 1});
     } else if (const auto n = ++failures_of(link, reason); araldo::worth_logging(n)) {
         // A new reason is always said: an operator sees a wrong password at once.
-        auto level = reason.starts_with("authentication") || reason.starts_with("SELECT") ? spdlog::level::err
-                                                                                          : spdlog::level::warn;
+        // What only an operator can fix is an error: credentials, the database, certificates.
+        auto level = reason.starts_with("authentication") || reason.starts_with("SELECT") || reason.starts_with("TLS")
+                         ? spdlog::level::err
+                         : spdlog::level::warn;
         ctx_.log().log(level, "{} cannot connect to {}: {}; retrying with backoff ({} in this outage)", link.role,
                        where_, reason, n);
     } else {
@@ -234,7 +246,7 @@ void redis_endpoint::went_down(link_status& link, std::string reason) {
 }
 
 std::unique_ptr<araldo::endpoint> make_redis_endpoint(araldo::endpoint_context& ctx) {
-    return std::make_unique<redis_endpoint>(ctx, read_redis_settings(ctx.opts()));
+    return std::make_unique<redis_endpoint>(ctx, read_redis_settings(ctx.opts(), ctx.global()));
 }
 
 }  // namespace araldo::plugins::endpoint_redis

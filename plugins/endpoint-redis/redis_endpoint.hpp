@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -102,6 +103,7 @@ private:
     subscriber_fsm fsm_;
     echo_filter echo_;
 
+    std::optional<asio::ssl::context> tls_context_;  // rediss:// only; made in start(), shared by both links
     redis_stream sub_stream_;
     redis_stream pub_stream_;
     link_status sub_;

@@ -22,6 +22,13 @@ backoff_settings read_backoff(const araldo::options& opts) {
     return b;
 }
 
+option_spec tls_option() {
+    option_spec spec = araldo::tls_client_option("tls");
+    spec.description +=
+        ". Only with rediss://, which without this block verifies the server against the system's trust store";
+    return spec;
+}
+
 }  // namespace
 
 option_table redis_options() {
@@ -29,7 +36,10 @@ option_table redis_options() {
     using araldo::option_type;
     return {
         option_spec{"url", option_type::string, "redis://127.0.0.1:6379",
-                    "redis://[user:password@]host:port[/db] or unix:///path/to/redis.sock[?db=N]", false},
+                    "redis://[user:password@]host:port[/db], rediss://[user:password@]host:port[/db] (TLS) or "
+                    "unix:///path/to/redis.sock[?db=N]",
+                    false},
+        tls_option(),
         option_spec{"subscribe", option_type::string_list, "[]", "channels whose messages are ingested (SUBSCRIBE)",
                     false},
         option_spec{"psubscribe", option_type::string_list, "[]",
@@ -71,11 +81,17 @@ option_table redis_options() {
     };
 }
 
-redis_settings read_redis_settings(const araldo::options& opts) {
+redis_settings read_redis_settings(const araldo::options& opts, const araldo::global_settings& global) {
     redis_settings s;
     auto parsed = parse_redis_url(opts.string("url"));
     if (auto* e = std::get_if<url_error>(&parsed)) opts.fail("url", e->what, e->hint);
     s.address = std::get<redis_address>(std::move(parsed));
+    s.tls = araldo::read_tls_client_config(opts, global, "tls");
+    if (s.tls && !s.address.tls) {
+        // Silently sending the password in clear beside a tls block would be worse than refusing.
+        opts.fail("tls", "is only used with a rediss:// URL", "write url: rediss://host:port to connect over TLS");
+    }
+    if (s.address.tls && !s.tls) s.tls.emplace();  // no ca: the system's trust store
     s.subscribe = unique(opts.string_list("subscribe"));
     s.psubscribe = unique(opts.string_list("psubscribe"));
     for (const auto& c : s.subscribe) {

@@ -4,6 +4,7 @@
 #include "redis_url.hpp"
 
 #include <araldo/options.hpp>
+#include <araldo/tls.hpp>
 #include <araldo/units.hpp>
 
 #include <cstddef>
@@ -22,6 +23,8 @@ struct backoff_settings {
 
 struct redis_settings {
     redis_address address;
+    // Set exactly when the URL is rediss://; its files are read in start().
+    std::optional<araldo::tls_client_config> tls;
     std::vector<std::string> subscribe;   // channels, without duplicates
     std::vector<std::string> psubscribe;  // patterns, without duplicates
     std::optional<std::string> publish;   // the channel outbound messages go to
@@ -33,7 +36,8 @@ struct redis_settings {
 
 option_table redis_options();
 // Reads validated options; throws config_error (through opts.fail) for a bad
-// URL, an endpoint with nothing to do, or inconsistent backoff bounds.
-redis_settings read_redis_settings(const araldo::options& opts);
+// URL, a `tls` block without rediss://, an endpoint with nothing to do, or
+// inconsistent backoff bounds. Reads no file.
+redis_settings read_redis_settings(const araldo::options& opts, const araldo::global_settings& global);
 
 }  // namespace araldo::plugins::endpoint_redis

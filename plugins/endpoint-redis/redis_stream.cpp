@@ -1,12 +1,19 @@
 #include "redis_stream.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include <string>
 
 namespace araldo::plugins::endpoint_redis {
 
@@ -14,75 +21,142 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+araldo::result<> cannot_connect(const error_code& ec) {
+    return araldo::result<>::fail("cannot connect: " + ec.message());
+}
+
+// Asio's host_name_verification refuses a certificate for another host
+// without saying why: the handshake would fail with a bare "certificate
+// verify failed". Recording the mismatch names it in the log and health.
+class verify_host {
+public:
+    explicit verify_host(const std::string& host) : check_(host) {
+        error_code ec;
+        (void)asio::ip::make_address(host, ec);
+        is_address_ = !ec;
+    }
+    bool operator()(bool preverified, asio::ssl::verify_context& ctx) const {
+        if (check_(preverified, ctx)) return true;
+        if (preverified) {
+            ::X509_STORE_CTX_set_error(ctx.native_handle(),
+                                       is_address_ ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+        }
+        return false;
+    }
+    bool is_address() const { return is_address_; }
+
+private:
+    asio::ssl::host_name_verification check_;
+    bool is_address_ = false;
+};
+
 }  // namespace
 
-asio::awaitable<error_code> redis_stream::connect(const redis_address& address, std::chrono::milliseconds timeout) {
+asio::awaitable<araldo::result<>> redis_stream::connect(const redis_address& address,
+                                                        std::chrono::milliseconds timeout) {
     using namespace asio::experimental::awaitable_operators;
+    using araldo::result;
     close();
+    handshaking_ = false;
     asio::steady_timer timer(ex_, timeout);
     // A named local: g++ 12 destroys temporaries of a ?: inside co_await twice.
-    asio::awaitable<error_code> attempt = address.unix_socket ? connect_unix(address) : connect_tcp(address);
+    asio::awaitable<result<>> attempt = address.unix_socket ? connect_unix(address) : connect_tcp(address);
     auto done = co_await (std::move(attempt) || timer.async_wait(use_tuple));
     if (done.index() == 1) {
         close();
-        co_return error_code(asio::error::timed_out);
+        co_return handshaking_ ? result<>::fail("TLS handshake failed: timed out")
+                               : cannot_connect(asio::error::timed_out);
     }
-    error_code ec = std::get<0>(done);
-    if (ec) close();
-    co_return ec;
+    result<> r = std::get<0>(std::move(done));
+    if (!r) close();
+    co_return r;
 }
 
-asio::awaitable<error_code> redis_stream::connect_tcp(const redis_address& address) {
+asio::awaitable<araldo::result<>> redis_stream::connect_tcp(const redis_address& address) {
     asio::ip::tcp::resolver resolver(ex_);
     auto [rec, results] = co_await resolver.async_resolve(address.host, std::to_string(address.port), use_tuple);
-    if (rec) co_return rec;
-    auto& socket = socket_.emplace<asio::ip::tcp::socket>(ex_);
-    auto [ec, endpoint] = co_await asio::async_connect(socket, results, use_tuple);
-    if (ec) co_return ec;
-    socket.set_option(asio::ip::tcp::no_delay(true), ec);  // pipelined small commands: no Nagle delay
-    co_return error_code{};
+    if (rec) co_return cannot_connect(rec);
+    if (address.tls && !tls_) co_return araldo::result<>::fail("cannot connect: no TLS context");  // a bug, not config
+    asio::ip::tcp::socket* tcp = nullptr;
+    if (address.tls) {
+        tcp = &std::get<tls_socket>(socket_.emplace(std::in_place_type<tls_socket>, ex_, *tls_)).next_layer();
+    } else {
+        tcp = &std::get<asio::ip::tcp::socket>(socket_.emplace(std::in_place_type<asio::ip::tcp::socket>, ex_));
+    }
+    auto [ec, endpoint] = co_await asio::async_connect(*tcp, results, use_tuple);
+    if (ec) co_return cannot_connect(ec);
+    tcp->set_option(asio::ip::tcp::no_delay(true), ec);  // pipelined small commands: no Nagle delay
+    if (!address.tls) co_return araldo::result<>::ok();
+    co_return co_await handshake(std::get<tls_socket>(*socket_), address.host);
 }
 
-asio::awaitable<error_code> redis_stream::connect_unix(const redis_address& address) {
-    auto& socket = socket_.emplace<asio::local::stream_protocol::socket>(ex_);
+asio::awaitable<araldo::result<>> redis_stream::handshake(tls_socket& socket, const std::string& host) {
+    using araldo::result;
+    verify_host verify(host);
+    // SNI carries names only (RFC 6066); an address is still verified, against the certificate's IP SANs.
+    if (!verify.is_address() && ::SSL_set_tlsext_host_name(socket.native_handle(), host.c_str()) != 1)
+        co_return result<>::fail("TLS handshake failed: cannot send the server name " + host);
+    socket.set_verify_callback(verify);
+    handshaking_ = true;
+    auto [ec] = co_await socket.async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (!ec) co_return result<>::ok();
+    std::string why = ec.message();
+    if (const long v = ::SSL_get_verify_result(socket.native_handle()); v != X509_V_OK)
+        why += std::string(": ") + ::X509_verify_cert_error_string(v);
+    co_return result<>::fail("TLS handshake failed: " + why);
+}
+
+asio::awaitable<araldo::result<>> redis_stream::connect_unix(const redis_address& address) {
+    auto& socket = std::get<asio::local::stream_protocol::socket>(
+        socket_.emplace(std::in_place_type<asio::local::stream_protocol::socket>, ex_));
     auto [ec] = co_await socket.async_connect(asio::local::stream_protocol::endpoint(address.path), use_tuple);
-    co_return ec;
+    co_return ec ? cannot_connect(ec) : araldo::result<>::ok();
 }
 
 asio::awaitable<std::pair<error_code, std::size_t>> redis_stream::read_some(asio::mutable_buffer buf) {
-    if (auto* tcp = std::get_if<asio::ip::tcp::socket>(&socket_)) {
-        auto [ec, n] = co_await tcp->async_read_some(buf, use_tuple);
-        co_return std::pair{ec, n};
-    }
-    if (auto* local = std::get_if<asio::local::stream_protocol::socket>(&socket_)) {
-        auto [ec, n] = co_await local->async_read_some(buf, use_tuple);
-        co_return std::pair{ec, n};
-    }
-    co_return std::pair{error_code(asio::error::not_connected), std::size_t{0}};
+    if (!socket_) co_return std::pair{error_code(asio::error::not_connected), std::size_t{0}};
+    // Not a coroutine: each alternative returns the same awaitable type.
+    auto op = std::visit([buf](auto& s) { return s.async_read_some(buf, use_tuple); }, *socket_);
+    auto [ec, n] = co_await std::move(op);
+    // Redis closes TLS connections without close_notify. A cut inside a
+    // reply cannot pass for a whole one (RESP says every length), so the
+    // missing close_notify is only the server having closed.
+    if (ec == asio::ssl::error::stream_truncated) ec = asio::error::eof;
+    co_return std::pair{ec, n};
 }
 
 asio::awaitable<error_code> redis_stream::write(asio::const_buffer buf) {
-    if (auto* tcp = std::get_if<asio::ip::tcp::socket>(&socket_)) {
-        auto [ec, n] = co_await asio::async_write(*tcp, buf, use_tuple);
-        co_return ec;
-    }
-    if (auto* local = std::get_if<asio::local::stream_protocol::socket>(&socket_)) {
-        auto [ec, n] = co_await asio::async_write(*local, buf, use_tuple);
-        co_return ec;
-    }
-    co_return error_code(asio::error::not_connected);
+    if (!socket_) co_return error_code(asio::error::not_connected);
+    auto op = std::visit([buf](auto& s) { return asio::async_write(s, buf, use_tuple); }, *socket_);
+    auto [ec, n] = co_await std::move(op);
+    co_return ec;
+}
+
+asio::awaitable<error_code> redis_stream::alert_before(error_code write_error) {
+    auto* tls = socket_ ? std::get_if<tls_socket>(&*socket_) : nullptr;
+    // Only after a reset: the socket is closed for reading too, so the read cannot wait.
+    if (!tls || write_error != asio::error::connection_reset) co_return write_error;
+    error_code ec;
+    if (tls->next_layer().available(ec) == 0 || ec) co_return write_error;
+    char byte = 0;
+    auto [alert, n] = co_await tls->async_read_some(asio::buffer(&byte, 1), use_tuple);
+    co_return alert.category() == asio::error::get_ssl_category() ? alert : write_error;
+}
+
+std::string io_failure(std::string_view doing, const error_code& ec) {
+    if (ec.category() == asio::error::get_ssl_category()) return "TLS error: " + ec.message();
+    return std::string(doing) + ": " + ec.message();
 }
 
 void redis_stream::close() noexcept {
+    if (!socket_) return;
     error_code ignored;
-    if (auto* tcp = std::get_if<asio::ip::tcp::socket>(&socket_)) tcp->close(ignored);
-    if (auto* local = std::get_if<asio::local::stream_protocol::socket>(&socket_)) local->close(ignored);
+    // No close_notify: it would wait on a peer that may be gone, and Redis does not need it.
+    std::visit([&](auto& s) { s.lowest_layer().close(ignored); }, *socket_);
 }
 
 bool redis_stream::is_open() const noexcept {
-    if (auto* tcp = std::get_if<asio::ip::tcp::socket>(&socket_)) return tcp->is_open();
-    if (auto* local = std::get_if<asio::local::stream_protocol::socket>(&socket_)) return local->is_open();
-    return false;
+    return socket_ && std::visit([](const auto& s) { return s.lowest_layer().is_open(); }, *socket_);
 }
 
 }  // namespace araldo::plugins::endpoint_redis

@@ -10,7 +10,8 @@ namespace araldo::plugins::endpoint_redis {
 
 namespace {
 
-const char* const url_forms = "redis://[user:password@]host:port[/db] or unix:///path/to/redis.sock[?db=N]";
+const char* const url_forms =
+    "redis://[user:password@]host:port[/db], rediss://... for TLS, or unix:///path/to/redis.sock[?db=N]";
 
 bool parse_int(std::string_view text, std::int64_t& out) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -69,7 +70,8 @@ std::optional<url_error> read_unix(const boost::urls::url_view& u, redis_address
 
 std::string redis_address::display() const {
     std::string s = unix_socket ? "unix://" + path
-                                : "redis://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                                : (tls ? "rediss://" : "redis://") +
+                                      (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                                       std::to_string(port);
     if (db != 0) s += unix_socket ? "?db=" + std::to_string(db) : "/" + std::to_string(db);
     return s;
@@ -81,10 +83,11 @@ std::variant<redis_address, url_error> parse_redis_url(std::string_view url) {
     const boost::urls::url_view& u = *parsed;
     redis_address a;
     std::string scheme(u.scheme());
-    if (scheme == "rediss") return url_error{"TLS (rediss://) is not supported yet", url_forms};
-    if (scheme != "redis" && scheme != "unix") return url_error{"unknown scheme '" + scheme + "'", url_forms};
+    if (scheme != "redis" && scheme != "rediss" && scheme != "unix")
+        return url_error{"unknown scheme '" + scheme + "'", url_forms};
     if (auto e = read_credentials(u, a)) return *e;
-    auto e = scheme == "redis" ? read_tcp(u, a) : read_unix(u, a);
+    a.tls = scheme == "rediss";
+    auto e = scheme == "unix" ? read_unix(u, a) : read_tcp(u, a);
     if (e) return *e;
     return a;
 }

@@ -1,6 +1,7 @@
 // Where an endpoint-redis connects, parsed from its `url` option.
 //
-// redis://[user:password@]host[:port][/db] or unix://[user:password@]/path[?db=N].
+// redis://[user:password@]host[:port][/db], the same with rediss:// for TLS,
+// or unix://[user:password@]/path[?db=N].
 // Parsing is separate from the option table so it can be tested without a config.
 #pragma once
 
@@ -13,6 +14,7 @@ namespace araldo::plugins::endpoint_redis {
 
 struct redis_address {
     bool unix_socket = false;
+    bool tls = false;  // rediss://
     std::string host;  // tcp: name or address (IPv6 without brackets)
     std::uint16_t port = 6379;
     std::string path;      // unix: the socket's path

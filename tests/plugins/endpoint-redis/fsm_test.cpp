@@ -1,7 +1,6 @@
 // The subscriber state machine, the connection setup and the echo filter,
 // without a socket.
 #include "echo_filter.hpp"
-#include "redis_url.hpp"
 #include "subscriber_fsm.hpp"
 
 #include <catch2/catch.hpp>
@@ -166,43 +165,4 @@ TEST_CASE("the echo filter suppresses as many copies as were published, no more"
     CHECK(small.evicted() == 1);
     CHECK_FALSE(small.take("1", t0));
     CHECK(small.take("3", t0));
-}
-
-TEST_CASE("redis and unix URLs", "[redis][url]") {
-    auto ok = [](std::string_view url) {
-        auto r = parse_redis_url(url);
-        if (auto* e = std::get_if<url_error>(&r)) FAIL(std::string(url) << ": " << e->what);
-        return std::get<redis_address>(r);
-    };
-    auto bad = [](std::string_view url) {
-        auto r = parse_redis_url(url);
-        REQUIRE(std::holds_alternative<url_error>(r));
-        return std::get<url_error>(r).what;
-    };
-    auto a = ok("redis://127.0.0.1:6380");
-    CHECK(a.host == "127.0.0.1");
-    CHECK(a.port == 6380);
-    CHECK(a.db == 0);
-    CHECK(a.password.empty());
-    auto b = ok("redis://alice:p%40ss@redis.local/3");
-    CHECK(b.user == "alice");
-    CHECK(b.password == "p@ss");
-    CHECK(b.port == 6379);
-    CHECK(b.db == 3);
-    CHECK(b.display() == "redis://redis.local:6379/3");
-    auto c = ok("redis://:secret@[::1]:7000");
-    CHECK(c.user.empty());
-    CHECK(c.password == "secret");
-    CHECK(c.host == "::1");
-    CHECK(c.display() == "redis://[::1]:7000");
-    auto u = ok("unix:///run/redis.sock?db=2");
-    CHECK(u.unix_socket);
-    CHECK(u.path == "/run/redis.sock");
-    CHECK(u.db == 2);
-    CHECK_THAT(bad("rediss://host"), Catch::Contains("TLS"));
-    CHECK_THAT(bad("http://host"), Catch::Contains("unknown scheme"));
-    CHECK_THAT(bad("redis://host:99999"), Catch::Contains("out of range"));
-    CHECK_THAT(bad("redis://host/x"), Catch::Contains("not a number"));
-    CHECK_THAT(bad("redis://alice@host"), Catch::Contains("without a password"));
-    CHECK_THAT(bad("unix://"), Catch::Contains("no socket path"));
 }

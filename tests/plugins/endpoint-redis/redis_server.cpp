@@ -1,5 +1,7 @@
 #include "redis_server.hpp"
 
+#include "redis_cli.hpp"
+
 #include "support/http_client.hpp"
 #include "support/relay.hpp"
 
@@ -41,6 +43,11 @@ std::string take_reply(redisContext* c, void* raw) {
 
 redis_server::redis_server(std::vector<std::string> extra) : extra_(std::move(extra)), port_(free_port()) { start(); }
 
+redis_server::redis_server(std::vector<std::string> extra, tls_options tls)
+    : extra_(std::move(extra)), tls_(std::move(tls)), pki_(make_test_pki(dir_.path())), port_(free_port()) {
+    start();
+}
+
 redis_server::~redis_server() {
     if (proc_ && proc_->running()) {
         proc_->signal(SIGTERM);
@@ -53,35 +60,40 @@ void redis_server::kill() {
     proc_->wait(std::chrono::seconds(10));
 }
 
-void redis_server::start() {
-    std::vector<std::string> argv{"/usr/bin/redis-server",
-                                  "--port",
-                                  std::to_string(port_),
-                                  "--bind",
-                                  "127.0.0.1",
-                                  "--save",
-                                  "",
-                                  "--appendonly",
-                                  "no",
-                                  "--dir",
-                                  dir_.path(),
-                                  "--daemonize",
-                                  "no"};
+std::vector<std::string> redis_server::argv() const {
+    std::vector<std::string> argv{"/usr/bin/redis-server"};
+    if (tls_) {
+        argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file",
+                                 pki_.file(tls_->cert + ".pem"), "--tls-key-file", pki_.file(tls_->cert + ".key"),
+                                 "--tls-ca-cert-file", pki_.file("ca.pem"), "--tls-auth-clients",
+                                 tls_->auth_clients ? "yes" : "no"});
+    } else {
+        argv.insert(argv.end(), {"--port", std::to_string(port_)});
+    }
+    argv.insert(argv.end(),
+                {"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_.path(), "--daemonize", "no"});
     argv.insert(argv.end(), extra_.begin(), extra_.end());
-    proc_ = std::make_unique<child_process>(child_process::spec{argv, {}, dir_.path(), false, dir_.path()});
-    // Any reply, even NOAUTH, means it is up.
-    bool up = wait_until([&] {
-        redisContext* c = redisConnect("127.0.0.1", port_);
-        bool ok = c && !c->err;
-        if (ok) {
-            void* r = redisCommand(c, "PING");
-            ok = r != nullptr;
-            if (r) freeReplyObject(r);
-        }
-        if (c) redisFree(c);
-        return ok;
-    });
-    if (!up) throw std::runtime_error("redis-server did not start:\n" + proc_->out() + proc_->err());
+    return argv;
+}
+
+// Any reply, even NOAUTH, means it is up.
+bool redis_server::answers() const {
+    if (tls_) return !redis_cli(*this).command({"PING"}).empty();
+    redisContext* c = redisConnect("127.0.0.1", port_);
+    bool ok = c && !c->err;
+    if (ok) {
+        void* r = redisCommand(c, "PING");
+        ok = r != nullptr;
+        if (r) freeReplyObject(r);
+    }
+    if (c) redisFree(c);
+    return ok;
+}
+
+void redis_server::start() {
+    proc_ = std::make_unique<child_process>(child_process::spec{argv(), {}, dir_.path(), false, dir_.path()});
+    if (!wait_until([&] { return answers(); }))
+        throw std::runtime_error("redis-server did not start:\n" + proc_->out() + proc_->err());
 }
 
 redis_client::redis_client(unsigned short port, const std::string& password, const std::string& user) {

@@ -1,10 +1,12 @@
-// A real redis-server for tests, on a free loopback port, started as a child
-// process (so its pid is ours to stop), and a tiny blocking client on hiredis's
-// synchronous API to drive it from the test.
+// A real redis-server for tests, on a free loopback port (plain or TLS), started
+// as a child process (so its pid is ours to stop), and a tiny blocking client
+// on hiredis's synchronous API to drive a plain one from the test (redis_cli.hpp
+// drives a TLS one).
 #pragma once
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_pki.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -19,14 +21,23 @@ namespace araldo::test {
 
 class redis_server {
 public:
+    // TLS only (`--port 0 --tls-port P`), with a PKI of its own (make_test_pki).
+    struct tls_options {
+        bool auth_clients = true;     // --tls-auth-clients yes|no: a client certificate from ca.pem is required
+        std::string cert = "server";  // the server presents <cert>.pem and <cert>.key of the PKI
+    };
+
     // `extra` is appended to redis-server's arguments ("--requirepass", "x").
     explicit redis_server(std::vector<std::string> extra = {});
+    redis_server(std::vector<std::string> extra, tls_options tls);
     ~redis_server();
     redis_server(const redis_server&) = delete;
     redis_server& operator=(const redis_server&) = delete;
 
     unsigned short port() const { return port_; }
-    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+    std::string url() const { return (tls_ ? "rediss://127.0.0.1:" : "redis://127.0.0.1:") + std::to_string(port_); }
+    // The TLS server's PKI: ca.pem, client.pem/.key, other-ca.pem... (empty dir without TLS).
+    const test_pki& pki() const { return pki_; }
 
     // SIGKILL, waits for the process to end.
     void kill();
@@ -34,8 +45,13 @@ public:
     void start();
 
 private:
+    std::vector<std::string> argv() const;
+    bool answers() const;
+
     temp_dir dir_;
     std::vector<std::string> extra_;
+    std::optional<tls_options> tls_;
+    test_pki pki_;
     unsigned short port_;
     std::unique_ptr<child_process> proc_;
 };
