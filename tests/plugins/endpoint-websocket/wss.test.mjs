@@ -5,16 +5,14 @@
 // upgrade. Large messages and a fan-out check that the session's TLS
 // transport moves whole frames in order, however the records are cut.
 //
-// Needs the core's `global.listeners` (TLS listeners); it is not registered
-// in CMake until the core has them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Relay, binary, connect, freePort, makeTestPki, upgradeStatus, waitUntil } from '../../support/araldo.mjs';
+import { Relay, connect, makeTestPki, upgradeStatus, waitUntil } from '../../support/araldo.mjs';
 
 let pkiDir;
 let pki;
@@ -31,7 +29,8 @@ after(() => rmSync(pkiDir, { recursive: true, force: true }));
 const withCert = (name) => ({ ...tls, cert: readFileSync(pki(`${name}.pem`)), key: readFileSync(pki(`${name}.key`)) });
 
 // A TLS listener named public; `endpoints` are more lines of the endpoint list.
-const config = ({ ws = '', endpoints = '', routes = 'chat: [chat]' } = {}) => `global:
+const config = ({ ws = '', endpoints = '', routes = 'chat: [chat]', admin = false } = {}) => `global:
+  ${admin ? 'admin-token: wss-test' : ''}
   listeners:
     - name: public
       port: 0
@@ -47,20 +46,9 @@ routes:
   ${routes}
 `;
 
-// Relay.start waits for the plain listener's log line; a TLS listener says
-// "listener public listening on 127.0.0.1:PORT".
-const listening = /listener public listening on [^\s]*:(\d+)/;
 async function start(yaml) {
-  const dir = mkdtempSync(join(tmpdir(), 'araldo-wss-'));
-  const file = join(dir, 'araldo.yaml');
-  writeFileSync(file, yaml.replaceAll('{DIR}', dir));
-  const proc = spawn(binary, ['-c', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const relay = new Relay(proc, dir);
-  const reap = () => relay.signal('SIGKILL');
-  process.on('exit', reap);
-  relay.exited.then(() => process.off('exit', reap));
-  await relay.waitForLog(listening, 15000);
-  relay.port = Number(relay.stderr.match(listening)[1]);
+  const relay = await Relay.start(yaml);
+  relay.port = relay.ports.public;
   return relay;
 }
 
@@ -96,11 +84,11 @@ test('a ws client verifies the relay with the test CA and messages go both ways'
 });
 
 test('a client certificate gives tls.cn and tls.san to every message of its connection', async () => {
-  // What chat sends is also routed to a webhook that cannot be reached: with
-  // one attempt, each message becomes a dead letter holding its attributes.
-  const nobody = await freePort();
+  // What chat sends is also routed to endpoint-mock, whose admin route shows
+  // the attributes each message carries.
   const relay = await start(config({
-    endpoints: `    - {name: audit, id: endpoint-webhook, url: "http://127.0.0.1:${nobody}/", retry-schedule: [0s]}`,
+    admin: true,
+    endpoints: '    - {name: audit, id: endpoint-mock}',
     routes: 'chat: [audit]',
   }));
   try {
@@ -108,17 +96,17 @@ test('a client certificate gives tls.cn and tls.san to every message of its conn
     const anonymous = await open(relay);
     withA.send('signed');
     anonymous.send('unsigned');
-    const letters = join(relay.dir, 'data', 'webhook', 'audit', 'deadletters');
-    const read = () => {
-      try {
-        return readdirSync(letters).filter((f) => f.endsWith('.json'))
-          .map((f) => JSON.parse(readFileSync(join(letters, f), 'utf8')));
-      } catch {
-        return [];
-      }
-    };
-    await waitUntil(() => read().length === 2, 15000, () => `two dead letters in ${letters}`);
-    const byPayload = Object.fromEntries(read().map((d) => [d.payload, d.attributes]));
+    const read = () => new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', servername: 'localhost', port: relay.port, ca: tls.ca, agent: false,
+        path: '/_admin/endpoints/audit/received', headers: { authorization: 'Bearer wss-test' } }, (res) => {
+        let body = '';
+        res.on('data', (d) => { body += d; });
+        res.on('end', () => resolve(JSON.parse(body)));
+      }).on('error', reject);
+    });
+    let seen = [];
+    await waitUntil(async () => (seen = await read()).length === 2, 15000, () => 'two messages at audit');
+    const byPayload = Object.fromEntries(seen.map((d) => [d.payload, d.attributes]));
     assert.equal(byPayload.signed['tls.cn'], 'client-a');
     assert.equal(byPayload.signed['tls.san'], 'client-a.example spiffe://araldo.test/client-a');
     assert.match(byPayload.signed['ws.client'], /^\d+$/);
