@@ -28,8 +28,9 @@ export class Relay {
     const reap = () => relay.signal('SIGKILL');
     process.on('exit', reap);
     relay.exited.then(() => process.off('exit', reap));
-    await relay.waitForLog(/ listening on [^ ]*:(\d+) /, 15000);
-    relay.port = Number(relay.stderr.match(/ listening on [^ ]*:(\d+) /)[1]);
+    // The last line of start-up: every listener has logged its own before it.
+    await relay.waitForLog(/araldo listening on [^ ]*:(\d+) /, 15000);
+    relay.port = Number(relay.stderr.match(/araldo listening on [^ ]*:(\d+) /)[1]);
     // With global.listeners, each logs "listener NAME listening on ADDR:PORT (...)".
     relay.ports = {};
     for (const [, name, port] of relay.stderr.matchAll(/listener (\S+) listening on [^ ]*:(\d+) /g)) {
