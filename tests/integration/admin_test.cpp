@@ -25,12 +25,13 @@ relay::options with_fixture() {
 }
 
 // An endpoint-faulty "bad" (admin handlers explode and echo), an endpoint-mock
-// "quiet" (no admin handlers).
+// "quiet" (only its "received" list), an endpoint-file "none" (no admin handlers).
 std::string faulty_config(const std::string& admin_token) {
     return "global:\n  server-port: 0\n  admin-token: \"" + admin_token +
            "\"\nplugins:\n  araldo.endpoints.endpoint:\n"
            "    - {name: bad, id: endpoint-faulty}\n"
-           "    - {name: quiet, id: endpoint-mock}\n";
+           "    - {name: quiet, id: endpoint-mock}\n"
+           "    - {name: none, id: endpoint-file, output: \"-\"}\n";
 }
 
 http_reply admin(const relay& r, const std::string& method, const std::string& target, const std::string& body = {},
@@ -136,7 +137,8 @@ TEST_CASE("admin: GET /_admin/ lists the endpoints that have admin handlers, and
         auto reply = admin(r, "GET", target);
         REQUIRE(reply.status == 200);
         auto endpoints = boost::json::parse(reply.body).at("endpoints").as_array();
-        REQUIRE(endpoints.size() == 1);  // "quiet" has none
+        REQUIRE(endpoints.size() == 2);  // "none" has no admin handlers
+        CHECK(endpoints[1].at("name").as_string() == "quiet");
         const auto& bad = endpoints[0].as_object();
         CHECK(bad.at("name").as_string() == "bad");
         CHECK(bad.at("plugin").as_string() == "endpoint-faulty");
@@ -206,11 +208,12 @@ TEST_CASE("admin: two webhook endpoints, each at its own path, neither sees the 
     CHECK_THAT(enabled.body, Catch::Contains("\"endpoint\":\"b\""));
 
     auto listing = boost::json::parse(admin(r, "GET", "/_admin/").body).at("endpoints").as_array();
-    REQUIRE(listing.size() == 2);
-    CHECK(listing[0].at("name").as_string() == "a");
-    CHECK(listing[1].at("name").as_string() == "b");
-    CHECK(listing[1].at("plugin").as_string() == "endpoint-webhook");
-    CHECK(listing[1].at("routes").as_array().size() == 4);
+    REQUIRE(listing.size() == 3);  // src (endpoint-mock) has its "received" list
+    CHECK(listing[0].at("name").as_string() == "src");
+    CHECK(listing[1].at("name").as_string() == "a");
+    CHECK(listing[2].at("name").as_string() == "b");
+    CHECK(listing[2].at("plugin").as_string() == "endpoint-webhook");
+    CHECK(listing[2].at("routes").as_array().size() == 4);
 
     CHECK(admin(r, "DELETE", "/_admin/endpoints/a/deadletters/" + id).status == 200);
     CHECK(letters("a").empty());

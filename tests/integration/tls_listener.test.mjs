@@ -69,10 +69,11 @@ function request(port, { path = '/emit', method = 'POST', body = '{"n":1}', agen
     }, (res) => {
       // Now: a kept-alive socket is detached from the response once it ends.
       const peerCn = res.socket.getPeerCertificate().subject?.CN;
+      const { alpnProtocol } = res.socket;
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body: text, peerCn, reused: req.reusedSocket }));
+      res.on('end', () => resolve({ status: res.statusCode, body: text, peerCn, alpnProtocol, reused: req.reusedSocket }));
     });
     req.on('error', reject);
     req.end(method === 'GET' ? undefined : body);
@@ -103,9 +104,10 @@ test('https is served on the TLS listener and verified with the test CA, by curl
     const { stdout } = await run('curl', ['-sS', '--cacert', pki('ca.pem'), '-H', 'content-type: application/json',
       '-d', '{"from":"curl"}', '-w', ' %{http_code} %{ssl_verify_result}', `https://localhost:${port}/emit`]);
     assert.match(stdout, / 202 0$/);
-    const r = await request(port, { body: '{"from":"node"}' });
+    const r = await request(port, { body: '{"from":"node"}', ALPNProtocols: ['h2', 'http/1.1'] });
     assert.equal(r.status, 202);
     assert.equal(r.peerCn, 'server-a');
+    assert.equal(r.alpnProtocol, 'http/1.1', 'ALPN picks HTTP/1.1 from what the client offers');
     // Without the test CA the server is not trusted.
     await assert.rejects(request(port, { ca: [] }), /self[- ]signed|unable to (get|verify)/i);
     // No client certificate was asked for: no identity on the messages.
