@@ -26,6 +26,12 @@ std::string openssl_errors() {
     return out.empty() ? std::string("no detail") : out;
 }
 
+// SSL_get_error() needs an empty error queue; clearing one that is empty costs
+// more than the look, on every read.
+void clear_errors() {
+    if (ERR_peek_error() != 0) ERR_clear_error();
+}
+
 // What the socket BIO knows of its connection.
 struct socket_link {
     int fd = -1;
@@ -158,7 +164,7 @@ bool tls_conn::handshake(const tls_client& ctx, int fd, const std::string& host,
 }
 
 long tls_conn::read(char* p, std::size_t n) {
-    ERR_clear_error();
+    clear_errors();
     const int r = SSL_read(st_->ssl, p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
     if (r > 0) return r;
     switch (SSL_get_error(st_->ssl, r)) {
@@ -170,7 +176,7 @@ long tls_conn::read(char* p, std::size_t n) {
 }
 
 long tls_conn::write(const char* p, std::size_t n) {
-    ERR_clear_error();
+    clear_errors();
     const int r = SSL_write(st_->ssl, p, static_cast<int>(std::min<std::size_t>(n, 1 << 30)));
     if (r > 0) return r;
     const int e = SSL_get_error(st_->ssl, r);
