@@ -43,46 +43,56 @@ int tcp_connect(const target& t, std::string& err) {
 
 namespace {
 
-bool write_all(int fd, const std::string& s) {
+// On the blocking socket of a handshake: SO_RCVTIMEO/SO_SNDTIMEO bound each call.
+bool write_all(int fd, tls_conn& tls, const std::string& s) {
     std::size_t off = 0;
     while (off < s.size()) {
-        const ssize_t n = write(fd, s.data() + off, s.size() - off);
+        const long n = tls ? tls.write(s.data() + off, s.size() - off) : write(fd, s.data() + off, s.size() - off);
         if (n <= 0) return false;
         off += static_cast<std::size_t>(n);
     }
     return true;
 }
 
+long read_some(int fd, tls_conn& tls, char* p, std::size_t n) { return tls ? tls.read(p, n) : read(fd, p, n); }
+
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 }  // namespace
 
-int ws_connect(const target& t, std::string& leftover, std::string& err) {
+int ws_connect(const target& t, const tls_client* tls, tls_conn& conn, std::string& leftover, std::string& err) {
     const int fd = tcp_connect(t, err);
     if (fd < 0) return -1;
+    if (t.tls && (tls == nullptr || !conn.handshake(*tls, fd, t.host, err))) {
+        if (tls == nullptr) err = "wss:// without a TLS context";
+        close(fd);
+        return -1;
+    }
     const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
     const std::string request = "GET " + t.path + " HTTP/1.1\r\nHost: " + t.host + ":" + std::to_string(t.port) +
                                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
                                 "\r\nSec-WebSocket-Version: 13\r\n\r\n";
     std::string in;
     std::size_t end = std::string::npos;
-    if (write_all(fd, request)) {
+    if (write_all(fd, conn, request)) {
         char buf[4096];
         while ((end = in.find("\r\n\r\n")) == std::string::npos && in.size() < 65536) {
-            const ssize_t n = read(fd, buf, sizeof buf);
+            const long n = read_some(fd, conn, buf, sizeof buf);
             if (n <= 0) break;
             in.append(buf, static_cast<std::size_t>(n));
         }
     }
     if (end == std::string::npos) {
         err = "no handshake response from " + t.host + ":" + std::to_string(t.port) + t.path + ": " +
-              std::strerror(errno);
+              (conn ? conn.error() : std::string(std::strerror(errno)));
+        conn = tls_conn();
         close(fd);
         return -1;
     }
     const std::string_view head(in.data(), end + 2);
     if (head.substr(9, 3) != "101" || http_header(head, "Sec-WebSocket-Accept") != ws_accept_key(key)) {
         err = "upgrade refused: " + std::string(head.substr(0, head.find("\r\n")));
+        conn = tls_conn();
         close(fd);
         return -1;
     }
@@ -91,12 +101,12 @@ int ws_connect(const target& t, std::string& leftover, std::string& err) {
     return fd;
 }
 
-bool publisher::open(const options& o, std::string& err) {
+bool publisher::open(const options& o, const tls_client* tls, std::string& err) {
     kind_ = o.pub_kind;
     size_ = o.size;
     std::string leftover;
     if (kind_ == publish_kind::ws) {
-        fd_ = ws_connect(o.pub, leftover, err);
+        fd_ = ws_connect(o.pub, tls, tls_, leftover, err);
         if (fd_ < 0) return false;
         ws_append_header(prefix_, ws_opcode::text, size_, true);
         return true;
@@ -125,14 +135,25 @@ void publisher::append(std::uint64_t seq, std::uint64_t stamp_ns) {
     if (kind_ != publish_kind::ws) ++in_flight_;
 }
 
+// Bytes written, 0 when the socket is full, -1 when the connection failed.
+long publisher::send_some(const char* p, std::size_t n) {
+    if (tls_) {
+        const long r = tls_.write(p, n);
+        if (r == tls_conn::would_block) return 0;
+        if (r <= 0) fail("publish write: " + tls_.error());
+        return r > 0 ? r : -1;
+    }
+    const ssize_t r = write(fd_, p, n);
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+    if (r <= 0) fail(std::string("publish write: ") + std::strerror(errno));
+    return r > 0 ? r : -1;
+}
+
 bool publisher::flush() {
     while (off_ < out_.size()) {
-        const ssize_t n = write(fd_, out_.data() + off_, out_.size() - off_);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-        if (n <= 0) {
-            fail(std::string("publish write: ") + std::strerror(errno));
-            return false;
-        }
+        const long n = send_some(out_.data() + off_, out_.size() - off_);
+        if (n == 0) break;
+        if (n < 0) return false;
         off_ += static_cast<std::size_t>(n);
     }
     if (off_ == out_.size()) {
@@ -147,7 +168,22 @@ void publisher::fail(std::string what) {
     ++errors_;
 }
 
+// Nothing is routed back to a WebSocket publisher, but TLS has its own records
+// (session tickets) for OpenSSL to take.
+bool publisher::drain_tls() {
+    char buf[16384];
+    for (;;) {
+        const long n = tls_.read(buf, sizeof buf);
+        if (n == tls_conn::would_block) return true;
+        if (n <= 0) {
+            fail(n == 0 ? std::string("publisher connection closed by the relay") : "publish read: " + tls_.error());
+            return false;
+        }
+    }
+}
+
 bool publisher::on_readable() {
+    if (tls_) return drain_tls();
     char buf[65536];
     const ssize_t n = read(fd_, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "loadgen.hpp"
+#include "tls_client.hpp"
 
 #include <cstdint>
 #include <string>
@@ -12,12 +13,14 @@ namespace araldo::bench {
 // Blocking TCP connect to t, TCP_NODELAY set. -1 and err on failure.
 int tcp_connect(const target& t, std::string& err);
 
-// Connects and upgrades; returns a non-blocking fd, with any bytes received after
-// the 101 response in `leftover`. -1 and err on failure.
-int ws_connect(const target& t, std::string& leftover, std::string& err);
+// Connects (with a TLS handshake for wss://, through `tls`) and upgrades; returns a
+// non-blocking fd, with any bytes received after the 101 response in `leftover`.
+// -1 and err on failure.
+int ws_connect(const target& t, const tls_client* tls, tls_conn& conn, std::string& leftover, std::string& err);
 
 struct subscriber {
     int fd = -1;
+    tls_conn tls;            // empty for ws://
     std::string carry;       // an incomplete frame from the last read
     std::uint64_t next = 0;  // the sequence number expected next
     std::uint64_t last = ~0ull;
@@ -29,7 +32,7 @@ struct subscriber {
 
 class publisher {
 public:
-    bool open(const options& o, std::string& err);
+    bool open(const options& o, const tls_client* tls, std::string& err);
     int fd() const { return fd_; }
     // Queues one message carrying its send time; flush() sends.
     void append(std::uint64_t seq, std::uint64_t stamp_ns);
@@ -45,10 +48,13 @@ private:
     bool parse_http();
     bool parse_redis();
     void fail(std::string what);
+    long send_some(const char* p, std::size_t n);
+    bool drain_tls();
 
     publish_kind kind_ = publish_kind::http;
     std::size_t size_ = 100;
     int fd_ = -1;
+    tls_conn tls_;        // wss:// only
     std::string prefix_;  // request bytes before the payload
     std::string suffix_;
     std::string out_;

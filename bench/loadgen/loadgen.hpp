@@ -17,6 +17,7 @@ struct target {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
     std::string path = "/";  // for redis://host:port/<channel>: the channel
+    bool tls = false;        // wss://
 };
 
 struct options {
@@ -38,6 +39,7 @@ struct options {
     bool idle = false;  // memory mode: connect, measure the relay's RSS, leave
     int idle_settle_ms = 1000;
     bool perf = false;  // count the relay's write syscalls with perf stat
+    std::string ca;     // trusted by wss:// clients; empty: the system's store
     std::string label;
 };
 
@@ -77,6 +79,9 @@ double self_cpu_s();
 long process_rss_kib(int pid);
 // write-like syscalls counted by the kernel's I/O accounting (write, writev; not sendmsg).
 long long process_syscw(int pid);
+// TLS connections whose sending the kernel does (kTLS, /proc/net/tls_stat); the
+// generator's own never do. -1 when the kernel has no tls module loaded.
+long kernel_tls_sessions();
 
 // perf stat attached to a pid, counting its write-like syscalls until stop().
 class syscall_counter {

@@ -73,7 +73,8 @@ int report_load(const options& o, const run_result& r) {
         "\"gen_cpu_s\":%.4f,\"gen_cpu_util\":%.3f,\"gen_cpu_us_per_delivery\":%.3f,\"relay_cpu_s\":%.4f,"
         "\"relay_cpu_util\":%.3f,\"relay_cpu_us_per_delivery\":%.3f,\"relay_write_syscalls\":%lld,"
         "\"relay_writes_per_delivery\":%.4f,\"relay_syscw\":%lld,\"relay_rss_kib_before\":%ld,"
-        "\"relay_rss_kib_after\":%ld,\"lowat_fallbacks\":%d,\"stalled\":%s,\"timed_out\":%s}\n",
+        "\"relay_rss_kib_after\":%ld,\"lowat_fallbacks\":%d,\"stalled\":%s,\"timed_out\":%s,\"tls\":%s,"
+        "\"kernel_tls_sessions\":%ld}\n",
         json_string(o.label).c_str(), kind_name(o.pub_kind), o.subscribers, static_cast<unsigned long long>(o.messages),
         o.size, o.rate, o.window, static_cast<unsigned long long>(r.published),
         static_cast<unsigned long long>(r.publish_ok), static_cast<unsigned long long>(r.publish_errors),
@@ -84,7 +85,10 @@ int report_load(const options& o, const run_result& r) {
         per(static_cast<double>(r.published), r.elapsed_s), per(deliveries, r.elapsed_s), lat[0], lat[1], lat[2],
         lat[3], r.self_cpu_s, per(r.self_cpu_s, r.elapsed_s), self_us, r.relay_cpu_s, per(r.relay_cpu_s, r.elapsed_s),
         relay_us, r.relay_write_syscalls, writes, r.relay_syscw, r.rss_before_kib, r.rss_after_kib, r.lowat_fallbacks,
-        r.stalled ? "true" : "false", r.timed_out ? "true" : "false");
+        r.stalled ? "true" : "false", r.timed_out ? "true" : "false", json_string(r.tls).c_str(),
+        r.kernel_tls_sessions);
+    // Before the summary: bench/run shows the log's last line.
+    if (!r.tls.empty()) std::fprintf(stderr, "tls: %s\n", r.tls.c_str());
     std::fprintf(stderr,
                  "%s: %llu/%llu delivered (lost %llu, dup %llu, ooo %llu) in %.3f s: %.0f deliveries/s; "
                  "latency p50 %.0f p90 %.0f p99 %.0f max %.0f us; relay %.3f us/delivery, %.3f writes/delivery; "
@@ -104,8 +108,10 @@ int report_idle(const options& o, const idle_result& r) {
                                 : -1;
     std::printf(
         "{\"label\":%s,\"mode\":\"idle\",\"connections\":%d,\"connected\":%d,\"relay_rss_kib_before\":%ld,"
-        "\"relay_rss_kib_after\":%ld,\"kib_per_connection\":%.3f}\n",
-        json_string(o.label).c_str(), o.subscribers, r.connected, r.rss_before_kib, r.rss_after_kib, per_conn);
+        "\"relay_rss_kib_after\":%ld,\"kib_per_connection\":%.3f,\"tls\":%s,\"kernel_tls_sessions\":%ld}\n",
+        json_string(o.label).c_str(), o.subscribers, r.connected, r.rss_before_kib, r.rss_after_kib, per_conn,
+        json_string(r.tls).c_str(), r.kernel_tls_sessions);
+    if (!r.tls.empty()) std::fprintf(stderr, "tls: %s\n", r.tls.c_str());
     std::fprintf(stderr, "%s: %d/%d connections, relay RSS %ld -> %ld KiB: %.3f KiB per connection\n",
                  o.label.empty() ? "idle" : o.label.c_str(), r.connected, o.subscribers, r.rss_before_kib,
                  r.rss_after_kib, per_conn);

@@ -205,3 +205,18 @@ long long syscall_counter::stop() {
 }
 
 }  // namespace araldo::bench
+
+namespace araldo::bench {
+
+long kernel_tls_sessions() {
+    std::ifstream f("/proc/net/tls_stat");
+    if (!f) return -1;
+    std::string key;
+    long v = 0, total = 0;
+    while (f >> key >> v) {
+        if (key == "TlsCurrTxSw" || key == "TlsCurrTxDevice") total += v;
+    }
+    return total;
+}
+
+}  // namespace araldo::bench

@@ -30,6 +30,8 @@ const char* usage =
     "usage: loadgen --sub ws://127.0.0.1:PORT/sub [--publish URL] [options]\n"
     "  --publish URL        http://H:P/path (POST, keep-alive, pipelined), redis://H:P/channel\n"
     "                       (PUBLISH) or ws://H:P/path (frames on its own connection)\n"
+    "                       --sub and a ws publisher may be wss:// (TLS 1.3, AES-128-GCM, X25519)\n"
+    "  --ca FILE            the CA that wss:// servers are verified against (the system's store)\n"
     "  --subscribers N      WebSocket subscriber connections (10)\n"
     "  --messages M         messages to publish (1000)\n"
     "  --size B             payload bytes, at least 52 (100)\n"
@@ -68,16 +70,18 @@ options parse_options(int argc, char** argv) {
         };
         std::string scheme;
         if (a == "--sub") {
-            if (!parse_url(value(), scheme, o.sub) || scheme != "ws")
-                throw std::invalid_argument("--sub: want ws://host:port/path");
+            if (!parse_url(value(), scheme, o.sub) || (scheme != "ws" && scheme != "wss"))
+                throw std::invalid_argument("--sub: want ws://host:port/path or wss://host:port/path");
+            o.sub.tls = scheme == "wss";
             have_sub = true;
         } else if (a == "--publish") {
             if (!parse_url(value(), scheme, o.pub))
                 throw std::invalid_argument("--publish: want scheme://host:port/path");
             if (scheme == "http") o.pub_kind = publish_kind::http;
             else if (scheme == "redis") o.pub_kind = publish_kind::redis;
-            else if (scheme == "ws") o.pub_kind = publish_kind::ws;
-            else throw std::invalid_argument("--publish: scheme must be http, redis or ws");
+            else if (scheme == "ws" || scheme == "wss") o.pub_kind = publish_kind::ws;
+            else throw std::invalid_argument("--publish: scheme must be http, redis, ws or wss");
+            o.pub.tls = scheme == "wss";
             if (o.pub_kind == publish_kind::redis) o.pub.path = o.pub.path.substr(1);
         } else if (a == "--subscribers") o.subscribers = static_cast<int>(number("--subscribers", value()));
         else if (a == "--messages") o.messages = static_cast<std::uint64_t>(number("--messages", value()));
@@ -93,6 +97,7 @@ options parse_options(int argc, char** argv) {
         } else if (a == "--lowat") o.lowat = static_cast<int>(number("--lowat", value()));
         else if (a == "--relay-pid") o.relay_pid = static_cast<int>(number("--relay-pid", value()));
         else if (a == "--perf") o.perf = true;
+        else if (a == "--ca") o.ca = value();
         else if (a == "--timeout") o.timeout_s = number("--timeout", value());
         else if (a == "--settle-ms") o.settle_ms = static_cast<int>(number("--settle-ms", value()));
         else if (a == "--drain-ms") o.drain_ms = static_cast<int>(number("--drain-ms", value()));

@@ -3,8 +3,8 @@
 #include "run.hpp"
 
 #include "../common/ws_wire.hpp"
+#include "rx_stamp.hpp"
 
-#include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ namespace {
 
 constexpr std::uint64_t publisher_tag = ~0ull;
 constexpr std::size_t read_buffer_size = 256 * 1024;
+constexpr std::size_t max_tls_record = 16384;  // the most one SSL_read() returns
 
 class load_run {
 public:
@@ -37,6 +40,8 @@ public:
 private:
     void publish(std::uint64_t now);
     void read_subscriber(std::size_t i);
+    void read_tls_subscriber(std::size_t i);
+    void consume(std::size_t i, std::size_t total, std::uint64_t now);
     void on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now);
     void on_message(std::size_t i, const char* p, std::size_t n, std::uint64_t now);
     void acknowledge(std::uint64_t seq);
@@ -44,10 +49,11 @@ private:
     void set_lowat(int bytes);
     void watch_publisher();
     void dispatch(const epoll_event& e);
-    std::uint64_t arrival_ns(const msghdr& msg) const;
+    std::uint64_t arrival_ns(std::uint64_t wall_ns) const;
 
     const options& o_;
     std::vector<subscriber> subs_;
+    std::unique_ptr<tls_client> tls_;  // when anything is wss://
     publisher pub_;
     int ep_ = -1;
     std::vector<char> rbuf_ = std::vector<char>(read_buffer_size);
@@ -77,8 +83,16 @@ private:
 
 bool load_run::connect(std::string& err) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
+    if (o_.sub.tls || (o_.pub_kind == publish_kind::ws && o_.pub.tls)) {
+        try {
+            tls_ = std::make_unique<tls_client>(o_.ca, false);
+        } catch (const std::runtime_error& e) {
+            err = e.what();
+            return false;
+        }
+    }
     for (std::size_t i = 0; i < subs_.size(); ++i) {
-        subs_[i].fd = ws_connect(o_.sub, subs_[i].carry, err);
+        subs_[i].fd = ws_connect(o_.sub, tls_.get(), subs_[i].tls, subs_[i].carry, err);
         if (subs_[i].fd < 0) {
             err = "subscriber " + std::to_string(i) + ": " + err;
             return false;
@@ -93,7 +107,7 @@ bool load_run::connect(std::string& err) {
         ev.data.u64 = i;
         epoll_ctl(ep_, EPOLL_CTL_ADD, subs_[i].fd, &ev);
     }
-    if (!pub_.open(o_, err)) return false;
+    if (!pub_.open(o_, tls_.get(), err)) return false;
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = publisher_tag;
@@ -189,8 +203,10 @@ void load_run::on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now
             std::string pong;
             ws_append_header(pong, ws_opcode::pong, f.length, true);
             pong.append(f.payload, f.length);
-            if (write(subs_[i].fd, pong.data(), pong.size()) < 0) { /* the read side reports it */
-            }
+            subscriber& s = subs_[i];
+            // A pong that does not fit is dropped: the read side reports a dead connection.
+            if (s.tls) s.tls.write(pong.data(), pong.size());
+            else if (write(s.fd, pong.data(), pong.size()) < 0) {}
             break;
         }
         case ws_opcode::close: close_subscriber(i); break;
@@ -201,6 +217,7 @@ void load_run::on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now
 void load_run::close_subscriber(std::size_t i) {
     if (subs_[i].fd < 0) return;
     epoll_ctl(ep_, EPOLL_CTL_DEL, subs_[i].fd, nullptr);
+    subs_[i].tls = tls_conn();
     close(subs_[i].fd);
     subs_[i].fd = -1;
     ++closed_;
@@ -209,6 +226,10 @@ void load_run::close_subscriber(std::size_t i) {
 void load_run::read_subscriber(std::size_t i) {
     subscriber& s = subs_[i];
     if (s.fd < 0) return;  // closed earlier in this batch of events
+    if (s.tls) {
+        read_tls_subscriber(i);
+        return;
+    }
     const std::size_t carried = s.carry.size();
     if (carried >= rbuf_.size() / 2) rbuf_.resize(carried * 2 + read_buffer_size);
     std::memcpy(rbuf_.data(), s.carry.data(), carried);
@@ -226,8 +247,46 @@ void load_run::read_subscriber(std::size_t i) {
         return;
     }
     last_progress_ = now_ns();
-    const std::uint64_t now = arrival_ns(msg);
-    const std::size_t total = carried + static_cast<std::size_t>(n);
+    consume(i, carried + static_cast<std::size_t>(n), arrival_ns(rx_stamp_wall_ns(msg)));
+}
+
+// OpenSSL reads the socket (keeping its receive timestamps) and may hold bytes
+// that epoll cannot see, so a TLS subscriber is read until the kernel had nothing
+// more and OpenSSL holds nothing, parsed a buffer at a time.
+void load_run::read_tls_subscriber(std::size_t i) {
+    subscriber& s = subs_[i];
+    for (bool more = true; more;) {
+        const std::size_t carried = s.carry.size();
+        if (carried >= rbuf_.size() / 2) rbuf_.resize(carried * 2 + read_buffer_size);
+        std::memcpy(rbuf_.data(), s.carry.data(), carried);
+        std::size_t total = carried;
+        bool closed = false;
+        more = false;
+        while (!closed) {
+            if (rbuf_.size() - total < max_tls_record) {
+                more = true;
+                break;
+            }
+            const long n = s.tls.read(rbuf_.data() + total, rbuf_.size() - total);
+            if (n == tls_conn::would_block) break;
+            closed = n <= 0;
+            if (n > 0) total += static_cast<std::size_t>(n);
+            if (s.tls.drained() && !s.tls.has_pending()) break;
+        }
+        if (total > carried) {
+            last_progress_ = now_ns();
+            consume(i, total, arrival_ns(s.tls.stamp_wall_ns()));
+            if (s.fd < 0) return;
+        }
+        if (closed) {
+            close_subscriber(i);
+            return;
+        }
+    }
+}
+
+// Frames in rbuf_[0, total) are taken; the start of an incomplete one is carried.
+void load_run::consume(std::size_t i, std::size_t total, std::uint64_t now) {
     std::size_t pos = 0;
     ws_frame_view f;
     while (ws_parse_frame(rbuf_.data() + pos, total - pos, f)) {
@@ -236,22 +295,14 @@ void load_run::read_subscriber(std::size_t i) {
         pos += f.total;
     }
     last_delivery_ = last_progress_;
-    s.carry.assign(rbuf_.data() + pos, total - pos);
+    subs_[i].carry.assign(rbuf_.data() + pos, total - pos);
 }
 
 // When the newest of the bytes just read arrived (for frames read in a batch,
 // a little late for the older ones); the time of the read if the kernel gave none.
-std::uint64_t load_run::arrival_ns(const msghdr& msg) const {
-    for (auto* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPING) continue;
-        scm_timestamping stamp{};
-        std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
-        const auto& ts = stamp.ts[0];
-        if (ts.tv_sec == 0 && ts.tv_nsec == 0) break;
-        const auto wall = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-        return static_cast<std::uint64_t>(wall - realtime_offset_ns_);
-    }
-    return last_progress_;
+std::uint64_t load_run::arrival_ns(std::uint64_t wall_ns) const {
+    if (wall_ns == 0) return last_progress_;
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(wall_ns) - realtime_offset_ns_);
 }
 
 void load_run::begin(run_result& r) {
@@ -326,6 +377,9 @@ void load_run::finish(run_result& r) {
     r.relay_syscw = syscw0_ >= 0 && syscw1 >= 0 ? syscw1 - syscw0_ : -1;
     r.relay_write_syscalls = perf_on_ ? perf_.stop() : -1;
     r.rss_after_kib = process_rss_kib(o_.relay_pid);
+    // While the relay's connections are still open.
+    r.kernel_tls_sessions = kernel_tls_sessions();
+    if (!subs_.empty()) r.tls = subs_[0].tls.describe();
     r.elapsed_s = static_cast<double>((last_delivery_ > t0_ ? last_delivery_ : now_ns()) - t0_) / 1e9;
     r.published = sent_;
     r.publish_ok = pub_.ok();
@@ -341,8 +395,10 @@ void load_run::finish(run_result& r) {
         r.bad += s.bad;
     }
     r.latency = latency_;
-    for (auto& s : subs_)
+    for (auto& s : subs_) {
+        s.tls = tls_conn();
         if (s.fd >= 0) close(s.fd);
+    }
     close(ep_);
 }
 
@@ -356,28 +412,6 @@ bool run_load(const options& o, run_result& r, std::string& err) {
     while (run.step(r, deadline)) {}
     run.finish(r);
     return true;
-}
-
-bool run_idle(const options& o, idle_result& r, std::string& err) {
-    r.rss_before_kib = process_rss_kib(o.relay_pid);
-    std::vector<int> fds;
-    fds.reserve(static_cast<std::size_t>(o.subscribers));
-    bool ok = true;
-    for (int i = 0; i < o.subscribers; ++i) {
-        std::string leftover;
-        const int fd = ws_connect(o.sub, leftover, err);
-        if (fd < 0) {
-            err = "connection " + std::to_string(i) + ": " + err;
-            ok = false;
-            break;
-        }
-        fds.push_back(fd);
-    }
-    r.connected = static_cast<int>(fds.size());
-    usleep(static_cast<useconds_t>(o.idle_settle_ms) * 1000);
-    r.rss_after_kib = process_rss_kib(o.relay_pid);
-    for (int fd : fds) close(fd);
-    return ok;
 }
 
 }  // namespace araldo::bench

@@ -19,11 +19,15 @@ struct run_result {
     int lowat_fallbacks = 0;
     bool stalled = false, timed_out = false;
     histogram latency;
+    std::string tls;                // what the first subscriber negotiated; empty for ws://
+    long kernel_tls_sessions = -1;  // kTLS senders on the host at the end; -1: no tls module
 };
 
 struct idle_result {
     int connected = 0;
     long rss_before_kib = -1, rss_after_kib = -1;
+    std::string tls;
+    long kernel_tls_sessions = -1;
 };
 
 bool run_load(const options& o, run_result& r, std::string& err);
