@@ -37,16 +37,18 @@ namespace {
 std::shared_ptr<listener_state> make_state(bool static_files) {
     static asio::io_context io;
     auto st = std::make_shared<listener_state>(io.get_executor(), nullptr, listener_limits{});
-    const auto route = [&](std::string path, bool prefix, std::vector<std::string> methods, std::uint64_t max_body) {
+    const auto route = [&](std::string path, bool prefix, std::vector<std::string> methods, std::uint64_t max_body,
+                           std::vector<std::string> only = {}) {
         st->http_routes.push_back(
-            std::make_shared<const http_route>(http_route{std::move(path), prefix, std::move(methods), max_body, {}}));
+            {std::make_shared<const http_route>(http_route{std::move(path), prefix, std::move(methods), max_body, {}}),
+             std::move(only)});
     };
     route("/_health/", false, {"GET", "HEAD"}, 0);
-    route("/metrics", false, {"GET"}, 0);
+    route("/metrics", false, {"GET"}, 0, {"private"});  // on another listener: a 404 (or static files) here
     route("/emit", true, {"POST"}, 256);
     route("/api/", true, {}, 1024);
     if (static_files) route("/", true, {"GET", "HEAD"}, 0);
-    st->upgrade_routes.push_back(std::make_shared<const upgrade_route>(upgrade_route{"/ws", {}, {}}));
+    st->upgrade_routes.push_back({std::make_shared<const upgrade_route>(upgrade_route{"/ws", {}, {}}), {}});
     return st;
 }
 
@@ -113,9 +115,10 @@ bool serve_one(const listener_state& st, connection& c, std::string& out) {
     auto request = make_request(hp, "127.0.0.1:1");
     if (!request) return refuse_with(closing, http_response::error(400, "malformed request target"));
     FUZZ_CHECK(request->path.find('\0') == std::string::npos);
-    if (is_websocket_upgrade(hp) && find_upgrade(st, request->path)) return false;  // handed over
+    request->listener = "public";
+    if (is_websocket_upgrade(hp) && find_upgrade(st, request->path, request->listener)) return false;  // handed over
     reply_to reply = reply_of(hp);
-    const auto route = find_route(st, request->path);
+    const auto route = find_route(st, request->path, request->listener);
     auto refusal = upgrade_required(st, route.get(), *request);
     if (!refusal) refusal = refuse(route.get(), *request, hp);
     if (refusal) {
