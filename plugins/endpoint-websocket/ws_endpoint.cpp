@@ -34,7 +34,8 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
       read_buffer_(read_buffer_size),
       iovecs_(max_iovecs),
       ping_frame_{make_frame(encode_frame(opcode::ping, {}))},
-      run_wake_{ctx.executor()} {
+      run_wake_{ctx.executor()},
+      deadline_timer_{ctx.executor()} {
     // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
     araldo::endpoint_gauge(ctx_, "araldo_ws_clients", "WebSocket clients connected",
                            [this] { return static_cast<double>(sessions_.size()); });
@@ -90,11 +91,60 @@ void ws_endpoint::stop() {
     run_wake_.notify();
 }
 
+void ws_endpoint::set_deadline(ws_session& s, ws_session::clock::time_point due) {
+    deadlines_.set(s, due);
+    // A later deadline leaves the timer as it is: it fires early, finds
+    // nothing due and re-arms, which costs less than re-arming on every move.
+    if (deadlines_.earliest() < timer_armed_for_ || deadlines_.empty()) arm_deadline_timer();
+}
+
+void ws_endpoint::arm_deadline_timer() {
+    using time_point = ws_session::clock::time_point;
+    const auto first = deadlines_.earliest();
+    if (first == timer_armed_for_) return;
+    // Until the wait is pending: if arming throws, the next deadline set arms again.
+    timer_armed_for_ = time_point::max();
+    if (first == time_point::max()) {
+        // No wait is left pending: the event loop may end with the last client.
+        deadline_timer_.cancel();  // never fails for a timer
+        return;
+    }
+    deadline_timer_.expires_at(first);  // cancels the wait armed for a later time
+    // The core keeps endpoints alive while the event loop runs; a wait still
+    // pending when this endpoint goes ends with operation_aborted.
+    deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec != asio::error::operation_aborted) deadlines_passed();
+    });
+    timer_armed_for_ = first;
+}
+
+void ws_endpoint::deadlines_passed() {
+    timer_armed_for_ = ws_session::clock::time_point::max();
+    const auto now = ws_session::clock::now();
+    // Taken out first, then handled: handling one sets its next deadline,
+    // which may be due already.
+    while (auto* s = deadlines_.pop_due(now)) {
+        try {
+            due_.push_back(s->shared_from_this());
+        } catch (...) {
+            deadlines_.set(*s, now);  // back where it was, in the room it left: no allocation
+            break;
+        }
+    }
+    for (const auto& s : due_) s->deadline_passed();
+    due_.clear();
+    arm_deadline_timer();
+}
+
 void ws_endpoint::session_ended(ws_session& s) noexcept {
+    if (deadlines_.contains(s)) {
+        deadlines_.remove(s);
+        if (deadlines_.empty()) arm_deadline_timer();
+    }
     const std::size_t i = s.index;
     if (i >= sessions_.size() || sessions_[i] != &s) return;
     sessions_[i] = sessions_.back();
-    sessions_[i]->index = i;
+    sessions_[i]->index = static_cast<std::uint32_t>(i);
     sessions_.pop_back();
     if (stopping_ && sessions_.empty()) run_wake_.notify();
 }
@@ -146,7 +196,7 @@ void ws_endpoint::accept(http_upgrade up) {
     if (up.request.tls) who.tls = araldo::tls_attributes(*up.request.tls);  // empty without a verified peer
     auto s = std::make_shared<ws_session>(*this, std::move(up.socket), std::move(up.tls), ++next_id_, std::move(who),
                                           switching_protocols(*key));
-    s->index = sessions_.size();
+    s->index = static_cast<std::uint32_t>(sessions_.size());
     sessions_.push_back(s.get());
     metrics_.connections.inc();
     ctx_.log().debug("client {} connected from {}", s->id(), up.request.remote_address);

@@ -50,6 +50,10 @@ public:
     // with every other session that asked during it.
     void schedule_flush(std::shared_ptr<ws_session> s);
     bool stopping() const noexcept { return stopping_; }
+    // Runs s.deadline_passed() at `due`, instead of at the deadline it had;
+    // time_point::max(): never.
+    void set_deadline(ws_session& s, ws_session::clock::time_point due);
+    // Forgets the session, and its deadline.
     void session_ended(ws_session& s) noexcept;
     // How often each kind of per-client warning has come up, for
     // araldo::worth_logging: one count per kind, so a flood of one kind never
@@ -63,6 +67,8 @@ private:
     std::optional<http_response> check(const http_request& req);
     void accept(http_upgrade upgrade);
     void flush_sessions();
+    void arm_deadline_timer();
+    void deadlines_passed();
 
     araldo::endpoint_context& ctx_;
     ws_settings settings_;
@@ -75,9 +81,16 @@ private:
     araldo::wakeup run_wake_;  // parks run() until stop() and the last session ends
     bool stopping_ = false;
     warning_counts warnings_;
+    // Every session's next deadline, and one timer armed for the earliest of
+    // them (or earlier: a deadline moved later does not re-arm it, the timer
+    // then fires early and finds nothing due).
+    deadline_heap<ws_session> deadlines_;
+    asio::steady_timer deadline_timer_;
+    ws_session::clock::time_point timer_armed_for_ = ws_session::clock::time_point::max();
     // Last, so that sessions they still hold at destruction find the rest alive.
     std::vector<std::shared_ptr<ws_session>> to_flush_;
     std::vector<std::shared_ptr<ws_session>> flushing_;  // to_flush_'s spare: both keep their capacity
+    std::vector<std::shared_ptr<ws_session>> due_;       // the sessions whose deadline is being handled
     bool flush_posted_ = false;
 };
 

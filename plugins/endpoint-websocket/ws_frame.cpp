@@ -31,7 +31,7 @@ frame_event frame_parser::next(std::string_view& in) {
             const std::size_t want = header_have_ < 2 ? 2 : header_length(header_);
             const std::size_t take = std::min(want - header_have_, in.size());
             std::copy_n(in.data(), take, header_.data() + header_have_);
-            header_have_ += take;
+            header_have_ = static_cast<std::uint8_t>(header_have_ + take);
             in.remove_prefix(take);
             if (header_have_ < 2 || header_have_ < header_length(header_)) continue;
             auto ev = header_complete();
@@ -147,7 +147,7 @@ void frame_parser::unmask_into(std::string& out, std::string_view chunk) {
     char* p = out.data() + start;
     for (std::size_t i = 0; i < chunk.size(); ++i)
         p[i] = static_cast<char>(static_cast<std::uint8_t>(p[i]) ^ mask_[(mask_offset_ + i) & 3]);
-    mask_offset_ = (mask_offset_ + chunk.size()) & 3;
+    mask_offset_ = static_cast<std::uint8_t>((mask_offset_ + chunk.size()) & 3);
 }
 
 std::size_t frame_header_size(std::uint64_t length, bool masked) noexcept {

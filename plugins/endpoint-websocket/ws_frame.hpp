@@ -68,29 +68,26 @@ private:
     frame_event close_event();
     void unmask_into(std::string& out, std::string_view chunk);
 
+    // Ordered by size: every connected client has one of these.
+    std::string message_;  // the message being assembled across fragments
+    std::string control_;  // ping/pong/close payload (at most 125 bytes)
     std::uint64_t max_message_;
-    bool require_mask_;
-    bool failed_ = false;
+    std::uint64_t remaining_ = 0;  // of the frame being read
 
     std::array<std::uint8_t, 14> header_{};
-    std::size_t header_have_ = 0;
-    bool in_payload_ = false;
-
-    // The frame being read.
-    bool fin_ = false;
-    opcode op_ = opcode::continuation;
     std::array<std::uint8_t, 4> mask_{};
-    bool masked_ = false;
-    std::uint64_t remaining_ = 0;
-    std::size_t mask_offset_ = 0;
-
-    // The message being assembled across fragments.
-    bool in_message_ = false;
-    bool message_text_ = false;
-    std::string message_;
+    std::uint8_t header_have_ = 0;
+    std::uint8_t mask_offset_ = 0;  // 0..3
+    opcode op_ = opcode::continuation;
     utf8_validator utf8_;
 
-    std::string control_;  // ping/pong/close payload (at most 125 bytes)
+    bool require_mask_;
+    bool failed_ = false;
+    bool in_payload_ = false;
+    bool fin_ = false;
+    bool masked_ = false;
+    bool in_message_ = false;
+    bool message_text_ = false;
 };
 
 // Size of a frame header for a payload of `length` bytes.

@@ -46,16 +46,10 @@ std::string error_frame_json(std::string_view reason) {
 
 ws_session::ws_session(ws_endpoint& ep, asio::ip::tcp::socket socket, std::unique_ptr<araldo::tls_stream> tls,
                        std::uint64_t id, client_identity who, std::string handshake_response)
-    : ep_{ep},
-      transport_{std::move(socket), std::move(tls)},
-      timer_{transport_.get_executor()},
-      parser_{ep.settings().max_message_size},
-      id_{id} {
+    : ep_{ep}, transport_{std::move(socket), std::move(tls)}, parser_{ep.settings().max_message_size}, id_{id} {
     if (!who.empty()) who_ = std::make_unique<const client_identity>(std::move(who));
     outbox_.push_handshake(make_frame(std::move(handshake_response)));
-    const auto now = clock::now();
-    deadline_ = now + ep_.settings().handshake_timeout;
-    ping_due_ = now + ep_.settings().ping_interval;
+    deadline_ = clock::now() + ep_.settings().handshake_timeout;
 }
 
 ws_session::~ws_session() {
@@ -90,9 +84,30 @@ void ws_session::start(std::string_view buffered) {
 
 // ---- reading ------------------------------------------------------------------
 
+// The handler of the wait an idle client always has pending: it keeps the
+// session alive, and has its operation built in the session's room for it.
+struct ws_session::read_waiter {
+    std::shared_ptr<ws_session> self;
+    // Not taken from `self`: Asio may ask a handler it has moved from.
+    handler_memory<read_wait_room>* memory;
+
+    using allocator_type = handler_allocator<void, read_wait_room>;
+    allocator_type get_allocator() const noexcept { return allocator_type{*memory}; }
+
+    void operator()(const error_code& ec) const {
+        self->guarded([&] { self->on_readable(ec); });
+    }
+};
+
 void ws_session::wait_readable(io_wait what) {
-    transport_.async_wait(
-        what, [self = shared_from_this()](const error_code& ec) { self->guarded([&] { self->on_readable(ec); }); });
+#if defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
+    // Asio's internals, checked only for their size: an operation larger
+    // than the room would be allocated for every wait again.
+    static_assert(
+        sizeof(asio::detail::reactive_wait_op<read_waiter, ws_transport::socket_type::executor_type>) <= read_wait_room,
+        "read_wait_room is too small for a readiness wait");
+#endif
+    transport_.async_wait(what, read_waiter{shared_from_this(), &read_wait_memory_});
 }
 
 void ws_session::on_readable(const error_code& ec) {
@@ -144,8 +159,12 @@ bool ws_session::on_event(const frame_event& ev) {
             if (!closing()) push_control(make_frame(encode_frame(opcode::pong, parser_.control_payload())));
             break;
         case frame_event::pong:
-            awaiting_pong_ = false;
-            ping_due_ = clock::now() + ep_.settings().ping_interval;
+            // Answered (or unasked: a client may send pongs as heartbeats),
+            // the next ping is due an interval from now.
+            if (phase_ == phase::open) {
+                awaiting_pong_ = false;
+                deadline_ = clock::now() + ep_.settings().ping_interval;
+            }
             break;
         case frame_event::close:
             on_close_frame(ev);
@@ -251,7 +270,10 @@ void ws_session::written(std::size_t bytes) {
     const auto done = outbox_.consumed(bytes);
     m.messages_out.inc(done.data_frames);
     if (done.handshake_done) {
-        if (phase_ == phase::handshake) phase_ = phase::open;
+        if (phase_ == phase::handshake) {
+            phase_ = phase::open;
+            deadline_ = clock::now() + ep_.settings().ping_interval;
+        }
         arm_timer();  // from the handshake deadline to pings
     }
     // Nothing follows a close frame: the FIN (or close_notify) tells the
@@ -285,9 +307,8 @@ void ws_session::finish() {
     if (!closing()) ep_.metrics().disconnected(close_reason::connection_lost);
     phase_ = phase::closed;
     transport_.close();  // pending waits end with operation_aborted, releasing the session
-    timer_.cancel();
     outbox_.clear();
-    ep_.session_ended(*this);
+    ep_.session_ended(*this);  // and its deadline
     ep_.ctx().log().debug("client {} disconnected", id_);
 }
 
@@ -295,21 +316,14 @@ void ws_session::finish() {
 
 void ws_session::arm_timer() {
     if (phase_ == phase::closed) return;
-    const auto due = next_deadline(clock::now());
-    if (due == timer_due_) return;
-    timer_due_ = due;
-    if (due == clock::time_point::max()) {
-        timer_.cancel();
-        return;
-    }
-    timer_.expires_at(due);  // cancels a wait armed for another time
-    timer_.async_wait([self = shared_from_this()](const error_code& ec) {
-        if (ec != asio::error::operation_aborted) self->guarded([&] { self->on_timer(); });
-    });
+    ep_.set_deadline(*this, next_deadline(clock::now()));
+}
+
+void ws_session::deadline_passed() {
+    guarded([&] { on_timer(); });
 }
 
 void ws_session::on_timer() {
-    timer_due_ = clock::time_point::max();
     if (phase_ == phase::closed) return;
     const auto now = clock::now();
     if (closing()) {
@@ -338,7 +352,7 @@ void ws_session::check_liveness(clock::time_point now) {
         begin_close(close_code::policy_violation, "pong timeout", close_reason::pong_timeout, false);
         return;
     }
-    if (!awaiting_pong_ && now >= ping_due_) {
+    if (!awaiting_pong_ && now >= deadline_) {
         awaiting_pong_ = true;
         deadline_ = now + s.pong_timeout;
         push_control(ep_.ping_frame());
@@ -348,7 +362,7 @@ void ws_session::check_liveness(clock::time_point now) {
 ws_session::clock::time_point ws_session::next_deadline(clock::time_point now) const {
     if (phase_ != phase::open) return deadline_;
     auto next = clock::time_point::max();
-    if (ep_.settings().ping_interval.count() > 0) next = awaiting_pong_ ? deadline_ : ping_due_;
+    if (ep_.settings().ping_interval.count() > 0) next = deadline_;
     if (who_ && who_->expires) {
         const auto left = std::chrono::duration_cast<clock::duration>(*who_->expires - wall_clock::now());
         next = std::min(next, now + std::max(left, clock::duration::zero()));

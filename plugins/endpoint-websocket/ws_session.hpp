@@ -1,7 +1,9 @@
-// One connected WebSocket client, as plain callbacks on its socket and one
-// timer rather than coroutines: an idle client then costs a few hundred bytes
-// (the session, one pending readiness wait), where a reader, a writer and a
-// watchdog coroutine cost about 9 KiB of frames.
+// One connected WebSocket client, as plain callbacks on its socket rather
+// than coroutines: an idle client then costs a few hundred bytes (the
+// session, with room for its one pending readiness wait inside it, and
+// Asio's state for the socket), where a reader, a writer and a watchdog
+// coroutine cost about 9 KiB of frames. Its deadlines are entries in the
+// endpoint's one timer (ws_deadlines.hpp), not a timer of its own.
 //
 // Three parts: the transport (the socket, and TLS over it), the outbox (what
 // is to be written, without a socket) and the session itself, which reads
@@ -18,8 +20,10 @@
 #pragma once
 
 #include "ws_auth.hpp"
+#include "ws_deadlines.hpp"
 #include "ws_frame.hpp"
 #include "ws_frame_queue.hpp"
+#include "ws_handler_memory.hpp"
 #include "ws_metrics.hpp"
 #include "ws_outbox.hpp"
 #include "ws_transport.hpp"
@@ -27,7 +31,6 @@
 #include <araldo/tls.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
@@ -43,8 +46,9 @@ namespace asio = boost::asio;
 class ws_endpoint;
 
 // Owned by the handlers pending on it (each holds a shared_ptr) and, while it
-// waits for a flush, by the endpoint's flush list. The endpoint keeps a plain
-// pointer while the connection is open; finish() removes it.
+// waits for a flush or its deadline is being handled, by the endpoint's lists.
+// The endpoint keeps plain pointers (its list of clients, its deadline heap)
+// while the connection is open; finish() removes them.
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
     using clock = std::chrono::steady_clock;
@@ -74,12 +78,21 @@ public:
     // Writes what is queued, as much as the socket takes now. Called by the
     // endpoint, once per turn, for each session that asked.
     void flush();
+    // The deadline the endpoint keeps for this session has come.
+    void deadline_passed();
 
     std::uint64_t id() const noexcept { return id_; }
     std::uint64_t queued_bytes() const noexcept { return outbox_.queued_bytes(); }
-    std::size_t index = 0;  // position in the endpoint's list, for O(1) removal
+    // Positions in the endpoint's list of clients and in its deadline heap
+    // (which alone writes deadline_slot), so that leaving either is cheap.
+    std::uint32_t index = 0;
+    std::uint32_t deadline_slot = deadline_heap<ws_session>::none;
 
 private:
+    // Room for the pending read wait's operation (ws_handler_memory.hpp):
+    // 104 bytes with Boost 1.81's reactive_wait_op; a larger one is allocated.
+    static constexpr std::size_t read_wait_room = 104;
+    struct read_waiter;
     bool closing() const noexcept { return phase_ >= phase::closing; }
 
     // Reading.
@@ -99,6 +112,7 @@ private:
     void wait_writable(araldo::io_wait what);
 
     // Deadlines: the 101, pings and pongs, token expiry, the close grace.
+    // arm_timer() tells the endpoint the next one.
     void arm_timer();
     void on_timer();
     void check_liveness(clock::time_point now);
@@ -111,21 +125,21 @@ private:
     template <class Step>
     void guarded(Step&& step) noexcept;
 
+    // Every connected client has one of these: members are ordered to keep
+    // padding small.
     ws_endpoint& ep_;
     ws_transport transport_;
-    asio::steady_timer timer_;
     frame_parser parser_;
     ws_outbox outbox_;
+    handler_memory<read_wait_room> read_wait_memory_;
     std::uint64_t id_;  // also the ws.client attribute
     // A JWT's sub and exp, a client certificate's names: null for a client
     // that has none of them, which is most.
     std::unique_ptr<const client_identity> who_;
 
-    clock::time_point ping_due_;
-    // Per phase: the 101's deadline, then the pong's while one is awaited,
-    // then the end of the close grace.
+    // Per phase: the 101's deadline; then when the next ping is due, or
+    // while one is out the pong's deadline; then the end of the close grace.
     clock::time_point deadline_;
-    clock::time_point timer_due_ = clock::time_point::max();  // what the timer is armed for
 
     phase phase_ = phase::handshake;
     bool awaiting_pong_ = false;   // a ping is out (open phase only)

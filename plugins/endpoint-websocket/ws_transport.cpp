@@ -1,9 +1,11 @@
 #include "ws_transport.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 #include <boost/asio/buffer.hpp>
 
 #include <cerrno>
+#include <stdexcept>
 #include <vector>
 
 namespace araldo::plugins::endpoint_websocket {
@@ -13,10 +15,33 @@ namespace {
 using error_code = boost::system::error_code;
 using tcp = asio::ip::tcp;
 
+asio::io_context& io_context_of(tcp::socket& socket) {
+    const auto ex = socket.get_executor();
+    if (const auto* io = ex.target<asio::io_context::executor_type>()) return io->context();
+    throw std::runtime_error("the upgraded socket does not run on an io_context's executor");
+}
+
+// The same descriptor, registered again with the reactor under the narrow
+// executor type (a getsockname and two epoll_ctl calls, once per connection).
+ws_transport::socket_type own(tcp::socket socket) {
+    auto& io = io_context_of(socket);
+    error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec) throw boost::system::system_error(ec, "getsockname");
+    const auto fd = socket.release(ec);
+    if (ec) throw boost::system::system_error(ec, "release");
+    try {
+        return ws_transport::socket_type{io, protocol, fd};
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+}
+
 }  // namespace
 
 ws_transport::ws_transport(tcp::socket socket, std::unique_ptr<araldo::tls_stream> tls)
-    : socket_{std::move(socket)}, tls_{std::move(tls)} {
+    : socket_{own(std::move(socket))}, tls_{std::move(tls)} {
     error_code ignored;
     socket_.non_blocking(true, ignored);  // reads and writes never block the one thread
     socket_.set_option(tcp::no_delay(true), ignored);

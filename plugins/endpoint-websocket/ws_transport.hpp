@@ -3,11 +3,16 @@
 // writes that say what to wait for when they cannot go on; the waits are
 // readiness waits on the socket, so an idle client costs one pending wait
 // whichever it is.
+//
+// The socket is re-made on the io_context's own executor type: the
+// listener's, a polymorphic any_io_executor, takes 56 bytes in the socket
+// and again in every pending wait, for a pointer's worth of information.
 #pragma once
 
 #include <araldo/tls.hpp>
 
 #include <sys/uio.h>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -22,7 +27,10 @@ namespace asio = boost::asio;
 
 class ws_transport {
 public:
-    // `tls` is null on a plain listener.
+    using socket_type = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
+
+    // `tls` is null on a plain listener. Throws std::runtime_error when the
+    // socket does not run on an io_context.
     ws_transport(asio::ip::tcp::socket socket, std::unique_ptr<araldo::tls_stream> tls);
     ~ws_transport() = default;
     ws_transport(const ws_transport&) = delete;
@@ -41,9 +49,8 @@ public:
     // Runs `handler(error_code)` when the socket is ready for `what`.
     template <class Handler>
     void async_wait(araldo::io_wait what, Handler&& handler) {
-        socket_.async_wait(
-            what == araldo::io_wait::writable ? asio::ip::tcp::socket::wait_write : asio::ip::tcp::socket::wait_read,
-            std::forward<Handler>(handler));
+        socket_.async_wait(what == araldo::io_wait::writable ? socket_type::wait_write : socket_type::wait_read,
+                           std::forward<Handler>(handler));
     }
 
     // After the close frame: tells the client nothing follows (a FIN, or
@@ -53,10 +60,10 @@ public:
     void close();
 
     bool tls() const noexcept { return tls_ != nullptr; }
-    asio::ip::tcp::socket::executor_type get_executor() { return socket_.get_executor(); }
+    socket_type::executor_type get_executor() { return socket_.get_executor(); }
 
 private:
-    asio::ip::tcp::socket socket_;
+    socket_type socket_;
     std::unique_ptr<araldo::tls_stream> tls_;  // declared after socket_: it goes first
     bool notified_ = false;                    // close_notify sent
 };

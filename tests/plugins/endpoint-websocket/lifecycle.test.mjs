@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Relay, connect, waitUntil } from '../../support/araldo.mjs';
+import { Relay, connect, frame, waitUntil } from '../../support/araldo.mjs';
 
 const config = (options = '') => `global:
   server-port: 0
@@ -125,6 +125,36 @@ test('SIGTERM with 300 clients and messages in flight: each gets what was routed
   } finally {
     sending = false;
     mute?.destroy();
+    await relay.stop();
+  }
+});
+
+test('a client that never answers the close frame is disconnected when the grace ends', async () => {
+  const relay = await Relay.start(config());
+  let socket;
+  try {
+    // Half open: after araldo's close frame and FIN this side stays open and
+    // says nothing, so only the grace deadline can end the connection.
+    socket = net.connect({ port: relay.port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    let bytes = Buffer.alloc(0);
+    socket.on('data', (d) => { bytes = Buffer.concat([bytes, d]); });
+    const ended = new Promise((resolve) => socket.on('end', resolve));
+    socket.write('GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    await waitUntil(() => bytes.includes('\r\n\r\n'));
+    socket.write(frame(0x1, 'x', { rsv: 4 }));  // reserved bits: closed with 1002
+    await ended;
+    const close = bytes.subarray(bytes.indexOf('\r\n\r\n') + 4);
+    assert.equal(close[0], 0x88);
+    assert.equal(close.readUInt16BE(2), 1002);
+    // Still waiting for the answer (the grace is 5 s)...
+    assert.equal(await relay.metric('araldo_ws_clients', { endpoint: 'chat' }), 1);
+    // ...until the grace ends.
+    await waitUntil(async () => (await relay.metric('araldo_ws_clients', { endpoint: 'chat' })) === 0, 15000);
+    assert.equal(await relay.metric('araldo_ws_disconnects_total', { endpoint: 'chat', reason: 'protocol_error' }), 1);
+  } finally {
+    socket?.destroy();
     await relay.stop();
   }
 });
