@@ -62,7 +62,7 @@ private:
         bool globstar = false;
     };
     folder_glob() = default;
-    bool segment_matches(const piece& p, std::string_view segment) const noexcept;
+    ARALDO_HIDDEN bool segment_matches(const piece& p, std::string_view segment) const noexcept;
 
     std::string text_;
     std::vector<piece> pieces_;  // one per segment of the pattern
