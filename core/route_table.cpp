@@ -40,7 +40,7 @@ route_table compile_routes(const std::vector<route_entry>& routes, const std::ve
             std::size_t i = index_of(t.name);
             auto& c = metrics.counter("araldo_route_messages_total", {{"source", r.source}, {"target", t.name}},
                                       "messages routed from a source endpoint to a target endpoint");
-            targets.push_back({endpoints[i].ep, i, t.name, t.type_glob, &c});
+            targets.push_back({endpoints[i].ep, i, t.name, t.type_glob, &c, t.folder});
         }
     }
     return table;

@@ -5,8 +5,10 @@
 #include "config/config.hpp"
 
 #include <araldo/endpoint.hpp>
+#include <araldo/folder.hpp>
 #include <araldo/metrics.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,7 @@ struct route_target_ref {
     std::string target_name;
     std::string type_glob;  // empty: every message
     araldo::counter* delivered = nullptr;
+    std::optional<folder_glob> folder = std::nullopt;  // none: every message
 };
 
 struct route_table {

@@ -29,6 +29,7 @@ route_outcome router::route(std::size_t source, const message_ptr& msg) {
     if (trace) log_->debug("EMIT {} {} {}", msg->id(), src.name, msg->payload().size());
     for (const auto& t : table_.by_source[source]) {
         if (!t.type_glob.empty() && !glob_match(t.type_glob, msg->type())) continue;
+        if (t.folder && !t.folder->matches(msg->attributes())) continue;
         if (trace) log_->debug("ROUTE {} {} -> {}", msg->id(), src.name, t.target_name);
         const delivery_result r = deliver_contained(t, msg);
         per_endpoint& dst = endpoints_[t.target_index];

@@ -2,12 +2,13 @@
 // and marshal, and the SDK's json_quote that marshal uses, on bytes as a client sends them.
 //
 // Properties: the scanner accepts exactly what Boost.JSON's own parser accepts
-// at the same depth; what marshal() sends is always one valid JSON text; a
+// at the same depth; unmarshal accepts exactly that, less an invalid "folder"; what marshal() sends is always one valid JSON text; a
 // quoted string parses back to the bytes (valid UTF-8) it quoted.
 #include "fuzz_check.hpp"
 #include "json_marshaller.hpp"
 #include "json_scan.hpp"
 
+#include <araldo/folder.hpp>
 #include <araldo/json.hpp>
 #include <araldo/message.hpp>
 
@@ -49,8 +50,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const mj::json_marshaller m{depth};
     araldo::attributes attrs;
     const auto u = m.unmarshal(in, false, attrs);
-    FUZZ_CHECK(u.ok == scanned.ok);
-    FUZZ_CHECK(attrs.contains("type") == (scanned.ok && scanned.type.has_value()));
+    // A "folder" that is there must be a valid one, or a string at all.
+    const bool folder_ok = scanned.folder_kind != mj::folder_field::not_string &&
+                           (!scanned.folder || araldo::valid_folder(*scanned.folder));
+    FUZZ_CHECK(scanned.folder.has_value() == (scanned.folder_kind == mj::folder_field::string));
+    FUZZ_CHECK(u.ok == (scanned.ok && folder_ok));
+    FUZZ_CHECK(attrs.contains("type") == (u.ok && scanned.type.has_value()));
+    FUZZ_CHECK(attrs.contains("folder") == (u.ok && scanned.folder.has_value()));
     FUZZ_CHECK(!m.unmarshal(in, true, attrs).ok);
 
     // Egress of a payload that came in through another marshaller (format

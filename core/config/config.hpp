@@ -8,10 +8,12 @@
 
 #include <araldo/context.hpp>
 #include <araldo/error.hpp>
+#include <araldo/folder.hpp>
 #include <araldo/options.hpp>
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,7 @@ struct route_target {
     std::string name;
     std::string type_glob;  // empty: every message
     source_mark mark;
+    std::optional<folder_glob> folder = std::nullopt;  // none: every message
 };
 
 struct route_entry {

@@ -1,5 +1,6 @@
 // The routes: section. Two target forms (docs/configuration.md): a bare endpoint
-// name, or {to: name, type: "glob"} to forward only matching message types.
+// name, or {to: name, type: "glob", folder: "/glob/**"} to forward only
+// messages whose type and folder match.
 #include "config/config.hpp"
 
 #include "config/nearest.hpp"
@@ -10,12 +11,12 @@
 namespace araldo::detail {
 namespace {
 
-const std::vector<std::string> target_keys{"to", "type"};
+const std::vector<std::string> target_keys{"to", "type", "folder"};
 
 std::string scalar(const YAML::Node& node, const std::string& file, const env_lookup& env, const std::string& what) {
     if (!node.IsScalar()) {
         throw config_error(mark_of(node, file), what + ": expected a string",
-                           "a route target is an endpoint name or {to: name, type: \"glob\"}");
+                           "a route target is an endpoint name or {to: name, type: \"glob\", folder: \"/glob\"}");
     }
     return substitute(node.Scalar(), mark_of(node, file), env);
 }
@@ -37,6 +38,14 @@ route_target read_target(const YAML::Node& node, const std::string& file, const 
     route_target t{scalar(to, file, env, "to"), {}, mark_of(to, file)};
     if (YAML::Node type = node["type"]; type && !type.IsNull()) {
         t.type_glob = scalar(type, file, env, "type");
+    }
+    if (YAML::Node folder = node["folder"]; folder && !folder.IsNull()) {
+        auto glob = folder_glob::compile(scalar(folder, file, env, "folder"));
+        if (!glob) {
+            throw config_error(mark_of(folder, file), "folder: " + glob.reason(),
+                               "e.g. \"/acme/**\" (this folder and everything below it) or \"/acme/*/pi-?\"");
+        }
+        t.folder = std::move(glob).value();
     }
     return t;
 }

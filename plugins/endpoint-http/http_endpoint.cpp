@@ -4,6 +4,7 @@
 
 #include "http_body.hpp"
 
+#include <araldo/folder.hpp>
 #include <araldo/signing.hpp>
 
 #include <spdlog/spdlog.h>
@@ -65,8 +66,8 @@ void http_endpoint::warn_if_exposed() const {
 }
 
 asio::awaitable<void> http_endpoint::run() {
-    ctx_.log().info("accepting POST on {} (and {}/<type>)", settings_.path,
-                    settings_.path == "/" ? "" : settings_.path);
+    ctx_.log().info("accepting POST on {} (and {}/<{}>)", settings_.path, settings_.path == "/" ? "" : settings_.path,
+                    settings_.suffix == path_suffix::folder ? "folder" : "type");
     while (!stopping_) {
         co_await stopped_.wait();
     }
@@ -106,11 +107,19 @@ http_response http_endpoint::serve(http_request& req) {
     // The signature has been checked: the body is not needed as it came any more.
     auto body = extract_payload(req.header("content-type"), std::move(req.body));
     if (!body) return refused(req, refusal_status(req.header("content-type")), body.reason());
+    auto folder = folder_of(req);
+    if (!folder) {
+        if (araldo::worth_logging(++bad_folders_))
+            ctx_.log().warn("400 for {} from {}: {} ({} so far)", req.target, req.remote_address, folder.reason(),
+                            bad_folders_);
+        return refused(req, 400, folder.reason());
+    }
     message::fields f;
     f.id = std::move(id);  // empty: the core makes a new one
     f.payload = std::move(body).value();
     // What the sender put in the URL overrides what the marshaller lifts.
     if (auto type = type_of(req)) f.attributes.set("type", std::move(*type));
+    if (folder.value()) f.attributes.set(std::string(araldo::folder_attribute), std::move(*folder.value()));
     f.attributes.set("http.path", req.path);
     f.attributes.set("http.remote", req.remote_address);
     // The caller's attributes win over the marshaller's: a body cannot change a verified peer's names.
@@ -161,11 +170,39 @@ std::optional<http_response> http_endpoint::authenticate(const http_request& req
 
 std::optional<std::string> http_endpoint::type_of(const http_request& req) const {
     if (auto q = req.query_param("type"); q && !q->empty()) return q;
-    const std::string_view base = settings_.path == "/" ? std::string_view{} : std::string_view{settings_.path};
-    std::string_view rest = std::string_view{req.path}.substr(std::min(base.size(), req.path.size()));
+    if (settings_.suffix != path_suffix::type) return std::nullopt;
+    std::string_view rest = suffix_of(req);
     if (rest.starts_with('/')) rest.remove_prefix(1);
     if (rest.empty()) return std::nullopt;
     return std::string{rest};
+}
+
+// The URL says it first, then the header; the path only on an endpoint whose
+// paths name folders. What the body's "folder" says comes last (the core lets
+// the endpoint's attributes win over the marshaller's).
+araldo::result<std::optional<std::string>> http_endpoint::folder_of(const http_request& req) const {
+    using answer = araldo::result<std::optional<std::string>>;
+    std::optional<std::string> folder;
+    std::string_view where;
+    if (auto q = req.query_param("folder"); q && !q->empty()) {
+        folder = std::move(q);
+        where = "?folder=";
+    } else if (auto h = req.header("araldo-folder"); h && !h->empty()) {
+        folder = std::string(*h);
+        where = "the Araldo-Folder header";
+    } else if (settings_.suffix == path_suffix::folder && !suffix_of(req).empty()) {
+        folder = std::string(suffix_of(req));
+        where = "the path";
+    }
+    if (!folder) return answer::ok(std::nullopt);
+    if (auto valid = araldo::valid_folder(*folder); !valid)
+        return answer::fail("invalid folder in " + std::string(where) + ": " + valid.reason());
+    return answer::ok(std::move(folder));
+}
+
+std::string_view http_endpoint::suffix_of(const http_request& req) const {
+    const std::string_view base = settings_.path == "/" ? std::string_view{} : std::string_view{settings_.path};
+    return std::string_view{req.path}.substr(std::min(base.size(), req.path.size()));
 }
 
 http_response http_endpoint::accepted(const message_ptr& msg) {

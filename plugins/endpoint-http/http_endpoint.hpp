@@ -1,6 +1,6 @@
 // endpoint-http: an ingress-only endpoint. POSTs on `path` (and
-// `path/<type>`) of the core listener become messages; the reply carries the
-// message id. The listener has already answered 404/405/413 by the time
+// `path/<type>` or `path/<folder>`) of the core listener become messages; the
+// reply carries the message id. The listener has already answered 404/405/413 by the time
 // a request reaches the handler, and read the body within max-body-size.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <araldo/endpoint.hpp>
 #include <araldo/http.hpp>
 #include <araldo/metrics.hpp>
+#include <araldo/result.hpp>
 #include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -48,6 +49,10 @@ private:
     // 401 with the challenges of the configured schemes, or empty when the request is allowed in.
     std::optional<http_response> authenticate(const http_request& req);
     std::optional<std::string> type_of(const http_request& req) const;
+    // The folder the request names (none: nullopt), or why it is not one.
+    araldo::result<std::optional<std::string>> folder_of(const http_request& req) const;
+    // The request's path below `path`, from its '/' on (empty: none).
+    std::string_view suffix_of(const http_request& req) const;
     http_response accepted(const message_ptr& msg);
     http_response retry_later(const http_request& req, const ingest_result& result);
     http_response refused(const http_request& req, unsigned status, std::string_view reason);
@@ -66,6 +71,7 @@ private:
     std::vector<std::pair<unsigned, araldo::counter*>> by_status_;  // araldo_http_requests_total
     std::uint64_t unauthorized_ = 0;                                // 401s so far, to rate-limit their warnings
     std::uint64_t retry_later_ = 0;                                 // 503s for a durable refusal, likewise
+    std::uint64_t bad_folders_ = 0;                                 // 400s for a folder, likewise
 };
 
 // The factory: reads the options, builds the endpoint and registers its route.

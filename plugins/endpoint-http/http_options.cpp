@@ -71,8 +71,15 @@ option_table http_options() {
     };
     return {
         option_spec{"path", option_type::string, "/emit",
-                    "where requests are accepted on the core listener; a suffix (/emit/comment-added) sets the type",
+                    "where requests are accepted on the core listener; a path below it sets the type or the folder "
+                    "(path-suffix)",
                     false},
+        option_spec{.name = "path-suffix",
+                    .type = option_type::string,
+                    .default_value = "type",
+                    .description = "what a path below `path` sets: the type (/emit/comment-added) or the folder "
+                                   "(/emit/acme/greenhouse: the folder /acme/greenhouse)",
+                    .one_of = {"type", "folder"}},
         option_spec{.name = "max-body-size",
                     .type = option_type::size,
                     .default_value = "1MiB",
@@ -97,6 +104,7 @@ http_settings read_http_settings(const araldo::options& opts) {
     http_settings s;
     s.path = opts.string("path");
     check_path(opts, s.path);
+    s.suffix = opts.string("path-suffix") == "folder" ? path_suffix::folder : path_suffix::type;
     s.max_body = opts.size("max-body-size");
     read_auth(opts, s);
     read_secrets(opts, s);

@@ -10,8 +10,14 @@
 
 namespace araldo::plugins::endpoint_http {
 
+// What the path below `path` names: the type (/emit/comment-added) or the
+// folder (/emit/acme/greenhouse addresses /acme/greenhouse). One or the
+// other per endpoint, so a URL never has to be guessed at.
+enum class path_suffix { type, folder };
+
 struct http_settings {
-    std::string path = "/emit";             // registered as a prefix: "/emit" and "/emit/<type>"
+    std::string path = "/emit";  // registered as a prefix: "/emit" and "/emit/<suffix>"
+    path_suffix suffix = path_suffix::type;
     std::uint64_t max_body = 1024 * 1024;   // larger bodies: 413 from the listener
     std::vector<std::string> tokens;        // accepted bearer tokens
     std::vector<std::string> basic;         // accepted "user:password" pairs

@@ -28,7 +28,11 @@ bool match_class(std::string_view& p, char c) {
     return found != negate;
 }
 
-std::uint64_t hash_of(std::string_view payload) { return std::hash<std::string_view>{}(payload); }
+std::uint64_t hash_of(std::string_view channel, std::string_view payload) {
+    const std::uint64_t c = std::hash<std::string_view>{}(channel);
+    const std::uint64_t p = std::hash<std::string_view>{}(payload);
+    return p ^ (c + 0x9e3779b97f4a7c15ULL + (p << 6) + (p >> 2));
+}
 
 }  // namespace
 
@@ -63,25 +67,26 @@ unsigned copies_received(std::string_view channel, const std::vector<std::string
     return n;
 }
 
-echo_filter::echo_filter(unsigned copies, clock::duration window, std::size_t capacity)
-    : copies_(copies), window_(window), capacity_(std::max<std::size_t>(capacity, 1)) {}
+echo_filter::echo_filter(clock::duration window, std::size_t capacity)
+    : window_(window), capacity_(std::max<std::size_t>(capacity, 1)) {}
 
-void echo_filter::published(std::string_view payload, clock::time_point now) {
-    if (!active()) return;
+void echo_filter::published(std::string_view channel, std::string_view payload, unsigned copies,
+                            clock::time_point now) {
+    if (copies == 0) return;
     expire(now);
     if (fifo_.size() >= capacity_) {
         forget_front();
         ++evicted_;
     }
-    std::uint64_t h = hash_of(payload);
-    fifo_.push_back({h, now + window_});
-    expected_[h] += copies_;
+    std::uint64_t h = hash_of(channel, payload);
+    fifo_.push_back({h, copies, now + window_});
+    expected_[h] += copies;
 }
 
-bool echo_filter::take(std::string_view payload, clock::time_point now) {
-    if (!active()) return false;
+bool echo_filter::take(std::string_view channel, std::string_view payload, clock::time_point now) {
+    if (fifo_.empty()) return false;
     expire(now);
-    auto it = expected_.find(hash_of(payload));
+    auto it = expected_.find(hash_of(channel, payload));
     if (it == expected_.end()) return false;
     if (--it->second == 0) expected_.erase(it);
     return true;
@@ -91,9 +96,10 @@ bool echo_filter::take(std::string_view payload, clock::time_point now) {
 // are consumed in publish order, so what is left for this hash most likely
 // belongs to this oldest entry.
 void echo_filter::forget_front() {
-    auto it = expected_.find(fifo_.front().hash);
+    const entry& front = fifo_.front();
+    auto it = expected_.find(front.hash);
     if (it != expected_.end()) {
-        it->second = it->second > copies_ ? it->second - copies_ : 0;
+        it->second = it->second > front.copies ? it->second - front.copies : 0;
         if (it->second == 0) expected_.erase(it);
     }
     fifo_.pop_front();

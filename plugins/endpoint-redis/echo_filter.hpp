@@ -2,10 +2,12 @@
 //
 // A payload published to a channel the endpoint also subscribes to (directly
 // or through patterns) comes back once per matching subscription. The filter
-// remembers, for a short window, a hash of each payload it published and how
-// many copies Redis will return, and suppresses exactly that many inbound
-// copies on the publish channel. The same payload published by anyone else
-// is not suppressed beyond that count, so it still arrives: see docs/scaling.md.
+// remembers, for a short window, a hash of each channel and payload it
+// published and how many copies Redis will return, and suppresses exactly
+// that many inbound copies of that payload on that channel. The same payload
+// published by anyone else is not suppressed beyond that count, so it still
+// arrives: see docs/scaling.md. The channel is part of the key because a
+// templated publish channel differs from message to message.
 #pragma once
 
 #include <chrono>
@@ -31,15 +33,14 @@ class echo_filter {
 public:
     using clock = std::chrono::steady_clock;
 
-    // `copies`: copies_received() for the publish channel; 0 disables the filter.
-    echo_filter(unsigned copies, clock::duration window, std::size_t capacity);
+    echo_filter(clock::duration window, std::size_t capacity);
 
-    bool active() const noexcept { return copies_ > 0; }
-    // Called when `payload` is written to Redis.
-    void published(std::string_view payload, clock::time_point now);
-    // Called for each inbound message on the publish channel: true when it is
-    // an expected copy of our own (one fewer is expected afterwards).
-    bool take(std::string_view payload, clock::time_point now);
+    // Called when `payload` is written to Redis on `channel`; `copies`:
+    // copies_received() for that channel (0: none will come back).
+    void published(std::string_view channel, std::string_view payload, unsigned copies, clock::time_point now);
+    // Called for each inbound message: true when it is an expected copy of
+    // our own (one fewer is expected afterwards).
+    bool take(std::string_view channel, std::string_view payload, clock::time_point now);
 
     std::size_t outstanding() const noexcept { return fifo_.size(); }
     // Entries forgotten because the capacity was reached before the echo came back.
@@ -48,12 +49,12 @@ public:
 private:
     struct entry {
         std::uint64_t hash;
+        unsigned copies;
         clock::time_point expires;
     };
     void forget_front();
     void expire(clock::time_point now);
 
-    unsigned copies_;
     clock::duration window_;
     std::size_t capacity_;
     std::deque<entry> fifo_;                                // publish order, for expiry

@@ -67,9 +67,14 @@ asio::awaitable<void> redis_endpoint::write_loop() {
         std::size_t n = 0;
         while (!queue_.empty() && out.size() < max_write) {
             std::string_view bytes = queue_.front().bytes;
-            append_publish(out, *settings_.publish, bytes);
-            echo_.published(bytes, now);  // before the write: the echo cannot come back sooner
-            queue_.pop_front();
+            const std::string& channel = front_channel();
+            append_publish(out, channel, bytes);
+            // Before the write: the echo cannot come back sooner.
+            const unsigned copies = settings_.publish->literal()
+                                        ? echo_copies_
+                                        : copies_received(channel, settings_.subscribe, settings_.psubscribe);
+            echo_.published(channel, bytes, copies, now);
+            pop_front();
             ++n;
         }
         in_flight_ += n;
@@ -109,7 +114,7 @@ void redis_endpoint::take_publish_reply(const resp_value& reply) {
     publish_errors_.inc();
     auto n = publish_errors_.value();
     if (araldo::worth_logging(n)) {
-        ctx_.log().warn("PUBLISH to '{}' failed: {} ({} so far)", *settings_.publish,
+        ctx_.log().warn("PUBLISH to '{}' failed: {} ({} so far)", settings_.publish->text(),
                         reply.is_error() ? reply.str : std::string("unexpected reply"), n);
     }
 }
@@ -126,6 +131,16 @@ void redis_endpoint::drop_queue(std::string_view why) {
     publish_lost_.inc(queue_.size());
     ctx_.log().warn("{} queued message(s) lost: {}", queue_.size(), why);
     queue_.clear();
+    channels_.clear();
+}
+
+const std::string& redis_endpoint::front_channel() const {
+    return settings_.publish->literal() ? settings_.publish->literal_text() : channels_.front();
+}
+
+void redis_endpoint::pop_front() {
+    queue_.pop_front();
+    if (!channels_.empty()) channels_.pop_front();
 }
 
 }  // namespace araldo::plugins::endpoint_redis

@@ -39,8 +39,7 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       settings_(std::move(settings)),
       where_(settings_.address.display()),
       fsm_(settings_.subscribe, settings_.psubscribe),
-      echo_(settings_.publish ? copies_received(*settings_.publish, settings_.subscribe, settings_.psubscribe) : 0,
-            echo_window, echo_capacity),
+      echo_(echo_window, echo_capacity),
       sub_stream_(ctx.executor()),
       pub_stream_(ctx.executor()),
       stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
@@ -58,8 +57,13 @@ redis_endpoint::redis_endpoint(araldo::endpoint_context& ctx, redis_settings set
       protocol_errors_(
           araldo::endpoint_counter(ctx, "araldo_redis_protocol_errors_total",
                                    "connections dropped because Redis sent malformed RESP or a reply beyond the "
-                                   "reader's bounds")) {
+                                   "reader's bounds")),
+      invalid_folders_(araldo::endpoint_counter(
+          ctx, "araldo_redis_invalid_folder_total",
+          "inbound messages dropped because the folder template made no valid folder of their channel")) {
     limits_.max_bulk = settings_.max_message_size;
+    if (settings_.publish && settings_.publish->literal())
+        echo_copies_ = copies_received(settings_.publish->literal_text(), settings_.subscribe, settings_.psubscribe);
     const auto now = std::chrono::system_clock::now();
     sub_.role = "subscriber";
     sub_.used = !settings_.subscribe.empty() || !settings_.psubscribe.empty();
@@ -97,7 +101,7 @@ asio::awaitable<void> redis_endpoint::run() {
     using namespace asio::experimental::awaitable_operators;
     ctx_.log().info("{}: subscribe {} channel(s), {} pattern(s); {}", where_, settings_.subscribe.size(),
                     settings_.psubscribe.size(),
-                    settings_.publish ? "publish to '" + *settings_.publish + "'"
+                    settings_.publish ? "publish to '" + settings_.publish->text() + "'"
                                       : std::string("no publish channel: routed messages are refused"));
     if (sub_.used && pub_.used) {
         co_await (subscribe_loop() && publish_loop());
@@ -120,7 +124,26 @@ delivery_result redis_endpoint::deliver(const message_ptr& msg) {
     // subscriber (and other nodes with the same limit) would drop the echo.
     // Checked on the payload, before the marshaller's encoding.
     if (msg->payload().size() > settings_.max_message_size) return delivery_result::dropped("too_large");
+    if (!settings_.publish->literal()) return deliver_templated(msg);
     return queue_.offer(ctx_.marshalling(), msg);
+}
+
+// The channel is made here, not when the message is written: a message the
+// template cannot place is refused to the router, which counts it.
+delivery_result redis_endpoint::deliver_templated(const message_ptr& msg) {
+    std::string channel;
+    if (auto missing = settings_.publish->expand(msg->attributes(), channel)) {
+        if (araldo::worth_logging(++missing_attribute_drops_)) {
+            ctx_.log().warn(
+                "publish channel '{}' needs the attribute '{}', which message {} lacks: dropping (reason "
+                "missing_attribute) ({} so far)",
+                settings_.publish->text(), *missing, msg->id(), missing_attribute_drops_);
+        }
+        return delivery_result::dropped("missing_attribute");
+    }
+    delivery_result r = queue_.offer(ctx_.marshalling(), msg);
+    if (r.accepted) channels_.push_back(std::move(channel));
+    return r;
 }
 
 void redis_endpoint::stop() {

@@ -86,6 +86,9 @@ private:
     asio::awaitable<std::string> subscriber_session();
     bool take_replies(resp_reader& reader, std::string& failure);
     void on_message(subscriber_event& e);
+    // The folder the `folder` template makes of a channel; false (counted,
+    // logged) when it is not a valid folder.
+    bool folder_for(const std::string& channel, araldo::attributes& attrs);
 
     // The publisher (publisher_link.cpp).
     asio::awaitable<void> publish_loop();
@@ -96,6 +99,11 @@ private:
     void end_publisher_session(std::string reason);
     bool publisher_drained() const { return stopping_ && queue_.empty() && in_flight_ == 0; }
     void drop_queue(std::string_view why);
+    // deliver() for a templated publish channel.
+    delivery_result deliver_templated(const message_ptr& msg);
+    // The next queued message's channel (the template's, or the one name).
+    const std::string& front_channel() const;
+    void pop_front();
 
     araldo::endpoint_context& ctx_;
     redis_settings settings_;
@@ -114,10 +122,13 @@ private:
     resp_limits limits_;              // what either connection accepts from Redis
 
     araldo::outbound_queue queue_;        // marshalled, waiting for the publisher (which parks on it)
+    std::deque<std::string> channels_;    // beside queue_, its channels, for a templated publish channel
+    unsigned echo_copies_ = 0;            // copies of each PUBLISH coming back, for a publish channel name
     std::size_t in_flight_ = 0;           // PUBLISHes written, replies not read yet
     std::string pub_session_end_;         // set when a publisher session ends: why
     std::uint64_t no_publish_drops_ = 0;  // for the warning rate limit
     std::uint64_t publish_errors_logged_ = 0;
+    std::uint64_t missing_attribute_drops_ = 0;  // for the warning rate limit
 
     araldo::counter& received_;
     araldo::counter& published_;
@@ -125,6 +136,7 @@ private:
     araldo::counter& publish_lost_;
     araldo::counter& echo_suppressed_;
     araldo::counter& protocol_errors_;
+    araldo::counter& invalid_folders_;
 };
 
 // The factory: reads and checks the options, builds the endpoint.

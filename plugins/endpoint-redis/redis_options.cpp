@@ -1,5 +1,7 @@
 #include "redis_options.hpp"
 
+#include <araldo/folder.hpp>
+
 #include <algorithm>
 #include <string>
 
@@ -29,6 +31,29 @@ option_spec tls_option() {
     return spec;
 }
 
+void read_templates(const araldo::options& opts, redis_settings& s) {
+    if (opts.has("publish")) {
+        const std::string text = opts.string("publish");
+        if (text.empty()) opts.fail("publish", "a channel name cannot be empty");
+        auto t = attribute_template::parse(text);
+        if (!t)
+            opts.fail("publish", t.reason(), "e.g. events{folder}: the channel events/acme/x for the folder /acme/x");
+        s.publish = std::move(t).value();
+    }
+    if (!opts.has("folder")) return;
+    auto t = attribute_template::parse(opts.string("folder"), {"channel"});
+    if (!t) opts.fail("folder", t.reason(), "e.g. /redis/{channel}");
+    const attribute_template& folder = t.value();
+    if (s.subscribe.empty() && s.psubscribe.empty())
+        opts.fail("folder", "is for inbound messages: it needs subscribe or psubscribe");
+    if (folder.literal()) {
+        if (auto valid = araldo::valid_folder(folder.literal_text()); !valid) opts.fail("folder", valid.reason());
+    } else if (!folder.head().empty() && !folder.head().starts_with('/')) {
+        opts.fail("folder", "no channel can make this a folder: a folder starts with '/'", "e.g. /redis/{channel}");
+    }
+    s.folder = std::move(t).value();
+}
+
 }  // namespace
 
 option_table redis_options() {
@@ -45,8 +70,13 @@ option_table redis_options() {
         option_spec{"psubscribe", option_type::string_list, "[]",
                     "channel patterns whose messages are ingested (PSUBSCRIBE, Redis glob syntax)", false},
         option_spec{"publish", option_type::string, std::nullopt,
-                    "the channel messages routed to this endpoint are PUBLISHed to; without it deliveries "
-                    "are refused",
+                    "the channel messages routed to this endpoint are PUBLISHed to, or a template over their "
+                    "attributes (\"events{folder}\": a message without the attribute is dropped); without it "
+                    "deliveries are refused",
+                    false},
+        option_spec{"folder", option_type::string, std::nullopt,
+                    "the folder inbound messages are addressed to, a template over the channel they came on "
+                    "(\"/redis/{channel}\"); a channel that makes no valid folder drops its message",
                     false},
         option_spec{.name = "queue-size",
                     .type = option_type::integer,
@@ -100,10 +130,7 @@ redis_settings read_redis_settings(const araldo::options& opts, const araldo::gl
     for (const auto& p : s.psubscribe) {
         if (p.empty()) opts.fail("psubscribe", "a pattern cannot be empty");
     }
-    if (opts.has("publish")) {
-        s.publish = opts.string("publish");
-        if (s.publish->empty()) opts.fail("publish", "a channel name cannot be empty");
-    }
+    read_templates(opts, s);
     if (s.subscribe.empty() && s.psubscribe.empty() && !s.publish) {
         opts.fail("url", "endpoint-redis needs subscribe, psubscribe or publish",
                   "subscribe: [events] ingests a channel, publish: events sends routed messages to it");

@@ -2,6 +2,9 @@
 // every pushed message is ingested, unless it is an echo of our own PUBLISH.
 #include "redis_endpoint.hpp"
 
+#include <araldo/folder.hpp>
+#include <araldo/json.hpp>
+#include <araldo/log_rate.hpp>
 #include <araldo/utf8.hpp>
 
 #include <spdlog/spdlog.h>
@@ -61,23 +64,39 @@ bool redis_endpoint::take_replies(resp_reader& reader, std::string& failure) {
 
 void redis_endpoint::on_message(subscriber_event& e) {
     auto& log = ctx_.log();
-    if (settings_.publish && e.channel == *settings_.publish && echo_.take(e.payload, echo_filter::clock::now())) {
+    if (echo_.take(e.channel, e.payload, echo_filter::clock::now())) {
         echo_suppressed_.inc();
         if (log.should_log(spdlog::level::debug))
             log.debug("ECHO {} {} bytes: our own, dropped", e.channel, e.payload.size());
         return;
     }
+    araldo::attributes attrs;
+    if (settings_.folder && !folder_for(e.channel, attrs)) return;
     received_.inc();
     if (log.should_log(spdlog::level::debug)) {
         log.debug("IN channel={} pattern={} {} bytes", e.channel, e.pattern.empty() ? "-" : e.pattern,
                   e.payload.size());
     }
-    araldo::attributes attrs;
     attrs.set("redis.channel", std::move(e.channel));
     if (!e.pattern.empty()) attrs.set("redis.pattern", std::move(e.pattern));
     // Redis payloads are bytes; a message is text when they are valid UTF-8.
     const bool binary = !araldo::valid_utf8(e.payload);
     ctx_.ingest(std::move(e.payload), binary, std::move(attrs));
+}
+
+bool redis_endpoint::folder_for(const std::string& channel, araldo::attributes& attrs) {
+    std::string folder = settings_.folder->expand_all(channel);
+    if (auto valid = araldo::valid_folder(folder); !valid) {
+        invalid_folders_.inc();
+        if (const auto n = invalid_folders_.value(); araldo::worth_logging(n)) {
+            // The channel is outside bytes: quoted, so it cannot forge a log line.
+            ctx_.log().warn("channel {} makes no valid folder through '{}': {}; dropped ({} so far)",
+                            araldo::json_quote(channel), settings_.folder->text(), valid.reason(), n);
+        }
+        return false;
+    }
+    attrs.set(std::string(araldo::folder_attribute), std::move(folder));
+    return true;
 }
 
 }  // namespace araldo::plugins::endpoint_redis

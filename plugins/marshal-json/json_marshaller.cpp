@@ -2,6 +2,7 @@
 
 #include "json_scan.hpp"
 
+#include <araldo/folder.hpp>
 #include <araldo/json.hpp>
 #include <araldo/message.hpp>
 
@@ -26,6 +27,13 @@ unmarshal_result json_marshaller::unmarshal(std::string_view bytes, bool binary,
         scan_result r = scan_json(bytes, max_depth_, true);
         if (!r.ok) {
             return unmarshal_result::failure("invalid JSON at offset " + std::to_string(r.offset) + ": " + r.error);
+        }
+        if (r.folder_kind == folder_field::not_string)
+            return unmarshal_result::failure("\"folder\" must be a string such as \"/acme/greenhouse\", or null");
+        if (r.folder) {
+            if (auto valid = araldo::valid_folder(*r.folder); !valid)
+                return unmarshal_result::failure("invalid \"folder\": " + valid.reason());
+            attrs.set(std::string(araldo::folder_attribute), std::move(*r.folder));
         }
         if (r.type) attrs.set("type", std::move(*r.type));
         return unmarshal_result::success();

@@ -1,8 +1,9 @@
 // marshal-json: JSON in, JSON out.
 //
-// Ingress validates the bytes as one JSON value and lifts a top-level string
-// field "type" into the message's "type" attribute. Egress sends JSON as it
-// came and wraps anything else in a JSON string.
+// Ingress validates the bytes as one JSON value and lifts the top-level string
+// fields "type" and "folder" into the message's attributes of those names; an
+// invalid folder rejects the message. Egress sends JSON as it came and wraps
+// anything else in a JSON string.
 #pragma once
 
 #include <araldo/marshaller.hpp>

@@ -15,9 +15,9 @@ namespace json = boost::json;
 using json::error_code;
 using json::string_view;
 
-// The handler of a basic_parser that keeps nothing but the top-level "type".
-// basic_parser enforces the depth limit; the handler tracks depth only to know
-// when a key belongs to the top-level object.
+// The handler of a basic_parser that keeps nothing but the top-level "type"
+// and "folder". basic_parser enforces the depth limit; the handler tracks
+// depth only to know when a key belongs to the top-level object.
 class scan_handler {
 public:
     static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
@@ -25,9 +25,13 @@ public:
     static constexpr std::size_t max_string_size = std::numeric_limits<std::size_t>::max();
     static constexpr std::size_t max_key_size = std::numeric_limits<std::size_t>::max();
 
-    explicit scan_handler(bool want_type) : want_type_(want_type) {}
+    explicit scan_handler(bool want_fields) : want_fields_(want_fields) {}
 
-    std::optional<std::string>& type() { return type_; }
+    void take(scan_result& r) {
+        r.type = std::move(type_);
+        r.folder = std::move(folder_);
+        r.folder_kind = folder_kind_;
+    }
 
     bool on_document_begin(error_code&) { return true; }
     bool on_document_end(error_code&) { return true; }
@@ -37,39 +41,50 @@ public:
     bool on_object_end(std::size_t, error_code&) { return end_container(); }
 
     bool on_string_part(string_view s, std::size_t, error_code&) {
-        if (capturing_) value_.append(s.data(), s.size());
+        if (capturing_ != field::none) value_.append(s.data(), s.size());
         return true;
     }
     bool on_string(string_view s, std::size_t, error_code&) {
-        if (capturing_) {
-            value_.append(s.data(), s.size());
-            type_ = std::move(value_);  // a later "type" replaces it, as JSON.parse does
-            value_.clear();
-            capturing_ = false;
+        if (capturing_ == field::none) return true;
+        value_.append(s.data(), s.size());
+        // A later field of the same name replaces an earlier one, as JSON.parse does.
+        if (capturing_ == field::type) {
+            type_ = std::move(value_);
+        } else {
+            folder_ = std::move(value_);
+            folder_kind_ = folder_field::string;
         }
+        value_.clear();
+        capturing_ = field::none;
         return true;
     }
 
     bool on_key_part(string_view s, std::size_t n, error_code&) { return collect_key(s, n); }
     bool on_key(string_view s, std::size_t n, error_code&) {
         collect_key(s, n);
-        capturing_ = want_type_ && depth_ == 1 && n == 4 && key_ == "type";
+        capturing_ = field::none;
+        if (want_fields_ && depth_ == 1) {
+            if (n == 4 && key_ == "type") capturing_ = field::type;
+            if (n == 6 && key_ == "folder") capturing_ = field::folder;
+        }
         key_.clear();
         return true;
     }
 
-    bool on_number_part(string_view, error_code&) { return other_value(); }
-    bool on_int64(std::int64_t, string_view, error_code&) { return other_value(); }
-    bool on_uint64(std::uint64_t, string_view, error_code&) { return other_value(); }
-    bool on_double(double, string_view, error_code&) { return other_value(); }
-    bool on_bool(bool, error_code&) { return other_value(); }
-    bool on_null(error_code&) { return other_value(); }
+    bool on_number_part(string_view, error_code&) { return other_value(folder_field::not_string); }
+    bool on_int64(std::int64_t, string_view, error_code&) { return other_value(folder_field::not_string); }
+    bool on_uint64(std::uint64_t, string_view, error_code&) { return other_value(folder_field::not_string); }
+    bool on_double(double, string_view, error_code&) { return other_value(folder_field::not_string); }
+    bool on_bool(bool, error_code&) { return other_value(folder_field::not_string); }
+    bool on_null(error_code&) { return other_value(folder_field::null); }
     bool on_comment_part(string_view, error_code&) { return true; }
     bool on_comment(string_view, error_code&) { return true; }
 
 private:
+    enum class field { none, type, folder };
+
     bool begin_container() {
-        capturing_ = false;  // "type" holding an object or array is not a type
+        other_value(folder_field::not_string);  // "type" holding an object or array is not a type
         ++depth_;
         return true;
     }
@@ -77,30 +92,36 @@ private:
         --depth_;
         return true;
     }
-    bool other_value() {
-        capturing_ = false;
+    bool other_value(folder_field kind) {
+        if (capturing_ == field::folder) {
+            folder_.reset();
+            folder_kind_ = kind;
+        }
+        capturing_ = field::none;
         return true;
     }
-    // Keys longer than "type" are never stored: n is the key's length so far.
+    // Keys longer than "folder" are never stored: n is the key's length so far.
     bool collect_key(string_view s, std::size_t n) {
-        if (want_type_ && depth_ == 1 && n <= 4) key_.append(s.data(), s.size());
+        if (want_fields_ && depth_ == 1 && n <= 6) key_.append(s.data(), s.size());
         return true;
     }
 
-    bool want_type_;
-    bool capturing_ = false;
+    bool want_fields_;
+    field capturing_ = field::none;
     std::size_t depth_ = 0;
-    std::string key_;    // at most 4 characters: stays in the small-string buffer
-    std::string value_;  // the "type" value being collected
+    std::string key_;    // at most 6 characters: stays in the small-string buffer
+    std::string value_;  // the "type" or "folder" value being collected
     std::optional<std::string> type_;
+    std::optional<std::string> folder_;
+    folder_field folder_kind_ = folder_field::absent;
 };
 
 }  // namespace
 
-scan_result scan_json(std::string_view bytes, std::size_t max_depth, bool want_type) {
+scan_result scan_json(std::string_view bytes, std::size_t max_depth, bool want_fields) {
     json::parse_options opt;  // strict RFC 8259 unless told otherwise
     opt.max_depth = max_depth;
-    json::basic_parser<scan_handler> parser(opt, want_type);
+    json::basic_parser<scan_handler> parser(opt, want_fields);
 
     error_code ec;
     std::size_t n = parser.write_some(false, bytes.data(), bytes.size(), ec);
@@ -114,7 +135,7 @@ scan_result scan_json(std::string_view bytes, std::size_t max_depth, bool want_t
         r.error = ec.message();
         return r;
     }
-    r.type = std::move(parser.handler().type());
+    parser.handler().take(r);
     return r;
 }
 

@@ -12,7 +12,8 @@ araldo::plugin_descriptor describe() {
     d.version = "0.1.0";
     d.marshallers.push_back(araldo::marshaller_factory{
         std::string(mj::plugin_id),
-        "Validates JSON at ingress and lifts a top-level \"type\" field into the type attribute.",
+        "Validates JSON at ingress and lifts top-level \"type\" and \"folder\" fields into the attributes of "
+        "those names.",
         mj::json_options(),
         &mj::make_json_marshaller,
     });

@@ -101,6 +101,51 @@ routes:
     CHECK(c.routes[2].targets[0].name == "chat");
 }
 
+TEST_CASE("route targets may filter on folders", "[config][route][folder]") {
+    config c = parse(R"(plugins:
+  araldo.endpoints.endpoint:
+    - {name: emit, id: endpoint-mock}
+    - {name: audit, id: endpoint-mock}
+routes:
+  emit:
+    - audit
+    - { to: audit, folder: "/acme/**", type: "sensor_*" }
+    - { to: audit, folder: "${TENANT}/*" }
+    - { to: audit, folder: "**" }
+)",
+                     {{"TENANT", "/tenant-a"}});
+    const auto& t = c.routes[0].targets;
+    REQUIRE(t.size() == 4);
+    CHECK_FALSE(t[0].folder);
+    REQUIRE(t[1].folder);
+    CHECK(t[1].folder->text() == "/acme/**");
+    CHECK(t[1].type_glob == "sensor_*");
+    REQUIRE(t[2].folder);
+    CHECK(t[2].folder->text() == "/tenant-a/*");
+    CHECK(t[2].folder->matches("/tenant-a/x"));
+    REQUIRE(t[3].folder);
+    CHECK(t[3].folder->matches(araldo::attributes{}));
+}
+
+TEST_CASE("a folder filter that could never match is a config error at its position", "[config][route][folder]") {
+    const std::string head =
+        "plugins:\n  araldo.endpoints.endpoint:\n    - {name: chat, id: endpoint-mock}\nroutes:\n  chat:\n";
+    CHECK(error_of(head + "    - {to: chat, folder: \"acme/*\"}\n") ==
+          "t.yaml:6:26: folder: a folder glob starts with '/' (or is \"**\" alone, for every message)");
+    CHECK(hint_of(head + "    - {to: chat, folder: \"acme/*\"}\n") ==
+          "e.g. \"/acme/**\" (this folder and everything below it) or \"/acme/*/pi-?\"");
+    CHECK(error_of(head + "    - {to: chat, folder: /acme/}\n") ==
+          "t.yaml:6:26: folder: a folder glob cannot end with '/'");
+    CHECK(error_of(head + "    - to: chat\n      folder: /acme/../x\n") ==
+          "t.yaml:7:15: folder: a folder glob cannot hold a '.' or '..' segment");
+    CHECK(error_of(head + "    - {to: chat, folder: \"/a**\"}\n") ==
+          "t.yaml:6:26: folder: '**' in a folder glob stands for whole segments: write /a/**/b, not /a**b");
+    CHECK(error_of(head + "    - {to: chat, folder: \"\"}\n") == "t.yaml:6:26: folder: a folder glob cannot be empty");
+    CHECK(error_of(head + "    - {to: chat, folder: [/a]}\n") == "t.yaml:6:26: folder: expected a string");
+    CHECK(error_of(head + "    - {to: chat, fodler: /a}\n") == "t.yaml:6:18: unknown key 'fodler' in route target");
+    CHECK(hint_of(head + "    - {to: chat, fodler: /a}\n") == "did you mean 'folder'?");
+}
+
 TEST_CASE("global settings: defaults, substitution and environment overrides", "[config][env]") {
     const char* text = R"(global:
   server-port: ${PORT:-8080}
@@ -325,7 +370,8 @@ TEST_CASE("listeners: errors point at the listener and say what is wrong", "[con
     CHECK(error_of(head + "    - {name: a, port: 70000}\n").find("port") != std::string::npos);
     CHECK(error_of(head + "    - {name: a, port: 1, bind: localhost}\n") ==
           "t.yaml:3:32: bind: 'localhost' is not an IP address");
-    CHECK(error_of(head + "    - {name: a, port: 1, tls: {key: k.pem}}\n") == "t.yaml:3:31: cert: a TLS listener needs cert");
+    CHECK(error_of(head + "    - {name: a, port: 1, tls: {key: k.pem}}\n") ==
+          "t.yaml:3:31: cert: a TLS listener needs cert");
     CHECK(error_of(head + "    - {name: a, port: 1, tls: {cert: c, key: k, client-certs: optional}}\n") ==
           "t.yaml:3:63: client-certs: optional needs ca");
     CHECK(error_of(head + "    - {name: a, port: 1, tls: {cert: c, key: k, ca: x}}\n") ==

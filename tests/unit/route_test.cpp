@@ -86,6 +86,50 @@ TEST_CASE("the router fans out to every target, honouring filters", "[route]") {
     CHECK_THAT(text, Catch::Contains("araldo_route_messages_total{source=\"events\",target=\"audit\"} 1"));
 }
 
+namespace {
+
+message_ptr addressed(std::string type, std::string folder) {
+    message::fields f;
+    f.payload = "{}";
+    if (!type.empty()) f.attributes.set("type", std::move(type));
+    if (!folder.empty()) f.attributes.set("folder", std::move(folder));
+    return make_message(std::move(f));
+}
+
+route_target filtered(std::string name, std::string type, std::string folder) {
+    route_target t{std::move(name), std::move(type), {}};
+    if (!folder.empty()) t.folder = folder_glob::compile(folder).value();
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("folder filters: the folder glob and the type glob must both match", "[route][folder]") {
+    recording_endpoint src, audit, acme, all, root;
+    std::vector<endpoint_slot> slots{{"src", &src}, {"audit", &audit}, {"acme", &acme}, {"all", &all}, {"root", &root}};
+    std::vector<route_entry> routes{{"src",
+                                     {},
+                                     {filtered("audit", "sensor_*", "/acme/**"), filtered("acme", "", "/acme/*"),
+                                      filtered("all", "", "**"), filtered("root", "", "/")}}};
+    metrics m;
+    router r(m, quiet());
+    r.install(compile_routes(routes, slots, m), {"src", "audit", "acme", "all", "root"});
+
+    r.route(0, addressed("sensor_update", "/acme/greenhouse/pi-7"));  // audit, all
+    r.route(0, addressed("sensor_update", "/acme/greenhouse"));       // audit, acme, all
+    r.route(0, addressed("alarm", "/acme/greenhouse"));               // acme, all
+    r.route(0, addressed("sensor_update", "/other/greenhouse"));      // all
+    r.route(0, addressed("sensor_update", ""));                       // all: no folder
+    r.route(0, addressed("sensor_update", "/"));                      // all, root
+    CHECK(audit.got.size() == 2);
+    CHECK(acme.got.size() == 2);
+    CHECK(all.got.size() == 6);
+    REQUIRE(root.got.size() == 1);
+    CHECK(root.got[0]->attributes().get("folder") == "/");
+    CHECK(audit.got[1]->attributes().get("folder") == "/acme/greenhouse");
+    CHECK_THAT(m.render(), Catch::Contains("araldo_route_messages_total{source=\"src\",target=\"audit\"} 2"));
+}
+
 TEST_CASE("drops are counted per endpoint and reason", "[route]") {
     recording_endpoint src, small(2);
     std::vector<endpoint_slot> slots{{"src", &src}, {"small", &small}};

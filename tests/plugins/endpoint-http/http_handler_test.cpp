@@ -90,9 +90,11 @@ private:
     fake_marshaller marshaller_;
 };
 
-options endpoint_options(std::vector<std::string> secrets = {}, std::vector<std::string> client_certs = {}) {
+options endpoint_options(std::vector<std::string> secrets = {}, std::vector<std::string> client_certs = {},
+                         std::string path_suffix = "type", std::string path = "/emit") {
     options o;
-    o.set("path", std::string("/emit"), {}, false);
+    o.set("path", std::move(path), {}, false);
+    o.set("path-suffix", std::move(path_suffix), {}, false);
     o.set("max-body-size", std::uint64_t{4096}, {}, true);
     auto auth = std::make_shared<options>();
     if (!client_certs.empty()) auth->set("client-certs", std::move(client_certs), {}, true);
@@ -278,4 +280,94 @@ TEST_CASE("auth client-certs: 401 with the reason unless a listed certificate wa
     CHECK(ctx.emitted.size() == 1);
     CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=401"].value() == 3);
     CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=202"].value() == 1);
+}
+
+namespace {
+
+std::optional<std::string_view> folder_of(const message_ptr& m) { return m->attributes().get("folder"); }
+
+}  // namespace
+
+TEST_CASE("a folder from ?folder=, the Araldo-Folder header or the body", "[http_endpoint][unit][folder]") {
+    fake_context ctx(endpoint_options());
+    auto ep = make_http_endpoint(ctx);
+    REQUIRE(call(ctx, post("/emit/sensor_update?folder=/acme/greenhouse/pi-7", "x")).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/acme/greenhouse/pi-7");
+    CHECK(ctx.emitted.back()->type() == "sensor_update");  // the path still names the type here
+
+    REQUIRE(call(ctx, post("/emit?folder=%2Facme%2Fcaf%C3%A9", "x")).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/acme/caf\xC3\xA9");
+    REQUIRE(call(ctx, post("/emit", "x", {{"Araldo-Folder", "/acme/header"}})).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/acme/header");
+    // The query wins over the header; an empty one is no folder.
+    REQUIRE(call(ctx, post("/emit?folder=/q", "x", {{"araldo-folder", "/h"}})).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/q");
+    REQUIRE(call(ctx, post("/emit?folder=", "x", {{"araldo-folder", "/h"}})).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/h");
+    REQUIRE(call(ctx, post("/emit", "x")).status == 202);
+    CHECK_FALSE(folder_of(ctx.emitted.back()));
+    // On this endpoint a path names a type, never a folder.
+    REQUIRE(call(ctx, post("/emit/acme/greenhouse", "x")).status == 202);
+    CHECK_FALSE(folder_of(ctx.emitted.back()));
+    CHECK(ctx.emitted.back()->type() == "acme/greenhouse");
+    CHECK(ctx.emitted.size() == 7);
+}
+
+TEST_CASE("an invalid folder is a 400 naming where it came from", "[http_endpoint][unit][folder]") {
+    fake_context ctx(endpoint_options({}, {}, "folder"));
+    auto ep = make_http_endpoint(ctx);
+    struct refusal {
+        http_request req;
+        std::string body;
+    };
+    std::vector<refusal> refusals;
+    refusals.push_back({post("/emit?folder=acme", "x"),
+                        R"({"error":"invalid folder in ?folder=: a folder starts with '/'","status":400})"});
+    refusals.push_back(
+        {post("/emit?folder=/a/../b", "x"),
+         R"({"error":"invalid folder in ?folder=: a folder cannot hold a '.' or '..' segment","status":400})"});
+    refusals.push_back(
+        {post("/emit?folder=/a%00b", "x"),
+         R"({"error":"invalid folder in ?folder=: a folder cannot hold control characters","status":400})"});
+    refusals.push_back(
+        {post("/emit", "x", {{"Araldo-Folder", "/a/"}}),
+         R"({"error":"invalid folder in the Araldo-Folder header: a folder cannot end with '/'","status":400})"});
+    refusals.push_back(
+        {post("/emit/acme//x", "x"),
+         R"x({"error":"invalid folder in the path: a folder cannot hold an empty segment ('//')","status":400})x"});
+    refusals.push_back({post("/emit/acme/", "x"),
+                        R"({"error":"invalid folder in the path: a folder cannot end with '/'","status":400})"});
+    for (auto& r : refusals) {
+        INFO(r.req.target);
+        auto answer = call(ctx, std::move(r.req));
+        CHECK(answer.status == 400);
+        CHECK(answer.body == r.body);
+    }
+    CHECK(ctx.emitted.empty());
+    CHECK(ctx.registry.counters["araldo_http_requests_total,endpoint=emit,status=400"].value() == 6);
+}
+
+TEST_CASE("path-suffix: folder makes the path below `path` the folder", "[http_endpoint][unit][folder]") {
+    fake_context ctx(endpoint_options({}, {}, "folder"));
+    auto ep = make_http_endpoint(ctx);
+    REQUIRE(call(ctx, post("/emit/acme/greenhouse/pi-7?type=sensor_update", "x")).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/acme/greenhouse/pi-7");
+    CHECK(ctx.emitted.back()->type() == "sensor_update");
+    REQUIRE(call(ctx, post("/emit/acme/greenhouse", "type=from-body")).status == 202);
+    CHECK(ctx.emitted.back()->type() == "from-body");  // the path is no type here
+    REQUIRE(call(ctx, post("/emit/", "x")).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/");
+    REQUIRE(call(ctx, post("/emit", "x")).status == 202);
+    CHECK_FALSE(folder_of(ctx.emitted.back()));
+    // ?folder= and the header still win over the path.
+    REQUIRE(call(ctx, post("/emit/acme/path?folder=/acme/query", "x")).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/acme/query");
+    REQUIRE(call(ctx, post("/emit/acme/path", "x", {{"Araldo-Folder", "/acme/header"}})).status == 202);
+    CHECK(folder_of(ctx.emitted.back()) == "/acme/header");
+
+    // At the root of the listener, the whole path is the folder.
+    fake_context root(endpoint_options({}, {}, "folder", "/"));
+    auto at_root = make_http_endpoint(root);
+    REQUIRE(call(root, post("/acme/greenhouse", "x")).status == 202);
+    CHECK(folder_of(root.emitted.back()) == "/acme/greenhouse");
 }

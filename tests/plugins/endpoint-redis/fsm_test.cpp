@@ -137,32 +137,55 @@ TEST_CASE("copies of a publication come back once per matching subscription", "[
 TEST_CASE("the echo filter suppresses as many copies as were published, no more", "[redis][echo]") {
     using clock = echo_filter::clock;
     auto t0 = clock::now();
-    echo_filter f(2, std::chrono::seconds(10), 100);
-    f.published("a", t0);
-    f.published("a", t0);
-    f.published("b", t0);
-    for (int i = 0; i < 4; ++i) CHECK(f.take("a", t0));
-    CHECK_FALSE(f.take("a", t0));  // someone else's identical payload
-    CHECK(f.take("b", t0));
-    CHECK(f.take("b", t0));
-    CHECK_FALSE(f.take("b", t0));
-    CHECK_FALSE(f.take("c", t0));
+    echo_filter f(std::chrono::seconds(10), 100);
+    f.published("chat", "a", 2, t0);
+    f.published("chat", "a", 2, t0);
+    f.published("chat", "b", 2, t0);
+    for (int i = 0; i < 4; ++i) CHECK(f.take("chat", "a", t0));
+    CHECK_FALSE(f.take("chat", "a", t0));  // someone else's identical payload
+    CHECK(f.take("chat", "b", t0));
+    CHECK(f.take("chat", "b", t0));
+    CHECK_FALSE(f.take("chat", "b", t0));
+    CHECK_FALSE(f.take("chat", "c", t0));
 
     // Echoes that never come back (subscriber down) are forgotten after the window.
-    f.published("late", t0);
-    CHECK(f.take("late", t0 + std::chrono::seconds(9)));
-    CHECK_FALSE(f.take("late", t0 + std::chrono::seconds(11)));
+    f.published("chat", "late", 2, t0);
+    CHECK(f.take("chat", "late", t0 + std::chrono::seconds(9)));
+    CHECK_FALSE(f.take("chat", "late", t0 + std::chrono::seconds(11)));
     CHECK(f.outstanding() == 0);
 
-    echo_filter off(0, std::chrono::seconds(10), 100);
-    off.published("x", t0);
-    CHECK_FALSE(off.take("x", t0));
+    // A channel that sends nothing back is not remembered at all.
+    f.published("elsewhere", "x", 0, t0);
+    CHECK(f.outstanding() == 0);
+    CHECK_FALSE(f.take("elsewhere", "x", t0));
 
-    echo_filter small(1, std::chrono::seconds(10), 2);
-    small.published("1", t0);
-    small.published("2", t0);
-    small.published("3", t0);  // evicts "1"
+    echo_filter small(std::chrono::seconds(10), 2);
+    small.published("chat", "1", 1, t0);
+    small.published("chat", "2", 1, t0);
+    small.published("chat", "3", 1, t0);  // evicts "1"
     CHECK(small.evicted() == 1);
-    CHECK_FALSE(small.take("1", t0));
-    CHECK(small.take("3", t0));
+    CHECK_FALSE(small.take("chat", "1", t0));
+    CHECK(small.take("chat", "3", t0));
+}
+
+TEST_CASE("the echo filter tells channels apart", "[redis][echo][folder]") {
+    using clock = echo_filter::clock;
+    auto t0 = clock::now();
+    // A templated publish channel: the same payload on two channels, each echoed once.
+    echo_filter f(std::chrono::seconds(10), 100);
+    f.published("/acme/a", "same", 1, t0);
+    f.published("/acme/b", "same", 2, t0);
+    CHECK_FALSE(f.take("/acme/c", "same", t0));  // someone else's, elsewhere
+    CHECK(f.take("/acme/a", "same", t0));
+    CHECK_FALSE(f.take("/acme/a", "same", t0));
+    CHECK(f.take("/acme/b", "same", t0));
+    CHECK(f.take("/acme/b", "same", t0));
+    CHECK_FALSE(f.take("/acme/b", "same", t0));
+    CHECK(f.outstanding() == 2);  // entries wait for their window; nothing is expected of them
+    // Eviction takes back exactly the oldest entry's copies.
+    echo_filter small(std::chrono::seconds(10), 1);
+    small.published("x", "p", 3, t0);
+    small.published("y", "p", 1, t0);  // evicts x's 3
+    CHECK_FALSE(small.take("x", "p", t0));
+    CHECK(small.take("y", "p", t0));
 }
