@@ -163,6 +163,7 @@ std::string app::summary() const {
         out << "    " << r.source << " ->";
         for (const auto& t : r.targets) {
             out << " " << t.name;
+            if (t.folder) out << "[folder=" << t.folder->text() << "]";
             if (!t.type_glob.empty()) out << "[type=" << t.type_glob << "]";
         }
         out << "\n";
