@@ -16,13 +16,13 @@ namespace araldo::detail {
 
 namespace {
 
-// "Address already in use" → "address already in use", to read as one sentence.
 // "127.0.0.1:8080", "[::1]:8080".
 std::string host_port(const std::string& address, std::uint16_t port) {
     const bool v6 = address.find(':') != std::string::npos;
     return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
+// "Address already in use" → "address already in use", to read as one sentence.
 std::string lowercase_first(std::string s) {
     if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
     return s;
