@@ -19,6 +19,18 @@ void ws_outbox::push_handshake(frame_ptr response) {
 
 void ws_outbox::push_control(frame_ptr frame) { control_.push_back(std::move(frame)); }
 
+void ws_outbox::push_pong(frame_ptr frame) {
+    constexpr unsigned char fin_pong = 0x8A;
+    for (std::size_t i = pinned_control_; i < control_.size(); ++i) {
+        const std::string& queued = *control_[i];
+        if (!queued.empty() && static_cast<unsigned char>(queued.front()) == fin_pong) {
+            control_[i] = std::move(frame);
+            return;
+        }
+    }
+    control_.push_back(std::move(frame));
+}
+
 ws_outbox::push_result ws_outbox::push_data(const frame_ptr& frame, std::uint64_t limit, bool drop_oldest) {
     push_result r;
     if (close_queued_) return r;  // nothing follows the close frame

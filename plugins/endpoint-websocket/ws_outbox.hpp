@@ -46,6 +46,10 @@ public:
     // The 101, before anything else; handshake_pending() until it is written.
     void push_handshake(frame_ptr response);
     void push_control(frame_ptr frame);
+    // A pong replaces one still waiting (not started, not pinned): RFC 6455
+    // 5.5.3 lets a pong answer only the most recent ping, and a client that
+    // pings without reading then cannot grow the queue.
+    void push_pong(frame_ptr frame);
     // Queues a data frame. With `limit` bytes already queued (a data frame
     // being written counts whole), a frame that would go over it is refused,
     // or with drop_oldest older frames not yet started make room. An empty

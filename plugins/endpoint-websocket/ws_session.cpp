@@ -156,7 +156,10 @@ bool ws_session::on_event(const frame_event& ev) {
             else parser_.take_message();  // after our close frame, data is ignored
             break;
         case frame_event::ping:
-            if (!closing()) push_control(make_frame(encode_frame(opcode::pong, parser_.control_payload())));
+            if (!closing()) {
+                outbox_.push_pong(make_frame(encode_frame(opcode::pong, parser_.control_payload())));
+                request_flush();
+            }
             break;
         case frame_event::pong:
             // Answered (or unasked: a client may send pongs as heartbeats),

@@ -383,3 +383,22 @@ TEST_CASE("outbox: random pushes, writes, pins and closes keep frames whole and 
         CHECK(o.close_sent() == closed);
     }
 }
+
+TEST_CASE("outbox: a pong replaces one still waiting, so pings without reads cannot grow the queue", "[ws][outbox]") {
+    const auto pong = [](char tag) { return f(std::string("\x8A\x01", 2) + tag); };
+    ws_outbox o;
+    o.push_control(f(std::string("\x89\x00", 2)));  // a ping of ours stays
+    for (char tag = 'a'; tag <= 'z'; ++tag) o.push_pong(pong(tag));
+    CHECK(drain(o, 3).bytes == std::string("\x89\x00\x8A\x01z", 5));
+
+    // A pong already offered to a write that must be retried is pinned: the
+    // next one queues behind it instead of replacing it.
+    o.push_pong(pong('1'));
+    wire w;
+    const auto offered = write_once(o, w, 0);
+    o.pin(offered);
+    o.push_pong(pong('2'));
+    o.push_pong(pong('3'));
+    CHECK(drain(o, 1, w).bytes == std::string("\x8A\x01" "1" "\x8A\x01" "3", 6));
+    CHECK(o.empty());
+}
