@@ -233,21 +233,15 @@ void load_run::read_subscriber(std::size_t i) {
     const std::size_t carried = s.carry.size();
     if (carried >= rbuf_.size() / 2) rbuf_.resize(carried * 2 + read_buffer_size);
     std::memcpy(rbuf_.data(), s.carry.data(), carried);
-    iovec iov{rbuf_.data() + carried, rbuf_.size() - carried};
-    alignas(cmsghdr) char control[256];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(s.fd, &msg, 0);
+    std::uint64_t stamp = 0;  // none: arrival_ns() takes the time of the read
+    const ssize_t n = recv_stamped(s.fd, rbuf_.data() + carried, rbuf_.size() - carried, stamp);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
         close_subscriber(i);
         return;
     }
     last_progress_ = now_ns();
-    consume(i, carried + static_cast<std::size_t>(n), arrival_ns(rx_stamp_wall_ns(msg)));
+    consume(i, carried + static_cast<std::size_t>(n), arrival_ns(stamp));
 }
 
 // OpenSSL reads the socket (keeping its receive timestamps) and may hold bytes

@@ -43,14 +43,7 @@ struct socket_link {
 int link_read(BIO* b, char* out, int len) {
     BIO_clear_retry_flags(b);
     auto* link = static_cast<socket_link*>(BIO_get_data(b));
-    iovec iov{out, static_cast<std::size_t>(len)};
-    alignas(cmsghdr) char control[256];
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    const ssize_t n = recvmsg(link->fd, &msg, 0);
+    const ssize_t n = recv_stamped(link->fd, out, static_cast<std::size_t>(len), link->stamp);
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) {
             link->drained = true;
@@ -59,7 +52,6 @@ int link_read(BIO* b, char* out, int len) {
         return -1;
     }
     link->drained = n < len;
-    if (const std::uint64_t t = rx_stamp_wall_ns(msg); t != 0) link->stamp = t;
     return static_cast<int>(n);
 }
 
