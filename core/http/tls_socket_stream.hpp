@@ -11,10 +11,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include <array>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <utility>
-#include <vector>
 
 namespace araldo::detail {
 
@@ -80,11 +81,17 @@ public:
         }, std::forward<Token>(token));
     }
 
+    // A write may take less than it is offered: the first few buffers are
+    // enough, and copying their descriptions allocates nothing.
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-        std::vector<asio::const_buffer> list(asio::buffer_sequence_begin(buffers), asio::buffer_sequence_end(buffers));
-        return run_steps([this, list = std::move(list)](std::size_t& n) {
-            auto r = tls_->write(list);
+        std::array<asio::const_buffer, 16> list;
+        std::size_t count = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers) && count < list.size(); ++it)
+            list[count++] = *it;
+        return run_steps([this, list, count](std::size_t& n) {
+            auto r = tls_->write(std::span<const asio::const_buffer>(list.data(), count));
             n = r.bytes;
             return r;
         }, std::forward<Token>(token));
