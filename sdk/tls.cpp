@@ -4,6 +4,7 @@
 #include <araldo/context.hpp>
 #include <araldo/tls.hpp>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -93,6 +94,22 @@ void configure_tls_client(boost::asio::ssl::context& ctx, const tls_client_confi
             fail_with_file("key", config.key);
         if (::SSL_CTX_check_private_key(native) != 1) fail_with_file("key (it does not match the certificate)", config.key);
     }
+}
+
+result<> prepare_tls_client(ssl_st* ssl, std::string_view host) {
+    const std::string h(host);
+    X509_VERIFY_PARAM* param = ::SSL_get0_param(ssl);
+    ::X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    boost::system::error_code not_address;
+    boost::asio::ip::make_address(h, not_address);
+    if (!not_address) {
+        if (::X509_VERIFY_PARAM_set1_ip_asc(param, h.c_str()) != 1)
+            return result<>::fail("cannot verify the server's address " + h);
+        return result<>::ok();
+    }
+    if (::SSL_set_tlsext_host_name(ssl, h.c_str()) != 1) return result<>::fail("cannot send the server name " + h);
+    if (::SSL_set1_host(ssl, h.c_str()) != 1) return result<>::fail("cannot verify the server name " + h);
+    return result<>::ok();
 }
 
 }  // namespace araldo

@@ -14,6 +14,7 @@
 
 #include <araldo/export.hpp>
 #include <araldo/options.hpp>
+#include <araldo/result.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
@@ -29,6 +30,7 @@
 namespace boost::asio::ssl {
 class context;
 }
+struct ssl_st;  // OpenSSL's SSL, as asio::ssl::stream::native_handle() returns it
 
 namespace araldo {
 
@@ -111,7 +113,14 @@ ARALDO_EXPORT std::optional<tls_client_config> read_tls_client_config(const opti
 // Prepares a client context: TLS 1.2 or later, the server verified against
 // `ca` (or the system's store), the client certificate if configured.
 // Throws std::runtime_error naming the file that could not be loaded and why.
-// Host name verification stays the caller's (it knows the host).
+// Which server is verified is per connection: see prepare_tls_client().
 ARALDO_EXPORT void configure_tls_client(boost::asio::ssl::context& ctx, const tls_client_config& config);
+
+// Before a client handshake: the server's certificate must name `host` (a
+// DNS name, or an IP address checked against its IP SANs), checked by
+// OpenSSL during verification, so a mismatch fails the handshake with
+// SSL_get_verify_result() saying "hostname mismatch" or "IP address
+// mismatch". A name is also sent as SNI (RFC 6066 allows no addresses).
+ARALDO_EXPORT result<> prepare_tls_client(ssl_st* ssl, std::string_view host);
 
 }  // namespace araldo

@@ -1,14 +1,14 @@
 #include "redis_stream.hpp"
 
+#include <araldo/tls.hpp>
+
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -24,31 +24,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 araldo::result<> cannot_connect(const error_code& ec) {
     return araldo::result<>::fail("cannot connect: " + ec.message());
 }
-
-// Asio's host_name_verification refuses a certificate for another host
-// without saying why: the handshake would fail with a bare "certificate
-// verify failed". Recording the mismatch names it in the log and health.
-class verify_host {
-public:
-    explicit verify_host(const std::string& host) : check_(host) {
-        error_code ec;
-        (void)asio::ip::make_address(host, ec);
-        is_address_ = !ec;
-    }
-    bool operator()(bool preverified, asio::ssl::verify_context& ctx) const {
-        if (check_(preverified, ctx)) return true;
-        if (preverified) {
-            ::X509_STORE_CTX_set_error(ctx.native_handle(),
-                                       is_address_ ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
-        }
-        return false;
-    }
-    bool is_address() const { return is_address_; }
-
-private:
-    asio::ssl::host_name_verification check_;
-    bool is_address_ = false;
-};
 
 }  // namespace
 
@@ -92,11 +67,8 @@ asio::awaitable<araldo::result<>> redis_stream::connect_tcp(const redis_address&
 
 asio::awaitable<araldo::result<>> redis_stream::handshake(tls_socket& socket, const std::string& host) {
     using araldo::result;
-    verify_host verify(host);
-    // SNI carries names only (RFC 6066); an address is still verified, against the certificate's IP SANs.
-    if (!verify.is_address() && ::SSL_set_tlsext_host_name(socket.native_handle(), host.c_str()) != 1)
-        co_return result<>::fail("TLS handshake failed: cannot send the server name " + host);
-    socket.set_verify_callback(verify);
+    if (auto prepared = araldo::prepare_tls_client(socket.native_handle(), host); !prepared)
+        co_return result<>::fail("TLS handshake failed: " + prepared.reason());
     handshaking_ = true;
     auto [ec] = co_await socket.async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (!ec) co_return result<>::ok();

@@ -124,10 +124,7 @@ asio::awaitable<error_code> http_client::impl::connect(connection& c, std::chron
     c.lowest().expires_at(deadline);
     auto [ec, ep] = co_await c.lowest().async_connect(endpoints, use_tuple);
     if (ec || !c.tls) co_return ec;
-    if (!SSL_set_tlsext_host_name(c.tls->native_handle(), url.host.c_str())) {
-        co_return error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
-    }
-    c.tls->set_verify_callback(asio::ssl::host_name_verification(url.host));
+    if (!araldo::prepare_tls_client(c.tls->native_handle(), url.host)) co_return asio::error::invalid_argument;
     auto [hec] = co_await c.tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
     co_return hec;
 }
