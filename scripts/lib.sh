@@ -6,13 +6,14 @@ ARALDO_BUILD_PACKAGES=(
   g++ cmake make pkg-config ccache
   libboost1.81-dev libboost-system1.81-dev libboost-filesystem1.81-dev
   libboost-url1.81-dev libboost-json1.81-dev
-  libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev
+  libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev libmosquitto-dev
 )
 # nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo.
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
+# mosquitto, mosquitto-clients: endpoint-mqtt tests run a real broker and its clients.
 # curl: the tour test runs the curl commands of examples/tour/README.md.
-ARALDO_TEST_PACKAGES=(catch2 redis-server chromium nginx libnginx-mod-nchan jq curl)
+ARALDO_TEST_PACKAGES=(catch2 redis-server mosquitto mosquitto-clients chromium nginx libnginx-mod-nchan jq curl)
 # scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
 # targets are built with clang; the product stays on g++).
 ARALDO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
