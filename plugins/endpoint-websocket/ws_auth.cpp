@@ -41,6 +41,27 @@ std::optional<wall_clock::time_point> numeric_date(const boost::json::object& cl
 
 auth_result refuse(std::string why) { return auth_result::fail(std::move(why)); }
 
+// A claim that lists strings; false when it is there but is not such a list.
+bool string_list_claim(const boost::json::object& claims, std::string_view name, std::vector<std::string>& out,
+                       bool& present) {
+    const auto* v = claims.if_contains(name);
+    if (v == nullptr) return true;
+    present = true;
+    const auto* list = v->if_array();
+    if (list == nullptr) return false;
+    for (const auto& e : *list) {
+        if (!e.is_string()) return false;
+        out.emplace_back(e.get_string());
+    }
+    return true;
+}
+
+bool under(std::string_view folder, std::string_view own) noexcept {
+    if (own.empty()) return false;
+    if (own == "/") return true;
+    return folder.starts_with(own) && (folder.size() == own.size() || folder[own.size()] == '/');
+}
+
 }  // namespace
 
 auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clock::time_point now) {
@@ -70,7 +91,54 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     who.expires = exp;
     if (const auto* sub = claims->if_contains("sub"); sub != nullptr && sub->is_string())
         who.subject = std::string{sub->get_string()};
+    std::optional<std::string> folder;
+    bool any = false;
+    if (const auto* f = claims->if_contains("folder")) {
+        any = true;
+        if (!f->is_string()) return refuse("JWT claim \"folder\" must be a string");
+        folder = std::string{f->get_string()};
+    }
+    std::vector<std::string> read, write;
+    if (!string_list_claim(*claims, "read", read, any) || !string_list_claim(*claims, "write", write, any))
+        return refuse("JWT claims \"read\" and \"write\" must be lists of folder globs");
+    auto rights = rights_from_claims(folder, read, write, any);
+    if (!rights) return refuse("JWT " + rights.reason());
+    who.rights = std::move(rights).value();
     return auth_result::ok(std::move(who));
+}
+
+bool folder_rights::may_read(std::string_view f) const noexcept {
+    return std::any_of(read.begin(), read.end(), [&](const araldo::folder_glob& g) { return g.matches(f); });
+}
+
+bool folder_rights::may_write(std::string_view f) const noexcept {
+    return under(f, folder) ||
+           std::any_of(write.begin(), write.end(), [&](const araldo::folder_glob& g) { return g.matches(f); });
+}
+
+araldo::result<std::shared_ptr<const folder_rights>> rights_from_claims(const std::optional<std::string>& folder,
+                                                                        const std::vector<std::string>& read,
+                                                                        const std::vector<std::string>& write,
+                                                                        bool any_claim) {
+    using result = araldo::result<std::shared_ptr<const folder_rights>>;
+    if (!any_claim) return result::ok(nullptr);
+    auto rights = std::make_shared<folder_rights>();
+    if (folder) {
+        if (auto ok = araldo::valid_folder(*folder); !ok) return result::fail("claim \"folder\": " + ok.reason());
+        rights->folder = *folder;
+    }
+    const auto compile = [](const std::vector<std::string>& globs, std::vector<araldo::folder_glob>& out,
+                            std::string_view claim) -> std::optional<std::string> {
+        for (const auto& g : globs) {
+            auto c = araldo::folder_glob::compile(g);
+            if (!c) return "claim \"" + std::string{claim} + "\": " + c.reason();
+            out.push_back(std::move(c).value());
+        }
+        return std::nullopt;
+    };
+    if (auto bad = compile(read, rights->read, "read")) return result::fail(std::move(*bad));
+    if (auto bad = compile(write, rights->write, "write")) return result::fail(std::move(*bad));
+    return result::ok(std::move(rights));
 }
 
 std::optional<std::string> request_token(const http_request& req) {

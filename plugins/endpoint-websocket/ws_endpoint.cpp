@@ -44,6 +44,7 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
         for (const auto* s : sessions_) total += static_cast<double>(s->queued_bytes());
         return total;
     });
+    if (settings_.folders) folders_ = std::make_unique<folder_hub>(*this);
     upgrade_route route;
     route.path = settings_.path;
     route.check = [this](const http_request& req) { return check(req); };
@@ -63,14 +64,16 @@ asio::awaitable<void> ws_endpoint::run() {
 
 delivery_result ws_endpoint::deliver(const message_ptr& msg) {
     if (stopping_) return delivery_result::dropped("stopped");
-    if (sessions_.empty()) return delivery_result::ok();  // live delivery: nobody to tell
+    // Live delivery: nobody to tell, unless a history keeps it for those who come back.
+    if (sessions_.empty() && !settings_.history.enabled()) return delivery_result::ok();
     try {
+        const std::uint64_t skip = !settings_.echo && msg->source() == ctx_.name() ? client_of(*msg) : 0;
+        if (folders_) return folders_->deliver(msg, skip);
         const encoded e = ctx_.marshalling().marshal(msg);
         // A browser fails the whole connection on a text frame that is not
         // UTF-8; such bytes can only go as a binary frame.
         const bool binary = e.binary || !valid_utf8(e.bytes);
         const auto frame = make_frame(encode_frame(binary ? opcode::binary : opcode::text, e.bytes));
-        const std::uint64_t skip = !settings_.echo && msg->source() == ctx_.name() ? client_of(*msg) : 0;
         for (auto* s : sessions_)
             if (s->id() != skip) s->push(frame);
     } catch (const std::exception& e) {
@@ -86,6 +89,7 @@ delivery_result ws_endpoint::deliver(const message_ptr& msg) {
 void ws_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
+    if (folders_) folders_->stop();
     if (!sessions_.empty()) ctx_.log().info("closing {} clients (1001 going away)", sessions_.size());
     for (auto* s : sessions_) s->begin_close(close_code::going_away, "going away", close_reason::shutdown, true);
     run_wake_.notify();
@@ -137,6 +141,7 @@ void ws_endpoint::deadlines_passed() {
 }
 
 void ws_endpoint::session_ended(ws_session& s) noexcept {
+    if (folders_) folders_->left(s);
     if (deadlines_.contains(s)) {
         deadlines_.remove(s);
         if (deadlines_.empty()) arm_deadline_timer();
@@ -200,6 +205,8 @@ void ws_endpoint::accept(http_upgrade up) {
     sessions_.push_back(s.get());
     metrics_.connections.inc();
     ctx_.log().debug("client {} connected from {}", s->id(), up.request.remote_address);
+    // Queued behind the 101, before anything the client sent along is read.
+    if (folders_) folders_->joined(*s);
     s->start(up.buffered);
 }
 

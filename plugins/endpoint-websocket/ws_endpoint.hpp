@@ -4,6 +4,7 @@
 // the one frame buffer is queued to every client.
 #pragma once
 
+#include "ws_folders.hpp"
 #include "ws_metrics.hpp"
 #include "ws_options.hpp"
 #include "ws_session.hpp"
@@ -50,6 +51,8 @@ public:
     // with every other session that asked during it.
     void schedule_flush(std::shared_ptr<ws_session> s);
     bool stopping() const noexcept { return stopping_; }
+    // Folder mode's state; null without `folders: true`.
+    folder_hub* folders() noexcept { return folders_.get(); }
     // Runs s.deadline_passed() at `due`, instead of at the deadline it had;
     // time_point::max(): never.
     void set_deadline(ws_session& s, ws_session::clock::time_point due);
@@ -81,6 +84,7 @@ private:
     araldo::wakeup run_wake_;  // parks run() until stop() and the last session ends
     bool stopping_ = false;
     warning_counts warnings_;
+    std::unique_ptr<folder_hub> folders_;
     // Every session's next deadline, and one timer armed for the earliest of
     // them (or earlier: a deadline moved later does not re-arm it, the timer
     // then fires early and finds nothing due).

@@ -77,6 +77,37 @@ option_table ws_options() {
                     .description = "a message the marshaller rejects: close (1007 with the reason) or error-frame "
                                    "(send {\"type\":\"error\",\"error\":reason} and keep the connection)",
                     .one_of = {"close", "error-frame"}},
+        option_spec{"folders", option_type::boolean, "false",
+                    "folder mode: clients subscribe to folders ({\"type\": \"subscribe\", ...}) and receive only the "
+                    "messages of those folders; messages without a folder reach nobody (docs/folders.md)",
+                    false},
+        option_spec{.name = "max-subscriptions",
+                    .type = option_type::integer,
+                    .default_value = "100",
+                    .description = "subscriptions one client may hold in folder mode; more are refused with an error "
+                                   "message",
+                    .min = "1"},
+        option_spec{
+            "history",
+            option_type::object,
+            std::nullopt,
+            "folder mode: keep the last messages of each folder so that a client coming back resumes where it left "
+            "off (each message then carries its offset and epoch)",
+            false,
+            {
+                option_spec{.name = "size",
+                            .type = option_type::integer,
+                            .default_value = "0",
+                            .description = "messages kept per folder; 0: no history",
+                            .min = "0",
+                            .max = "100000"},
+                option_spec{.name = "ttl",
+                            .type = option_type::duration,
+                            .default_value = "5m",
+                            .description = "how long a message stays; a folder without messages is forgotten after "
+                                           "it (a client resuming from it is told recovered: false)",
+                            .min = "1s"},
+            }},
     };
 }
 
@@ -107,6 +138,13 @@ ws_settings read_ws_settings(const araldo::options& opts) {
     for (const auto& name : s.client_certs)
         if (name.empty()) auth.fail("client-certs", "a name cannot be empty", "is an environment variable unset?");
     s.on_invalid = opts.string("on-invalid") == "error-frame" ? invalid_policy::error_frame : invalid_policy::close;
+    s.folders = opts.boolean("folders");
+    s.max_subscriptions = static_cast<std::size_t>(opts.integer("max-subscriptions"));
+    const auto& history = opts.object("history");
+    s.history.size = static_cast<std::size_t>(history.integer("size"));
+    s.history.ttl = history.duration("ttl");
+    if (s.history.enabled() && !s.folders)
+        history.fail("size", "a history is kept per folder: it needs folders: true", "folders: true");
     return s;
 }
 

@@ -1,6 +1,8 @@
 // endpoint-websocket's option table and the settings read from it.
 #pragma once
 
+#include "ws_history.hpp"
+
 #include <araldo/options.hpp>
 #include <araldo/units.hpp>
 
@@ -29,6 +31,11 @@ struct ws_settings {
     std::string jwt_secret;                    // HS256 key; empty: no JWT
     std::vector<std::string> client_certs;     // CNs or SAN names of accepted client certificates
     invalid_policy on_invalid = invalid_policy::close;
+    // Folder mode (docs/folders.md): clients subscribe to folders and hear
+    // only those; without it every client hears every message.
+    bool folders = false;
+    std::size_t max_subscriptions = 100;  // per client
+    history_settings history;
 
     bool auth_required() const { return !tokens.empty() || !jwt_secret.empty() || !client_certs.empty(); }
 };

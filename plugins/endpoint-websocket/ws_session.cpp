@@ -194,13 +194,19 @@ void ws_session::on_message(bool binary) {
     }
     // Routing happens inside ingest(): deliver() to this very endpoint may
     // queue frames on this session (echo) before it returns.
-    const auto result = ep_.ctx().ingest(parser_.take_message(), binary, std::move(attrs));
-    if (result) return;
+    std::string error;
+    if (auto* hub = ep_.folders()) {
+        error = hub->from_client(*this, parser_.take_message(), binary, std::move(attrs));
+    } else {
+        auto result = ep_.ctx().ingest(parser_.take_message(), binary, std::move(attrs));
+        if (!result) error = std::move(result.error);
+    }
+    if (error.empty()) return;
     if (ep_.settings().on_invalid == invalid_policy::close) {
-        begin_close(close_code::invalid_payload, result.error, close_reason::invalid_payload, false);
+        begin_close(close_code::invalid_payload, error, close_reason::invalid_payload, false);
         return;
     }
-    push(make_frame(encode_frame(opcode::text, error_frame_json(result.error))));
+    push(make_frame(encode_frame(opcode::text, error_frame_json(error))));
 }
 
 void ws_session::on_close_frame(const frame_event& ev) {

@@ -21,6 +21,7 @@
 
 #include "ws_auth.hpp"
 #include "ws_deadlines.hpp"
+#include "ws_folder_index.hpp"
 #include "ws_frame.hpp"
 #include "ws_frame_queue.hpp"
 #include "ws_handler_memory.hpp"
@@ -49,7 +50,7 @@ class ws_endpoint;
 // waits for a flush or its deadline is being handled, by the endpoint's lists.
 // The endpoint keeps plain pointers (its list of clients, its deadline heap)
 // while the connection is open; finish() removes them.
-class ws_session : public std::enable_shared_from_this<ws_session> {
+class ws_session : public folder_subscriber, public std::enable_shared_from_this<ws_session> {
 public:
     using clock = std::chrono::steady_clock;
 
@@ -82,6 +83,10 @@ public:
     void deadline_passed();
 
     std::uint64_t id() const noexcept { return id_; }
+    // Null for a client without a JWT's sub or exp, folder claims or a client certificate.
+    const client_identity* identity() const noexcept { return who_.get(); }
+    // Null: unrestricted.
+    const folder_rights* rights() const noexcept { return who_ ? who_->rights.get() : nullptr; }
     std::uint64_t queued_bytes() const noexcept { return outbox_.queued_bytes(); }
     // Positions in the endpoint's list of clients and in its deadline heap
     // (which alone writes deadline_slot), so that leaving either is cheap.
