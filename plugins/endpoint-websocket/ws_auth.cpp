@@ -107,6 +107,13 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     return auth_result::ok(std::move(who));
 }
 
+std::string_view client_identity::name() const noexcept {
+    if (!subject.empty()) return subject;
+    for (const auto& [key, value] : tls)
+        if (key == "tls.cn") return value;
+    return {};
+}
+
 bool folder_rights::may_read(std::string_view f) const noexcept {
     return std::any_of(read.begin(), read.end(), [&](const araldo::folder_glob& g) { return g.matches(f); });
 }

@@ -40,6 +40,9 @@ struct client_identity {
     std::shared_ptr<const folder_rights> rights;    // null: unrestricted
 
     bool empty() const noexcept { return !expires && subject.empty() && tls.empty() && !rights; }
+    // Who this is, for connection events and the connect message: the JWT's
+    // sub (or key's identity), else the certificate's CN; empty: nobody in particular.
+    std::string_view name() const noexcept;
 };
 
 // A JWT's "folder", "read" and "write" claims (a folder, and lists of folder

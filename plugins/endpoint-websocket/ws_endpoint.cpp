@@ -1,5 +1,7 @@
 #include "ws_endpoint.hpp"
 
+#include <araldo/folder.hpp>
+#include <araldo/json.hpp>
 #include <araldo/log_rate.hpp>
 
 #include "ws_handshake.hpp"
@@ -45,6 +47,9 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
         return total;
     });
     if (settings_.folders) folders_ = std::make_unique<folder_hub>(*this);
+    if (settings_.client_events)
+        presence_ = std::make_unique<presence>(ctx_.executor(), settings_.offline_after,
+                                               [this](const presence_event& e) { announce(e); });
     upgrade_route route;
     route.path = settings_.path;
     route.check = [this](const http_request& req) { return check(req); };
@@ -90,6 +95,7 @@ void ws_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
     if (folders_) folders_->stop();
+    if (presence_) presence_->stop();
     if (!sessions_.empty()) ctx_.log().info("closing {} clients (1001 going away)", sessions_.size());
     for (auto* s : sessions_) s->begin_close(close_code::going_away, "going away", close_reason::shutdown, true);
     run_wake_.notify();
@@ -152,6 +158,36 @@ void ws_endpoint::session_ended(ws_session& s) noexcept {
     sessions_[i]->index = static_cast<std::uint32_t>(i);
     sessions_.pop_back();
     if (stopping_ && sessions_.empty()) run_wake_.notify();
+    // Last: the event may come straight back to this endpoint's clients.
+    if (presence_) presence_->disconnected(s.name(), s.own_folder(), s.id(), s.remote_address);
+}
+
+void ws_endpoint::announce(const presence_event& e) {
+    std::string json = R"({"type":)";
+    araldo::append_json_string(json, e.type);
+    if (!e.folder.empty()) {
+        json += R"(,"folder":)";
+        araldo::append_json_string(json, e.folder);
+    }
+    json += R"(,"parameters":{"identity":)";
+    if (e.identity.empty()) json += "null";
+    else araldo::append_json_string(json, e.identity);
+    json += R"(,"client":")";
+    json += std::to_string(e.client);
+    json += R"(","folder":)";
+    if (e.folder.empty()) json += "null";
+    else araldo::append_json_string(json, e.folder);
+    json += R"(,"remote_address":)";
+    araldo::append_json_string(json, e.remote_address);
+    json += "}}";
+    araldo::message::fields f;
+    f.payload = std::move(json);
+    f.attributes.set("type", std::string{e.type});
+    if (!e.folder.empty()) f.attributes.set(std::string{araldo::folder_attribute}, std::string{e.folder});
+    if (!e.identity.empty()) f.attributes.set("identity", std::string{e.identity});
+    f.attributes.set("ws.client", std::to_string(e.client));
+    // Rejections (a marshaller that is not JSON-friendly) are counted and logged by ingest().
+    ctx_.ingest(std::move(f));
 }
 
 std::optional<http_response> ws_endpoint::check(const http_request& req) {
@@ -207,6 +243,10 @@ void ws_endpoint::accept(http_upgrade up) {
     ctx_.log().debug("client {} connected from {}", s->id(), up.request.remote_address);
     // Queued behind the 101, before anything the client sent along is read.
     if (folders_) folders_->joined(*s);
+    if (presence_) {
+        s->remote_address = up.request.remote_address;
+        presence_->connected(s->name(), s->own_folder(), s->id(), s->remote_address);
+    }
     s->start(up.buffered);
 }
 

@@ -7,6 +7,7 @@
 #include "ws_folders.hpp"
 #include "ws_metrics.hpp"
 #include "ws_options.hpp"
+#include "ws_presence.hpp"
 #include "ws_session.hpp"
 
 #include <araldo/context.hpp>
@@ -72,6 +73,7 @@ private:
     void flush_sessions();
     void arm_deadline_timer();
     void deadlines_passed();
+    void announce(const presence_event& e);
 
     araldo::endpoint_context& ctx_;
     ws_settings settings_;
@@ -85,6 +87,7 @@ private:
     bool stopping_ = false;
     warning_counts warnings_;
     std::unique_ptr<folder_hub> folders_;
+    std::unique_ptr<presence> presence_;
     // Every session's next deadline, and one timer armed for the earliest of
     // them (or earlier: a deadline moved later does not re-arm it, the timer
     // then fires early and finds nothing due).

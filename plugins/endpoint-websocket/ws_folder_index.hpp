@@ -5,11 +5,12 @@
 // subscribers.
 #pragma once
 
+#include "ws_string_map.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace araldo::plugins::endpoint_websocket {
@@ -73,11 +74,7 @@ private:
         bool children;
         std::string type;
     };
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-    using map = std::unordered_map<std::string, std::vector<entry>, string_hash, std::equal_to<>>;
+    using map = string_map<std::vector<entry>>;
 
     // Calls visit(level, entries) for `folder` and each ancestor up to "/"
     // that has subscriptions.

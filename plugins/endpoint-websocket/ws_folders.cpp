@@ -111,10 +111,7 @@ araldo::delivery_result folder_hub::deliver(const araldo::message_ptr& msg, std:
 }
 
 void folder_hub::joined(ws_session& s) {
-    const auto* who = s.identity();
-    const std::string_view identity = who ? std::string_view{who->subject} : std::string_view{};
-    const std::string_view own = s.rights() ? std::string_view{s.rights()->folder} : std::string_view{};
-    s.push(make_frame(encode_frame(opcode::text, connect_json(s.id(), identity, own))));
+    s.push(make_frame(encode_frame(opcode::text, connect_json(s.id(), s.name(), s.own_folder()))));
 }
 
 void folder_hub::left(ws_session& s) noexcept { index_.remove_all(s); }

@@ -8,6 +8,8 @@
 // No I/O; unit-tested.
 #pragma once
 
+#include "ws_string_map.hpp"
+
 #include "ws_frame_queue.hpp"
 
 #include <araldo/units.hpp>
@@ -19,7 +21,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace araldo::plugins::endpoint_websocket {
@@ -77,14 +78,10 @@ private:
         clock::time_point last_used{};
         std::deque<item> items{};
     };
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
     void trim(ring& r, clock::time_point now);
 
     history_settings settings_;
-    std::unordered_map<std::string, ring, string_hash, std::equal_to<>> rings_;
+    string_map<ring> rings_;
     std::size_t messages_ = 0;
 };
 

@@ -108,6 +108,14 @@ option_table ws_options() {
                                            "it (a client resuming from it is told recovered: false)",
                             .min = "1s"},
             }},
+        option_spec{"client-events", option_type::boolean, "false",
+                    "send client.connected and client.disconnected messages (identity, folder, client, remote "
+                    "address) into this endpoint's routes",
+                    false},
+        option_spec{"offline-after", option_type::duration, "10s",
+                    "client.disconnected is sent only if the same identity has not connected again within this time; "
+                    "0ms: at once",
+                    false},
     };
 }
 
@@ -143,6 +151,8 @@ ws_settings read_ws_settings(const araldo::options& opts) {
     const auto& history = opts.object("history");
     s.history.size = static_cast<std::size_t>(history.integer("size"));
     s.history.ttl = history.duration("ttl");
+    s.client_events = opts.boolean("client-events");
+    s.offline_after = opts.duration("offline-after");
     if (s.history.enabled() && !s.folders)
         history.fail("size", "a history is kept per folder: it needs folders: true", "folders: true");
     return s;

@@ -36,6 +36,8 @@ struct ws_settings {
     bool folders = false;
     std::size_t max_subscriptions = 100;  // per client
     history_settings history;
+    bool client_events = false;  // client.connected / client.disconnected into the routes
+    araldo::duration offline_after{10'000};
 
     bool auth_required() const { return !tokens.empty() || !jwt_secret.empty() || !client_certs.empty(); }
 };

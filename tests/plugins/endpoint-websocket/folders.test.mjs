@@ -241,3 +241,58 @@ test('resume with children: a list of positions, one per folder, merged in deliv
     await relay.stop();
   }
 });
+
+test('client events: connected at once, disconnected only when the identity stays away past offline-after', async () => {
+  const relay = await Relay.start(`global:
+  server-port: 0
+plugins:
+  araldo.marshalling:
+    - {name: json, id: marshal-json}
+  araldo.endpoints.endpoint:
+    - {name: hub, id: endpoint-websocket, path: /hub, marshalling: json, folders: true, client-events: true,
+       offline-after: 1500ms, auth: {tokens: [open-token], jwt-secret: ${secret}}}
+    - {name: watch, id: endpoint-websocket, path: /watch, marshalling: json}
+routes:
+  hub:
+    - {to: watch, type: "client.*"}
+`);
+  try {
+    const watcher = connect(relay.url('/watch'));
+    await watcher.opened;
+    const events = () => parsed(watcher).map((m) => `${m.type} ${m.parameters.identity}`);
+    const device = jwt({ sub: 'pi-7', folder: '/acme/pi-7' }, secret);
+
+    let c = await open(relay, device);
+    await waitUntil(() => events().length === 1);
+    const first = parsed(watcher)[0];
+    assert.equal(first.type, 'client.connected');
+    assert.equal(first.folder, '/acme/pi-7');
+    assert.equal(first.parameters.folder, '/acme/pi-7');
+    assert.match(first.parameters.remote_address, /^127\.0\.0\.1:\d+$/);
+
+    // Five quick reconnects, a second connection among them: no event at all.
+    for (let i = 0; i < 5; i++) {
+      c.terminate();
+      c = await open(relay, device);
+    }
+    const second = await open(relay, device);
+    second.close(1000);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(events(), ['client.connected pi-7']);
+
+    // Away for good: one disconnected, after offline-after.
+    c.close(1000);
+    await waitUntil(() => events().length === 2, 5000, () => `disconnected; events ${events()}`);
+    assert.deepEqual(events(), ['client.connected pi-7', 'client.disconnected pi-7']);
+
+    // Without an identity: each connection is its own, announced both ways at once.
+    const anon = await open(relay);
+    await waitUntil(() => events().length === 3);
+    anon.close(1000);
+    await waitUntil(() => events().length === 4, 1000, () => 'an immediate disconnected');
+    assert.deepEqual(events().slice(2), ['client.connected null', 'client.disconnected null']);
+    watcher.close(1000);
+  } finally {
+    await relay.stop();
+  }
+});
