@@ -163,6 +163,12 @@ std::string subscriptions_json(std::string_view type, const std::vector<subscrip
         first = false;
         append_subscription(out, *s.sub);
         if (s.recovered) out += *s.recovered ? R"(,"recovered":true)" : R"(,"recovered":false)";
+        if (s.offset) {
+            out += R"(,"offset":)";
+            out += std::to_string(*s.offset);
+            out += R"(,"epoch":)";
+            append_json_string(out, s.epoch);
+        }
         out += '}';
     }
     out += "]}}";

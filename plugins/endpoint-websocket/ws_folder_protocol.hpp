@@ -51,6 +51,10 @@ std::string connect_json(std::uint64_t client, std::string_view identity, std::s
 struct subscription_reply {
     const folder_subscription* sub = nullptr;
     std::optional<bool> recovered{};  // only when the request asked to resume
+    // With a history: the folder's offset and epoch now, where a client
+    // resumes from if no message comes before it leaves.
+    std::optional<std::uint64_t> offset{};
+    std::string_view epoch{};
 };
 // {"type":"subscribed"|"unsubscribed","parameters":{"subscriptions":[...]}}
 std::string subscriptions_json(std::string_view type, const std::vector<subscription_reply>& subs);

@@ -179,6 +179,11 @@ void folder_hub::subscribe(ws_session& s, client_request& req) {
         }
         index_.add(s, r.sub);
         subscription_reply reply{.sub = &r.sub};
+        if (history_.settings().enabled()) {
+            const auto at = history_.start(r.sub.folder, now);
+            reply.offset = at.offset;
+            reply.epoch = at.epoch;
+        }
         if (!r.since.empty()) {
             // All of it or nothing: a client told recovered: false starts afresh.
             std::vector<const folder_history::item*> missed;

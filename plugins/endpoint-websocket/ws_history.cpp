@@ -12,11 +12,16 @@ std::string new_epoch() { return araldo::new_message_id().substr(14); }
 
 }  // namespace
 
-folder_history::position folder_history::next(std::string_view folder, clock::time_point now) {
+folder_history::position folder_history::start(std::string_view folder, clock::time_point now) {
     auto it = rings_.find(folder);
     if (it == rings_.end()) it = rings_.emplace(std::string{folder}, ring{.epoch = new_epoch()}).first;
     it->second.last_used = now;
-    return {it->second.last_offset + 1, it->second.epoch};
+    return {it->second.last_offset, it->second.epoch};
+}
+
+folder_history::position folder_history::next(std::string_view folder, clock::time_point now) {
+    const auto at = start(folder, now);
+    return {at.offset + 1, at.epoch};
 }
 
 void folder_history::record(std::string_view folder, std::string type, frame_ptr frame, clock::time_point now) {

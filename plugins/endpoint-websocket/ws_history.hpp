@@ -64,6 +64,9 @@ public:
     missed since(std::string_view folder, std::uint64_t offset, std::string_view epoch, clock::time_point now);
     // The folder's current position (offset 0: nothing yet), without making a ring.
     std::optional<position> current(std::string_view folder) const;
+    // The same, making the ring when there is none: a new subscriber learns
+    // where it starts, so that it can resume even before its first message.
+    position start(std::string_view folder, clock::time_point now);
     // Drops messages older than ttl and forgets folders with none left.
     void expire(clock::time_point now);
 

@@ -88,7 +88,9 @@ public:
     // Null: unrestricted.
     const folder_rights* rights() const noexcept { return who_ ? who_->rights.get() : nullptr; }
     std::string_view name() const noexcept { return who_ ? who_->name() : std::string_view{}; }
-    std::string_view own_folder() const noexcept { return rights() ? std::string_view{rights()->folder} : std::string_view{}; }
+    std::string_view own_folder() const noexcept {
+        return rights() ? std::string_view{rights()->folder} : std::string_view{};
+    }
     // Kept only with client-events, which announce it.
     std::string remote_address;
     std::uint64_t queued_bytes() const noexcept { return outbox_.queued_bytes(); }

@@ -219,6 +219,27 @@ test('a client that comes back within the history resumes without a gap or a dup
   }
 });
 
+test('subscribed tells where the folder is, so a client that heard nothing yet can resume too', async () => {
+  const relay = await Relay.start(config({ history: ', history: {size: 10}' }));
+  try {
+    let c = await open(relay);
+    const a = await request(c, 'subscribe', [{ folder: '/quiet' }]);
+    const { offset, epoch } = a.find((m) => m.type === 'subscribed').parameters.subscriptions[0];
+    assert.equal(offset, 0);
+    assert.match(epoch, /^[0-9A-Z]{12}$/);
+    c.terminate();
+    await emit(relay, '/quiet', { type: 'first', parameters: {} });
+    c = await open(relay);
+    const b = await request(c, 'subscribe', [{ folder: '/quiet', since: { offset, epoch } }]);
+    const sub = b.find((m) => m.type === 'subscribed').parameters.subscriptions[0];
+    assert.deepEqual([sub.recovered, sub.offset, sub.epoch], [true, 1, epoch]);
+    assert.deepEqual((await dataMessages(c, 1)).map((m) => [m.type, m.offset]), [['first', 1]]);
+    c.close(1000);
+  } finally {
+    await relay.stop();
+  }
+});
+
 test('resume with children: a list of positions, one per folder, merged in delivery order', async () => {
   const relay = await Relay.start(config({ history: ', history: {size: 100}' }));
   try {
