@@ -13,6 +13,20 @@
  * stops, and fires 'refused', when the relay refuses the client itself (a
  * policy close, or maxFailures attempts in a row that never opened: browsers
  * show a 401/403 at the upgrade only as a close 1006 before open).
+ *
+ * Folders (an endpoint with `folders: true`, docs/folders.md):
+ *
+ *   client.subscribe('/acme/greenhouse', { includeChildren: true, messageType: 'sensor_update' });
+ *   client.publish('set_point', { celsius: 21 }, { folder: '/acme/greenhouse/pi-7' });
+ *   client.addEventListener('subscribed', (e) => e.detail.recovered === false && reloadState());
+ *
+ * The client keeps its subscriptions and, for each folder it heard from, the
+ * offset and epoch of the last message. After every reconnect it subscribes
+ * again with `since`, so the relay sends what it missed, in order, before
+ * live messages (with a history on the endpoint); a message at or below the
+ * kept offset of its folder is a duplicate and is not passed on. When the
+ * relay no longer holds what was missed, 'subscribed' says recovered: false.
+ *
  * Works as a classic <script> (window.Araldo) and under CommonJS.
  */
 (function (root, factory) {
@@ -65,6 +79,17 @@
     return terminalCodes.has(code);
   }
 
+  function subscription(folder, options) {
+    const o = options || {};
+    const sub = { folder: folder, include_children: !!o.includeChildren };
+    if (o.messageType) sub.message_type = o.messageType;
+    return sub;
+  }
+
+  function subscriptionKey(sub) {
+    return sub.folder + '\n' + sub.include_children + '\n' + (sub.message_type || '');
+  }
+
   function parseJson(data) {
     if (typeof data !== 'string') return undefined;
     try {
@@ -86,6 +111,9 @@
       this.openedAt = null;   // when the current connection opened (ms)
       this.stopped = false;   // close() was called, or the relay refused: no more reconnects
       this.timer = null;
+      this.subscriptions = new Map();  // key -> {folder, include_children, message_type}
+      this.positions = new Map();      // folder -> {offset, epoch}: the last message heard
+      this.identity = null;            // the relay's connect message: {client, identity, folder}
     }
 
     get connected() {
@@ -115,8 +143,9 @@
         this.everOpened = true;
         this.openedAt = Date.now();
         this.emit('open', {});
+        if (this.subscriptions.size > 0) this.sendSubscriptions([...this.subscriptions.values()], true);
       };
-      socket.onmessage = (e) => this.emit('message', { data: e.data, json: parseJson(e.data) });
+      socket.onmessage = (e) => this.received(e.data);
       socket.onerror = () => this.emit('error', {});
       socket.onclose = (e) => this.closed(socket, e.code, e.reason);
       return this;
@@ -134,9 +163,83 @@
       return this.send(JSON.stringify(value));
     }
 
-    // araldo's message shape: {"type": ..., "parameters": {...}}.
-    publish(type, parameters) {
-      return this.sendJSON({ type: type, parameters: parameters || {} });
+    // araldo's message shape: {"type": ..., "parameters": {...}}, with
+    // options.folder for an endpoint in folder mode (none: the client's own).
+    publish(type, parameters, options) {
+      const message = { type: type, parameters: parameters || {} };
+      if (options && options.folder) message.folder = options.folder;
+      return this.sendJSON(message);
+    }
+
+    // Hears `folder` (and below it with includeChildren; one message type
+    // with messageType) from now on, across reconnects. The relay answers
+    // with a 'subscribed' or an 'error' event.
+    subscribe(folder, options) {
+      const sub = subscription(folder, options);
+      this.subscriptions.set(subscriptionKey(sub), sub);
+      if (this.connected) this.sendSubscriptions([sub], false);
+      return this;
+    }
+
+    unsubscribe(folder, options) {
+      const sub = subscription(folder, options);
+      this.subscriptions.delete(subscriptionKey(sub));
+      if (this.connected) this.sendJSON({ type: 'unsubscribe', parameters: { subscriptions: [sub] } });
+      return this;
+    }
+
+    // After a reconnect, each subscription asks for what came after the last
+    // message heard in its folder (and, with children, in each folder below
+    // it that was heard from).
+    sendSubscriptions(subs, resume) {
+      const list = subs.map((sub) => {
+        const since = resume ? this.resumePoints(sub) : [];
+        if (since.length === 0) return sub;
+        return Object.assign({}, sub, { since: since });
+      });
+      this.sendJSON({ type: 'subscribe', parameters: { subscriptions: list } });
+    }
+
+    resumePoints(sub) {
+      const points = [];
+      for (const [folder, at] of this.positions) {
+        const below = sub.include_children && (sub.folder === '/' || folder.startsWith(sub.folder + '/'));
+        if (folder === sub.folder || below) points.push({ folder: folder, offset: at.offset, epoch: at.epoch });
+      }
+      return points;
+    }
+
+    received(data) {
+      const json = parseJson(data);
+      if (json && typeof json === 'object' && !Array.isArray(json)) {
+        if (json.type === 'connect' && json.parameters) {
+          this.identity = json.parameters;
+          this.emit('connect', json.parameters);
+          return;
+        }
+        if (json.type === 'subscribed' && json.parameters) {
+          for (const sub of json.parameters.subscriptions || []) {
+            // Where the folder stands now: a resume point even before any message.
+            if (typeof sub.offset === 'number' && !this.positions.has(sub.folder))
+              this.positions.set(sub.folder, { offset: sub.offset, epoch: sub.epoch });
+            if (sub.recovered === false) this.forget(sub);
+            this.emit('subscribed', sub);
+          }
+          return;
+        }
+        if (typeof json.offset === 'number' && typeof json.folder === 'string' && typeof json.epoch === 'string') {
+          const last = this.positions.get(json.folder);
+          if (last && last.epoch === json.epoch && json.offset <= last.offset) return;  // heard already
+          this.positions.set(json.folder, { offset: json.offset, epoch: json.epoch });
+        }
+      }
+      this.emit('message', { data: data, json: json });
+    }
+
+    // What was missed is gone: start afresh from what comes next.
+    forget(sub) {
+      for (const point of this.resumePoints(sub)) this.positions.delete(point.folder);
+      if (typeof sub.offset === 'number') this.positions.set(sub.folder, { offset: sub.offset, epoch: sub.epoch });
     }
 
     // Closes for good (no reconnect).

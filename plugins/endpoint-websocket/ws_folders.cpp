@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_set>
 
 namespace araldo::plugins::endpoint_websocket {
 
@@ -186,13 +185,7 @@ void folder_hub::subscribe(ws_session& s, client_request& req) {
         }
         if (!r.since.empty()) {
             // All of it or nothing: a client told recovered: false starts afresh.
-            std::vector<const folder_history::item*> missed;
-            bool recovered = history_.settings().enabled();
-            for (const auto& p : r.since) {
-                if (!recovered) break;
-                recovered = missed_since(s, r.sub, p, now, missed);
-            }
-            if (recovered) replay.insert(replay.end(), missed.begin(), missed.end());
+            const bool recovered = history_.settings().enabled() && resume(s, r, now, replay);
             (recovered ? resumed_ : not_recovered_).inc();
             reply.recovered = recovered;
         }
@@ -202,22 +195,23 @@ void folder_hub::subscribe(ws_session& s, client_request& req) {
     if (replay.empty()) return;
     // Several subscriptions may cover the same folder: each message once,
     // and in the order the relay delivered them.
-    // Stable: within a folder, the order is the offsets'.
-    std::stable_sort(replay.begin(), replay.end(), [](const auto* a, const auto* b) { return a->time < b->time; });
-    std::unordered_set<const folder_history::item*> sent;
-    for (const auto* item : replay)
-        if (sent.insert(item).second) s.push(item->frame);
+    std::sort(replay.begin(), replay.end(), [](const auto* a, const auto* b) { return a->seq < b->seq; });
+    replay.erase(std::unique(replay.begin(), replay.end()), replay.end());
+    for (const auto* item : replay) s.push(item->frame);
 }
 
-bool folder_hub::missed_since(const ws_session& s, const folder_subscription& sub, const resume_point& p,
-                              folder_history::clock::time_point now, std::vector<const folder_history::item*>& out) {
-    // A point outside what the subscription covers resumes nothing it could hear.
-    const bool covered = p.folder == sub.folder || (sub.include_children && in_subtree(p.folder, sub.folder));
-    if (!covered) return false;
-    if (const auto* r = s.rights(); r != nullptr && !r->may_read(p.folder)) return false;
-    // One `now` for every point of a request: trimming by ttl then removes
-    // nothing the points before found.
-    auto m = history_.since(p.folder, p.offset, p.epoch, now);
+bool folder_hub::resume(const ws_session& s, const subscription_request& r, folder_history::clock::time_point now,
+                        std::vector<const folder_history::item*>& out) {
+    const auto& sub = r.sub;
+    std::vector<folder_history::point> points;
+    for (const auto& p : r.since) {
+        // A point outside what the subscription covers resumes nothing it could hear.
+        if (p.folder != sub.folder && !(sub.include_children && in_subtree(p.folder, sub.folder))) return false;
+        points.push_back({.folder = p.folder, .offset = p.offset, .epoch = p.epoch});
+    }
+    const auto* rights = s.rights();
+    auto m = history_.resume(sub.folder, sub.include_children, points, now,
+                             [&](std::string_view folder) { return rights == nullptr || rights->may_read(folder); });
     if (!m.recovered) return false;
     for (const auto* item : m.items)
         if (sub.message_type.empty() || item->type == sub.message_type) out.push_back(item);

@@ -40,10 +40,10 @@ public:
 private:
     void subscribe(ws_session& s, client_request& req);
     void unsubscribe(ws_session& s, client_request& req);
-    // Adds what the client missed since `p` for subscription `sub` to `out`;
-    // false when the history no longer holds it.
-    bool missed_since(const ws_session& s, const folder_subscription& sub, const resume_point& p,
-                      folder_history::clock::time_point now, std::vector<const folder_history::item*>& out);
+    // Adds what subscription `r` missed since its points to `out`; false
+    // when the history no longer holds it.
+    bool resume(const ws_session& s, const subscription_request& r, folder_history::clock::time_point now,
+                std::vector<const folder_history::item*>& out);
     void refuse(ws_session& s, std::string_view request, std::string_view folder, std::string_view why);
     void arm_expiry();
 

@@ -94,6 +94,23 @@ TEST_CASE("folder index: random adds and removes keep both sides consistent") {
     CHECK(index.folders() == 0);
 }
 
+namespace {
+
+const auto anyone = [](std::string_view) { return true; };
+
+folder_history::missed since(folder_history& h, std::string_view folder, std::uint64_t offset, std::string_view epoch,
+                             folder_history::clock::time_point now) {
+    return h.resume(folder, false, {{.folder = folder, .offset = offset, .epoch = epoch}}, now, anyone);
+}
+
+std::vector<std::string> frames(const folder_history::missed& m) {
+    std::vector<std::string> out;
+    for (const auto* i : m.items) out.push_back(*i->frame);
+    return out;
+}
+
+}  // namespace
+
 TEST_CASE("history: offsets per folder, what was missed, too late, another epoch") {
     folder_history h{history_settings{.size = 3, .ttl = std::chrono::seconds(60)}};
     const auto t0 = folder_history::clock::now();
@@ -107,28 +124,62 @@ TEST_CASE("history: offsets per folder, what was missed, too late, another epoch
     CHECK(h.next("/g", t0).offset == 1);  // another folder counts on its own
     CHECK(h.current("/g")->epoch != epoch);
 
-    auto m = h.since("/f", 3, epoch, t0);
+    auto m = since(h, "/f", 3, epoch, t0);
     REQUIRE(m.recovered);
-    REQUIRE(m.items.size() == 2);
-    CHECK(*m.items[0]->frame == "4");
-    CHECK(*m.items[1]->frame == "5");
-    CHECK(h.since("/f", 5, epoch, t0).recovered);              // up to date
-    CHECK(h.since("/f", 5, epoch, t0).items.empty());
-    CHECK(h.since("/f", 2, epoch, t0).recovered);              // offset 3 is the oldest kept
-    CHECK_FALSE(h.since("/f", 1, epoch, t0).recovered);        // offset 2 is gone
-    CHECK_FALSE(h.since("/f", 6, epoch, t0).recovered);        // never given
-    CHECK_FALSE(h.since("/f", 3, "other", t0).recovered);
-    CHECK_FALSE(h.since("/none", 0, epoch, t0).recovered);
+    CHECK(frames(m) == std::vector<std::string>{"4", "5"});
+    CHECK(since(h, "/f", 5, epoch, t0).recovered);  // up to date
+    CHECK(since(h, "/f", 5, epoch, t0).items.empty());
+    CHECK(since(h, "/f", 2, epoch, t0).recovered);        // offset 3 is the oldest kept
+    CHECK_FALSE(since(h, "/f", 1, epoch, t0).recovered);  // offset 2 is gone
+    CHECK_FALSE(since(h, "/f", 6, epoch, t0).recovered);  // never given
+    CHECK_FALSE(since(h, "/f", 3, "other", t0).recovered);
+    CHECK_FALSE(since(h, "/none", 0, epoch, t0).recovered);
     CHECK(h.messages() == 3);
 
     // Past ttl: the messages go, then the idle folder with its epoch.
     const auto later = t0 + std::chrono::seconds(61);
-    CHECK_FALSE(h.since("/f", 3, epoch, later).recovered);
+    CHECK_FALSE(since(h, "/f", 3, epoch, later).recovered);
     h.expire(later);
     CHECK(h.folders() == 0);
     CHECK(h.messages() == 0);
     CHECK(h.next("/f", later).offset == 1);
     CHECK(h.current("/f")->epoch != epoch);
+}
+
+TEST_CASE("history: with children, folders the client never heard of count from its latest point") {
+    folder_history h{history_settings{.size = 10, .ttl = std::chrono::seconds(60)}};
+    const auto t0 = folder_history::clock::now();
+    const auto put = [&](std::string_view folder, std::string text) {
+        h.next(folder, t0);
+        h.record(folder, "t", make_frame(std::move(text)), t0);
+    };
+    put("/x/old", "before");              // before the subscription
+    const auto root = h.start("/x", t0);  // subscribed: /x at offset 0
+    const std::string root_epoch{root.epoch};
+    put("/x/a", "a1");
+    put("/y", "elsewhere");
+    put("/x/a", "a2");  // the client heard a1 and a2, then left
+    const std::string a_epoch{h.current("/x/a")->epoch};
+    put("/x/b", "b1");  // new folder while away
+    put("/x/a", "a3");
+    put("/x/old", "old2");
+    put("/x", "root1");
+    put("/x-not-below", "no");
+
+    const std::vector<folder_history::point> points{{.folder = "/x", .offset = 0, .epoch = root_epoch},
+                                                    {.folder = "/x/a", .offset = 2, .epoch = a_epoch}};
+    auto m = h.resume("/x", true, points, t0, anyone);
+    REQUIRE(m.recovered);
+    CHECK(frames(m) == std::vector<std::string>{"b1", "a3", "old2", "root1"});
+    // Only the root's point: everything below after it, "before" excluded.
+    m = h.resume("/x", true, {{.folder = "/x", .offset = 0, .epoch = root_epoch}}, t0, anyone);
+    CHECK(frames(m) == std::vector<std::string>{"a1", "a2", "b1", "a3", "old2", "root1"});
+    // A folder the client may not read is left out.
+    m = h.resume("/x", true, points, t0, [](std::string_view f) { return f != "/x/b"; });
+    CHECK(frames(m) == std::vector<std::string>{"a3", "old2", "root1"});
+    // A folder new to the client that dropped messages after its horizon: not recovered.
+    for (int i = 0; i < 11; ++i) put("/x/c", "c");
+    CHECK_FALSE(h.resume("/x", true, points, t0, anyone).recovered);
 }
 
 TEST_CASE("protocol: subscribe requests, with their errors one by one") {
