@@ -113,8 +113,10 @@ std::string entry_parser::digest_of(const YAML::Node& entry, const YAML::Node* k
         if (text.size() < min_key_length)
             fail(*key, "key: at least " + std::to_string(min_key_length) +
                            " characters (a shorter key can be guessed); `araldo keys add` makes one");
-        if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; }))
-            fail(*key, "key: cannot hold spaces or control characters (a bearer token cannot carry them)");
+        // A bearer token is visible ASCII; anything else would also not survive
+        // `araldo keys` rewriting the file as UTF-8 text.
+        if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= 0x20 || c >= 0x7F; }))
+            fail(*key, "key: only visible ASCII characters, no spaces (what a bearer token carries)");
         return detail::raw_sha256(text);
     }
     auto hex = scalar(*sha, "key-sha256").value_or("");
