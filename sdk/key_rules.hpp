@@ -21,7 +21,8 @@ std::string raw_sha256(std::string_view bytes);
 std::string to_hex(std::string_view bytes);
 
 // RFC 3339: 2026-12-01T10:00:00Z, with optional fractions of a second and an
-// offset (+02:00) instead of Z. nullopt for anything else.
+// offset (+02:00) instead of Z, in the years 1970 to 2200. nullopt for
+// anything else.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 }  // namespace araldo::detail

@@ -132,6 +132,8 @@ std::optional<std::chrono::system_clock::time_point> detail::parse_rfc3339(std::
     if (!s) return std::nullopt;
     const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
     if (!date.ok() || *h > 23 || *mi > 59 || *s > 60) return std::nullopt;  // 60: a leap second
+    // The clock counts nanoseconds in 64 bits: from 1677 to 2262 only.
+    if (*y < 1970 || *y > 2200) return std::nullopt;
     nanoseconds fraction{0};
     if (at < t.size() && t[at] == '.') {
         ++at;

@@ -181,6 +181,8 @@ TEST_CASE("keys file errors name file:line:col and what is wrong", "[keys]") {
          "keys.yaml:4:12: write: must be a list of folder globs"},
         {"keys:\n  - key-sha256: " + sha + "\n    identity: x\n    created: yesterday\n",
          "keys.yaml:4:14: created: expected a time such as 2026-12-01T10:00:00Z, got \"yesterday\""},
+        {"keys:\n  - key-sha256: " + sha + "\n    identity: x\n    revoked: 1013-12-01T10:00:00Z\n",
+         "keys.yaml:4:14: revoked: expected a time such as 2026-12-01T10:00:00Z, got \"1013-12-01T10:00:00Z\""},
         {"keys:\n  - key-sha256: " + sha + "\n    identity: x\n    colour: red\n",
          "keys.yaml:4:5: unknown field 'colour'; an entry has key or key-sha256, identity, folder, read, write, "
          "created, revoked"},
