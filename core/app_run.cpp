@@ -185,8 +185,9 @@ void app::wait_for_signal() {
 // logrotate send expecting a reload or a reopen (SIGHUP, SIGUSR1) or a
 // custom action (SIGUSR2). None of them may kill a relay that holds
 // undelivered messages. SIGHUP re-reads the TLS listeners' certificates (a
-// renewal must not restart the relay); the configuration itself is not
-// reloaded yet. The others are logged and otherwise ignored.
+// renewal must not restart the relay), and endpoints' keys files (their own
+// signal sets see it too); the configuration itself is not reloaded yet. The
+// others are logged and otherwise ignored.
 void app::ignore_other_signals() {
     if (!ignored_signals_) ignored_signals_ = std::make_unique<asio::signal_set>(io_, SIGHUP, SIGUSR1, SIGUSR2);
     ignored_signals_->async_wait([this](boost::system::error_code ec, int signo) {
@@ -196,7 +197,7 @@ void app::ignore_other_signals() {
         const auto n = ++ignored_signal_counts_[signo];
         if (worth_logging(n) && !(signo == SIGHUP && !tls_contexts_.empty())) {
             const char* name = signo == SIGHUP ? "SIGHUP" : signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2";
-            log_->warn("{} received: reload is not supported yet; ignored ({} so far)", name, n);
+            log_->warn("{} received: the configuration is not reloaded; ignored ({} so far)", name, n);
         }
         ignore_other_signals();
     });

@@ -17,7 +17,7 @@ std::string usage_text(const std::vector<std::string>& command_usages) {
     }
     if (commands.empty()) commands = "  (none: no plugin found provides one)\n";
     return R"(usage: araldo [options]
-       araldo <command> [args] [-c FILE]   (commands come from plugins, listed below)
+       araldo <command> [args] [-c FILE]   (araldo keys, and commands from plugins, listed below)
 
 Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
 as configured in a YAML file.

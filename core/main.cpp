@@ -1,5 +1,6 @@
 #include "app.hpp"
 #include "cli.hpp"
+#include "keys_command.hpp"
 #include "logging.hpp"
 
 #include <araldo/error.hpp>
@@ -23,19 +24,19 @@ int main(int argc, char** argv) {
     std::signal(SIGTTOU, SIG_IGN);
     auto parsed = parse_cli(argc, argv);
     if (!parsed.error.empty()) {
-        std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text();
+        std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text({keys_usage()});
         return 2;
     }
     const auto& cli = parsed.options;
     if (cli.help) {
         // The commands come from the plugins: list those found, and print the
         // rest of the help even when a plugin folder cannot be read.
-        std::vector<std::string> usages;
+        std::vector<std::string> usages{keys_usage()};
         try {
             init_logging("warn");
             app relay(cli);
             relay.load_plugins_only();
-            usages = relay.command_usages();
+            for (auto& u : relay.command_usages()) usages.push_back(std::move(u));
         } catch (const std::exception& e) {
             std::cerr << "araldo: plugin commands unavailable: " << e.what() << "\n";
         }
@@ -46,6 +47,8 @@ int main(int argc, char** argv) {
         std::cout << "araldo " ARALDO_VERSION "\n";
         return 0;
     }
+    // The core's own command: it needs no config and no plugin.
+    if (cli.command == "keys") return run_keys_command(cli.command_args, std::cout, std::cerr);
     try {
         init_logging(cli.log_level.value_or("info"));
         app relay(cli);

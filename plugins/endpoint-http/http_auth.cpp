@@ -35,8 +35,8 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 credential_check::credential_check(const std::vector<std::string>& tokens, const std::vector<std::string>& basic,
-                                   std::vector<std::string> client_certs)
-    : client_certs_(std::move(client_certs)) {
+                                   std::vector<std::string> client_certs, bool keys)
+    : client_certs_(std::move(client_certs)), keys_(keys) {
     for (const auto& t : tokens) tokens_.push_back(sha256(t));
     for (const auto& b : basic) basic_.push_back(sha256(b));
 }
@@ -52,51 +52,62 @@ bool credential_check::any_matches(const std::vector<digest>& accepted, std::str
 // Any one accepted credential lets the request in. The reason of a refusal
 // is about the header when one was sent for a scheme configured here, else
 // about the certificate when certificates are accepted.
-araldo::result<> credential_check::check(std::optional<std::string_view> authorization,
-                                         const araldo::tls_info* tls) const {
-    if (!required()) return araldo::result<>::ok();
-    if (client_certs_.empty()) return check_header(authorization);
+credential_check::verdict credential_check::check(std::optional<std::string_view> authorization,
+                                                  const araldo::tls_info* tls, const araldo::key_store* keys) const {
+    if (!required()) return verdict::ok(nullptr);
+    if (client_certs_.empty()) return check_header(authorization, keys);
     auto certificate = check_certificate(tls);
     if (certificate || !header_schemes()) return certificate;
-    auto header = check_header(authorization);
+    auto header = check_header(authorization, keys);
     return header || authorization ? header : certificate;
 }
 
-araldo::result<> credential_check::check_certificate(const araldo::tls_info* tls) const {
-    if (!tls) return araldo::result<>::fail("client certificate required (the request did not come over TLS)");
-    if (!tls->peer) return araldo::result<>::fail("client certificate required");
+credential_check::verdict credential_check::check_certificate(const araldo::tls_info* tls) const {
+    if (!tls) return verdict::fail("client certificate required (the request did not come over TLS)");
+    if (!tls->peer) return verdict::fail("client certificate required");
     const auto accepted = [&](const std::string& name) {
         return !name.empty() && std::find(client_certs_.begin(), client_certs_.end(), name) != client_certs_.end();
     };
     if (accepted(tls->peer->cn) || std::any_of(tls->peer->san.begin(), tls->peer->san.end(), accepted))
-        return araldo::result<>::ok();
-    return araldo::result<>::fail("client certificate " +
-                                  std::string(tls->peer->cn.empty() ? "without a CN" : "CN=" + tls->peer->cn) +
-                                  " is not accepted here");
+        return verdict::ok(nullptr);
+    return verdict::fail("client certificate " +
+                         std::string(tls->peer->cn.empty() ? "without a CN" : "CN=" + tls->peer->cn) +
+                         " is not accepted here");
 }
 
-araldo::result<> credential_check::check_header(std::optional<std::string_view> authorization) const {
-    if (!authorization) return araldo::result<>::fail("credentials required");
+// A key's entry wins over a plain token with the same text: the identity is
+// what the sender asked for by using a key.
+credential_check::verdict credential_check::check_bearer(std::string_view token, const araldo::key_store* keys) const {
+    if (tokens_.empty() && !keys_) return verdict::fail("bearer tokens are not accepted here");
+    if (keys_ && keys) {
+        if (const araldo::key_entry* key = keys->match(token)) {
+            if (!key->active()) return verdict::fail("revoked key");
+            return verdict::ok(key);
+        }
+    }
+    return any_matches(tokens_, token) ? verdict::ok(nullptr) : verdict::fail("invalid bearer token");
+}
+
+credential_check::verdict credential_check::check_header(std::optional<std::string_view> authorization,
+                                                         const araldo::key_store* keys) const {
+    if (!authorization) return verdict::fail("credentials required");
     const std::string_view value = trim(*authorization);
     const auto space = value.find(' ');
     const std::string_view scheme = value.substr(0, space);
     const std::string_view rest = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
-    if (iequals(scheme, "Bearer")) {
-        if (tokens_.empty()) return araldo::result<>::fail("bearer tokens are not accepted here");
-        return any_matches(tokens_, rest) ? araldo::result<>::ok() : araldo::result<>::fail("invalid bearer token");
-    }
+    if (iequals(scheme, "Bearer")) return check_bearer(rest, keys);
     if (iequals(scheme, "Basic")) {
-        if (basic_.empty()) return araldo::result<>::fail("basic authentication is not accepted here");
+        if (basic_.empty()) return verdict::fail("basic authentication is not accepted here");
         const auto pair = base64_decode(rest);
-        if (!pair) return araldo::result<>::fail("malformed basic credentials");
-        return any_matches(basic_, *pair) ? araldo::result<>::ok() : araldo::result<>::fail("invalid user or password");
+        if (!pair) return verdict::fail("malformed basic credentials");
+        return any_matches(basic_, *pair) ? verdict::ok(nullptr) : verdict::fail("invalid user or password");
     }
-    return araldo::result<>::fail("unsupported authorization scheme");
+    return verdict::fail("unsupported authorization scheme");
 }
 
 std::vector<std::string> credential_check::challenges() const {
     std::vector<std::string> out;
-    if (!tokens_.empty()) out.emplace_back("Bearer realm=\"araldo\"");
+    if (!tokens_.empty() || keys_) out.emplace_back("Bearer realm=\"araldo\"");
     if (!basic_.empty()) out.emplace_back("Basic realm=\"araldo\", charset=\"UTF-8\"");
     return out;
 }

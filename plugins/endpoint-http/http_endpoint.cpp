@@ -21,7 +21,7 @@ namespace {
 
 // The statuses this endpoint answers itself; the listener's own refusals
 // (404, 405, 413) never reach it.
-constexpr unsigned answered[] = {202, 400, 401, 415, 503};
+constexpr unsigned answered[] = {202, 400, 401, 403, 415, 503};
 
 // How long a sender should wait after a durable target refused a message
 // (its queue was full or it was stopping): long enough for a queue to drain.
@@ -38,9 +38,17 @@ std::vector<std::string> one_method() {
 http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settings)
     : ctx_(ctx),
       settings_(std::move(settings)),
-      credentials_(settings_.tokens, settings_.basic, settings_.client_certs),
+      credentials_(settings_.tokens, settings_.basic, settings_.client_certs, settings_.keys_file.has_value()),
       stopped_(ctx.executor()) {
     for (unsigned status : answered) count(status, 0);
+    if (settings_.keys_file) {
+        key_reload_failures_ = &araldo::endpoint_counter(ctx_, "araldo_keys_reload_failures_total",
+                                                         "reloads of the keys file that failed (the keys loaded "
+                                                         "before stayed in use)");
+        araldo::endpoint_gauge(ctx_, "araldo_keys_active", "keys of the keys file that are not revoked", [this] {
+            return keys_ && keys_->current() ? static_cast<double>(keys_->current()->active_count()) : 0.0;
+        });
+    }
     warn_if_exposed();
 }
 
@@ -65,6 +73,15 @@ void http_endpoint::warn_if_exposed() const {
                     settings_.path, bind);
 }
 
+void http_endpoint::start() {
+    if (!settings_.keys_file) return;
+    araldo::key_watch_settings watch;
+    watch.failures = key_reload_failures_;
+    keys_ = std::make_unique<araldo::key_file_watch>(ctx_.executor(), *settings_.keys_file, ctx_.log(),
+                                                     araldo::key_file_watch::change_handler{}, watch);
+    keys_->start();
+}
+
 asio::awaitable<void> http_endpoint::run() {
     ctx_.log().info("accepting POST on {} (and {}/<{}>)", settings_.path, settings_.path == "/" ? "" : settings_.path,
                     settings_.suffix == path_suffix::folder ? "folder" : "type");
@@ -85,6 +102,7 @@ delivery_result http_endpoint::deliver(const message_ptr&) {
 
 void http_endpoint::stop() {
     stopping_ = true;
+    if (keys_) keys_->stop();
     stopped_.notify();
 }
 
@@ -96,7 +114,10 @@ asio::awaitable<http_response> http_endpoint::handle(http_request req) {
 
 http_response http_endpoint::serve(http_request& req) {
     if (stopping_) return refused(req, 503, "shutting down");
-    if (auto denied = authenticate(req)) return std::move(*denied);
+    // Kept for the whole request: a reload replaces the store, not this one.
+    const std::shared_ptr<const araldo::key_store> keys = keys_ ? keys_->current() : nullptr;
+    const araldo::key_entry* key = nullptr;
+    if (auto denied = authenticate(req, keys.get(), key)) return std::move(*denied);
     std::string id;
     if (verifies_signatures()) {
         id = req.header("webhook-id").value_or("");
@@ -126,6 +147,9 @@ http_response http_endpoint::serve(http_request& req) {
     if (req.tls) {
         for (auto& [name, value] : araldo::tls_attributes(*req.tls)) f.attributes.set(name, std::move(value));
     }
+    if (key) {
+        if (auto denied = address_by_key(req, *key, f)) return std::move(*denied);
+    }
     // The core unmarshals, counts and logs a rejection, and routes.
     ingest_result result = ctx_.ingest(std::move(f));
     if (!result) return refused(req, 400, result.error);
@@ -150,8 +174,10 @@ http_response http_endpoint::retry_later(const http_request& req, const ingest_r
     return r;
 }
 
-std::optional<http_response> http_endpoint::authenticate(const http_request& req) {
-    const auto credentials = credentials_.check(req.header("authorization"), req.tls.get());
+std::optional<http_response> http_endpoint::authenticate(const http_request& req, const araldo::key_store* keys,
+                                                         const araldo::key_entry*& key) {
+    const auto credentials = credentials_.check(req.header("authorization"), req.tls.get(), keys);
+    if (credentials) key = credentials.value();
     std::string reason = credentials.reason();
     if (credentials && verifies_signatures()) {
         const auto verdict = verify_standard_webhook(
@@ -166,6 +192,40 @@ std::optional<http_response> http_endpoint::authenticate(const http_request& req
     http_response r = refused(req, 401, reason);
     for (auto& challenge : credentials_.challenges()) r.headers.emplace_back("WWW-Authenticate", std::move(challenge));
     return r;
+}
+
+// The folder a message sent with a key names is checked before it is routed:
+// from the request, or else from the body, which is unmarshalled here for
+// that (and not again by the core). A body the marshaller refuses is left to
+// ingest(), which counts and answers it as for any sender.
+std::optional<http_response> http_endpoint::address_by_key(const http_request& req, const araldo::key_entry& key,
+                                                           message::fields& f) {
+    f.attributes.set(std::string(araldo::identity_attribute), key.identity.name);
+    std::optional<std::string> folder;
+    if (auto named = f.attributes.get(araldo::folder_attribute)) folder = std::string(*named);
+    if (!folder) {
+        araldo::attributes lifted;
+        bool valid = false;
+        try {
+            valid = ctx_.marshalling().unmarshal(f.payload, f.binary, lifted).ok;
+        } catch (...) {
+            valid = false;  // ingest() runs it again inside the core's boundary, which records the fault
+        }
+        if (!valid) return std::nullopt;
+        for (const auto& [name, value] : lifted)
+            if (!f.attributes.contains(name)) f.attributes.set(name, value);
+        f.format = &ctx_.marshalling();
+        if (auto named = f.attributes.get(araldo::folder_attribute)) folder = std::string(*named);
+    }
+    if (!folder) {
+        if (!key.identity.folder.empty()) f.attributes.set(std::string(araldo::folder_attribute), key.identity.folder);
+        return std::nullopt;
+    }
+    if (key.identity.may_write(*folder)) return std::nullopt;
+    if (araldo::worth_logging(++forbidden_))
+        ctx_.log().warn("403 for {} from {}: key {} ({}) may not write to {} ({} so far)", req.target,
+                        req.remote_address, key.id, key.identity.name, *folder, forbidden_);
+    return refused(req, 403, key.identity.name + " may not write to the folder " + *folder);
 }
 
 std::optional<std::string> http_endpoint::type_of(const http_request& req) const {
@@ -230,7 +290,7 @@ void http_endpoint::count(unsigned status, std::uint64_t n) {
 
 std::unique_ptr<araldo::endpoint> make_http_endpoint(araldo::endpoint_context& ctx) {
     const araldo::options& opts = ctx.opts();
-    auto ep = std::make_unique<http_endpoint>(ctx, read_http_settings(opts));
+    auto ep = std::make_unique<http_endpoint>(ctx, read_http_settings(opts, &ctx.global()));
     try {
         ep->register_route();
     } catch (const std::invalid_argument& e) {

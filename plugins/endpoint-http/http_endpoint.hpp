@@ -10,6 +10,7 @@
 #include <araldo/context.hpp>
 #include <araldo/endpoint.hpp>
 #include <araldo/http.hpp>
+#include <araldo/keys.hpp>
 #include <araldo/metrics.hpp>
 #include <araldo/result.hpp>
 #include <araldo/wakeup.hpp>
@@ -37,6 +38,8 @@ public:
     // Adds the route to the core listener; std::invalid_argument when the path is taken.
     void register_route();
 
+    // Loads the keys file (if any) and starts watching it.
+    void start() override;
     asio::awaitable<void> run() override;
     // Ingress only: every delivery is refused with "ingress_only".
     delivery_result deliver(const message_ptr& msg) override;
@@ -46,8 +49,14 @@ private:
     asio::awaitable<http_response> handle(http_request req);
     // Consumes the request's body.
     http_response serve(http_request& req);
-    // 401 with the challenges of the configured schemes, or empty when the request is allowed in.
-    std::optional<http_response> authenticate(const http_request& req);
+    // 401 with the challenges of the configured schemes, or empty when the
+    // request is allowed in; `key` is then the key that let it in, if one did.
+    std::optional<http_response> authenticate(const http_request& req, const araldo::key_store* keys,
+                                              const araldo::key_entry*& key);
+    // A message sent with a key: its identity, and a folder the key may
+    // write (the one named, else the key's own), or a 403.
+    std::optional<http_response> address_by_key(const http_request& req, const araldo::key_entry& key,
+                                                message::fields& f);
     std::optional<std::string> type_of(const http_request& req) const;
     // The folder the request names (none: nullopt), or why it is not one.
     araldo::result<std::optional<std::string>> folder_of(const http_request& req) const;
@@ -64,6 +73,8 @@ private:
     araldo::endpoint_context& ctx_;
     http_settings settings_;
     credential_check credentials_;
+    std::unique_ptr<araldo::key_file_watch> keys_;  // from start(), with keys-file
+    araldo::counter* key_reload_failures_ = nullptr;
     araldo::wakeup stopped_;  // run() waits on it until stop()
     bool stopping_ = false;
     std::uint64_t deliveries_dropped_ = 0;  // for the warning rate limit
@@ -72,6 +83,7 @@ private:
     std::uint64_t unauthorized_ = 0;                                // 401s so far, to rate-limit their warnings
     std::uint64_t retry_later_ = 0;                                 // 503s for a durable refusal, likewise
     std::uint64_t bad_folders_ = 0;                                 // 400s for a folder, likewise
+    std::uint64_t forbidden_ = 0;                                   // 403s for a key's folder, likewise
 };
 
 // The factory: reads the options, builds the endpoint and registers its route.

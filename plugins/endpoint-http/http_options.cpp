@@ -1,6 +1,7 @@
 #include "http_options.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/keys.hpp>
 
 #include <string>
 
@@ -69,6 +70,11 @@ option_table http_options() {
                     "its SAN DNS names or URIs, matched exactly",
                     false},
     };
+    auto keys_file = araldo::keys_file_option();
+    keys_file.description =
+        "a keys file (relative to the config file's folder): its bearer keys are accepted besides auth, and a "
+        "message sent with one carries the key's identity and is addressed within its rights (docs/folders.md#keys); "
+        "re-read when it changes or on SIGHUP";
     return {
         option_spec{"path", option_type::string, "/emit",
                     "where requests are accepted on the core listener; a path below it sets the type or the folder "
@@ -97,10 +103,11 @@ option_table http_options() {
                     .default_value = "5m",
                     .description = "how far webhook-timestamp may be from the relay's clock, either way",
                     .min = "1ms"},
+        std::move(keys_file),
     };
 }
 
-http_settings read_http_settings(const araldo::options& opts) {
+http_settings read_http_settings(const araldo::options& opts, const araldo::global_settings* global) {
     http_settings s;
     s.path = opts.string("path");
     check_path(opts, s.path);
@@ -109,6 +116,7 @@ http_settings read_http_settings(const araldo::options& opts) {
     read_auth(opts, s);
     read_secrets(opts, s);
     s.signature_tolerance = opts.duration("signature-tolerance");
+    if (global) s.keys_file = araldo::read_keys_file_option(opts, *global);
     return s;
 }
 

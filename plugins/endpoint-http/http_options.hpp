@@ -1,10 +1,13 @@
 // endpoint-http's option table and the settings read from it.
 #pragma once
 
+#include <araldo/context.hpp>
 #include <araldo/options.hpp>
 #include <araldo/units.hpp>
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,14 +27,16 @@ struct http_settings {
     std::vector<std::string> client_certs;  // accepted certificate names (CN or SAN)
     std::vector<std::string> signing_keys;  // decoded Standard Webhooks secrets
     araldo::duration signature_tolerance = std::chrono::minutes(5);
+    // Bearer keys with identities, resolved against the config's folder; read in start().
+    std::optional<std::filesystem::path> keys_file;
 
-    bool auth_required() const { return !tokens.empty() || !basic.empty() || !client_certs.empty(); }
+    bool auth_required() const { return !tokens.empty() || !basic.empty() || !client_certs.empty() || keys_file; }
 };
 
 option_table http_options();
 // Reads validated options. Throws config_error (through opts.fail) for a
 // path the listener cannot take, an empty auth section, or a secret that is
-// not base64.
-http_settings read_http_settings(const araldo::options& opts);
+// not base64. `global` resolves keys-file; without it keys-file is not read.
+http_settings read_http_settings(const araldo::options& opts, const araldo::global_settings* global = nullptr);
 
 }  // namespace araldo::plugins::endpoint_http

@@ -82,12 +82,12 @@ TEST_CASE("SIGHUP, SIGUSR1 and SIGUSR2 are logged and ignored, and SIGTERM still
     for (const auto& [signo, name] : signals) {
         INFO(name);
         r.process().signal(signo);
-        REQUIRE(r.process().wait_for_err(std::string(name) + " received: reload is not supported yet; ignored"));
+        REQUIRE(r.process().wait_for_err(std::string(name) + " received: the configuration is not reloaded; ignored"));
         CHECK(r.process().running());
         CHECK(http_get(r.port(), "/_health/").status == 200);
     }
     r.process().signal(SIGHUP);  // a second one is no more fatal than the first
-    REQUIRE(r.process().wait_for_err("SIGHUP received: reload is not supported yet; ignored (2 so far)"));
+    REQUIRE(r.process().wait_for_err("SIGHUP received: the configuration is not reloaded; ignored (2 so far)"));
     CHECK(http_get(r.port(), "/_health/").status == 200);
     r.process().signal(SIGTERM);
     CHECK(r.process().wait(10s) == 0);

@@ -6,6 +6,7 @@
 #include "http_body.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/keys.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -86,6 +87,36 @@ TEST_CASE("credentials: any one of a token and a client certificate lets a reque
     CHECK(either.check(std::nullopt, nullptr).reason() ==
           "client certificate required (the request did not come over TLS)");
     CHECK(either.challenges() == std::vector<std::string>{"Bearer realm=\"araldo\""});
+}
+
+TEST_CASE("credentials: a key of the keys file lets a request in as its identity", "[http_endpoint][unit]") {
+    const std::string pi7 = "ak_key-of-pi-7-0123456789", old_key = "ak_revoked-key-0123456789";
+    auto store = araldo::key_store::parse("keys:\n  - {key: " + pi7 + ", identity: pi-7}\n  - {key: " + old_key +
+                                              ", identity: pi-8, revoked: 2026-12-02T09:00:00Z}\n",
+                                          "keys.yaml");
+    REQUIRE(store);
+    const araldo::key_store* keys = store.value().get();
+
+    credential_check keys_only({}, {}, {}, true);
+    CHECK(keys_only.required());
+    const auto accepted = keys_only.check("Bearer " + pi7, nullptr, keys);
+    REQUIRE(accepted);
+    REQUIRE(accepted.value());
+    CHECK(accepted.value()->identity.name == "pi-7");
+    CHECK(keys_only.check("Bearer " + old_key, nullptr, keys).reason() == "revoked key");
+    CHECK(keys_only.check("Bearer ak_unknown-key-0123456789", nullptr, keys).reason() == "invalid bearer token");
+    CHECK(keys_only.check(std::nullopt, nullptr, keys).reason() == "credentials required");
+    CHECK(keys_only.challenges() == std::vector<std::string>{"Bearer realm=\"araldo\""});
+
+    // Beside other credentials: any one suffices, and only a key carries an identity.
+    credential_check both({"t0k3n"}, {"sender:s3cret"}, {}, true);
+    const auto token = both.check("Bearer t0k3n", nullptr, keys);
+    REQUIRE(token);
+    CHECK(token.value() == nullptr);
+    CHECK(both.check("Basic " + base64_encode("sender:s3cret"), nullptr, keys));
+    CHECK(both.check("Bearer " + pi7, nullptr, keys).value() == keys->find(pi7));
+    // Without the keys (a relay not started yet), only the other credentials.
+    CHECK(both.check("Bearer " + pi7, nullptr, nullptr).reason() == "invalid bearer token");
 }
 
 TEST_CASE("content types and form bodies", "[http_endpoint][unit]") {
