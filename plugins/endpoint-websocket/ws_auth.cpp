@@ -56,12 +56,6 @@ bool string_list_claim(const boost::json::object& claims, std::string_view name,
     return true;
 }
 
-bool under(std::string_view folder, std::string_view own) noexcept {
-    if (own.empty()) return false;
-    if (own == "/") return true;
-    return folder.starts_with(own) && (folder.size() == own.size() || folder[own.size()] == '/');
-}
-
 }  // namespace
 
 auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clock::time_point now) {
@@ -101,7 +95,7 @@ auth_result verify_jwt(std::string_view token, std::string_view secret, wall_clo
     std::vector<std::string> read, write;
     if (!string_list_claim(*claims, "read", read, any) || !string_list_claim(*claims, "write", write, any))
         return refuse("JWT claims \"read\" and \"write\" must be lists of folder globs");
-    auto rights = rights_from_claims(folder, read, write, any);
+    auto rights = rights_from_claims(who.subject, folder, read, write, any);
     if (!rights) return refuse("JWT " + rights.reason());
     who.rights = std::move(rights).value();
     return auth_result::ok(std::move(who));
@@ -114,38 +108,34 @@ std::string_view client_identity::name() const noexcept {
     return {};
 }
 
-bool folder_rights::may_read(std::string_view f) const noexcept {
-    return std::any_of(read.begin(), read.end(), [&](const araldo::folder_glob& g) { return g.matches(f); });
-}
-
-bool folder_rights::may_write(std::string_view f) const noexcept {
-    return under(f, folder) ||
-           std::any_of(write.begin(), write.end(), [&](const araldo::folder_glob& g) { return g.matches(f); });
-}
-
-araldo::result<std::shared_ptr<const folder_rights>> rights_from_claims(const std::optional<std::string>& folder,
-                                                                        const std::vector<std::string>& read,
-                                                                        const std::vector<std::string>& write,
-                                                                        bool any_claim) {
-    using result = araldo::result<std::shared_ptr<const folder_rights>>;
+araldo::result<std::shared_ptr<const araldo::key_identity>> rights_from_claims(const std::string& sub,
+                                                                               const std::optional<std::string>& folder,
+                                                                               const std::vector<std::string>& read,
+                                                                               const std::vector<std::string>& write,
+                                                                               bool any_claim) {
+    using result = araldo::result<std::shared_ptr<const araldo::key_identity>>;
     if (!any_claim) return result::ok(nullptr);
-    auto rights = std::make_shared<folder_rights>();
-    if (folder) {
-        if (auto ok = araldo::valid_folder(*folder); !ok) return result::fail("claim \"folder\": " + ok.reason());
-        rights->folder = *folder;
-    }
-    const auto compile = [](const std::vector<std::string>& globs, std::vector<araldo::folder_glob>& out,
-                            std::string_view claim) -> std::optional<std::string> {
-        for (const auto& g : globs) {
-            auto c = araldo::folder_glob::compile(g);
-            if (!c) return "claim \"" + std::string{claim} + "\": " + c.reason();
-            out.push_back(std::move(c).value());
-        }
-        return std::nullopt;
-    };
-    if (auto bad = compile(read, rights->read, "read")) return result::fail(std::move(*bad));
-    if (auto bad = compile(write, rights->write, "write")) return result::fail(std::move(*bad));
-    return result::ok(std::move(rights));
+    // Rights belong to someone: the same rule as a keys file's identity.
+    if (sub.empty()) return result::fail("folder claims need a \"sub\" naming who holds them");
+    auto made = araldo::key_identity::make(sub, folder.value_or(""), read, write);
+    if (!made) return result::fail("claim " + made.reason());
+    return result::ok(std::make_shared<const araldo::key_identity>(std::move(made).value()));
+}
+
+std::optional<auth_result> authenticate_key(const http_request& req,
+                                            const std::shared_ptr<const araldo::key_store>& keys) {
+    if (!keys) return std::nullopt;
+    const auto token = request_token(req);
+    if (!token || token->empty()) return std::nullopt;
+    const auto* entry = keys->match(*token);
+    if (entry == nullptr) return std::nullopt;
+    if (!entry->active()) return refuse("revoked key");
+    client_identity who;
+    who.subject = entry->identity.name;
+    who.key_id = entry->id;
+    // Shares the store's entry: the snapshot lives as long as a client uses it.
+    who.rights = std::shared_ptr<const araldo::key_identity>(keys, &entry->identity);
+    return auth_result::ok(std::move(who));
 }
 
 std::optional<std::string> request_token(const http_request& req) {

@@ -5,6 +5,7 @@
 
 #include <araldo/folder.hpp>
 #include <araldo/http.hpp>
+#include <araldo/keys.hpp>
 #include <araldo/result.hpp>
 
 #include <chrono>
@@ -18,26 +19,15 @@ namespace araldo::plugins::endpoint_websocket {
 
 using wall_clock = std::chrono::system_clock;
 
-// What a client may touch on an endpoint with `folders: true`: read
-// (subscribe to) and write (address its messages to) folders matching its
-// globs, and its own folder, where its messages go when they name none
-// (and which it may always write). A client whose credential says nothing of
-// folders (a static token, a JWT without these claims, no auth at all) is
-// unrestricted.
-struct folder_rights {
-    std::string folder;  // empty: none
-    std::vector<araldo::folder_glob> read, write;
-
-    bool may_read(std::string_view f) const noexcept;
-    bool may_write(std::string_view f) const noexcept;
-};
-
 // Who an accepted client is. A refusal's reason goes into the 401 body and the log.
 struct client_identity {
     std::optional<wall_clock::time_point> expires;  // a JWT's exp: the connection closes then
     std::string subject;                            // a JWT's sub, when it has one
     araldo::string_pairs tls;                       // tls.cn and tls.san of a verified client certificate
-    std::shared_ptr<const folder_rights> rights;    // null: unrestricted
+    // What it may read and write in folder mode (docs/folders.md, "Keys"):
+    // from its key, or from its JWT's folder claims; null: unrestricted.
+    std::shared_ptr<const araldo::key_identity> rights;
+    std::string key_id;  // the key it presented (araldo::key_entry::id), checked again on every reload
 
     bool empty() const noexcept { return !expires && subject.empty() && tls.empty() && !rights; }
     // Who this is, for connection events and the connect message: the JWT's
@@ -46,12 +36,20 @@ struct client_identity {
 };
 
 // A JWT's "folder", "read" and "write" claims (a folder, and lists of folder
-// globs); null when it has none of them.
-araldo::result<std::shared_ptr<const folder_rights>> rights_from_claims(const std::optional<std::string>& folder,
-                                                                        const std::vector<std::string>& read,
-                                                                        const std::vector<std::string>& write,
-                                                                        bool any_claim);
+// globs) for the identity `sub`; null when it has none of them.
+araldo::result<std::shared_ptr<const araldo::key_identity>> rights_from_claims(const std::string& sub,
+                                                                               const std::optional<std::string>& folder,
+                                                                               const std::vector<std::string>& read,
+                                                                               const std::vector<std::string>& write,
+                                                                               bool any_claim);
+
 using auth_result = araldo::result<client_identity>;
+
+// A bearer token that is a key of `keys` (null: no keys file): the key's
+// identity, rights and id. Nullopt when the token is no key (other
+// credentials may still accept it); a refusal for a revoked key.
+std::optional<auth_result> authenticate_key(const http_request& req,
+                                            const std::shared_ptr<const araldo::key_store>& keys);
 
 // A JWT signed with HS256 by `secret`, valid at `now` (exp, nbf). Any other
 // algorithm, "none" included, is refused.

@@ -50,6 +50,14 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
     if (settings_.client_events)
         presence_ = std::make_unique<presence>(ctx_.executor(), settings_.offline_after,
                                                [this](const presence_event& e) { announce(e); });
+    if (settings_.keys_file) {
+        key_reload_failures_ = &araldo::endpoint_counter(ctx_, "araldo_keys_reload_failures_total",
+                                                         "reloads of the keys file that failed (the keys loaded "
+                                                         "before stayed in use)");
+        araldo::endpoint_gauge(ctx_, "araldo_keys_active", "keys of the keys file that are not revoked", [this] {
+            return keys_ && keys_->current() ? static_cast<double>(keys_->current()->active_count()) : 0.0;
+        });
+    }
     upgrade_route route;
     route.path = settings_.path;
     route.check = [this](const http_request& req) { return check(req); };
@@ -59,6 +67,47 @@ ws_endpoint::ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings)
     } catch (const std::invalid_argument& e) {
         ctx_.opts().fail("path", e.what(), "give each WebSocket endpoint its own path");
     }
+}
+
+void ws_endpoint::start() {
+    if (!settings_.keys_file) return;
+    araldo::key_watch_settings watch;
+    watch.failures = key_reload_failures_;
+    // The core keeps endpoints alive while the event loop runs.
+    keys_ = std::make_unique<araldo::key_file_watch>(
+        ctx_.executor(), *settings_.keys_file, ctx_.log(),
+        [this](std::shared_ptr<const araldo::key_store> keys) { keys_changed(keys); }, watch);
+    keys_->start();
+}
+
+// A revoked (or removed) key's connections close at once; a key whose
+// entry changed gets its new rights, and loses subscriptions it may no
+// longer read.
+void ws_endpoint::keys_changed(const std::shared_ptr<const araldo::key_store>& keys) {
+    for (auto* s : sessions_) {
+        const auto id = s->key_id();
+        if (id.empty()) continue;
+        const auto* entry = keys->find_id(id);
+        if (entry == nullptr) {
+            ++revocations_;
+            ctx_.log().warn("client {} ({}): key {} revoked, closing with 4001", s->id(), s->name(), id);
+            s->begin_close(close_code::key_revoked, "key revoked", close_reason::key_revoked, false);
+            continue;
+        }
+        s->rights_changed(std::shared_ptr<const araldo::key_identity>(keys, &entry->identity));
+        if (folders_) folders_->rights_changed(*s);
+    }
+}
+
+auth_result ws_endpoint::authenticate_client(const http_request& req) {
+    if (keys_) {
+        if (auto by_key = authenticate_key(req, keys_->current())) return std::move(*by_key);
+        if (settings_.tokens.empty() && settings_.jwt_secret.empty() && settings_.client_certs.empty()) {
+            const auto token = request_token(req);
+            return auth_result::fail(token && !token->empty() ? "invalid token" : "missing token");
+        }
+    }
+    return authenticate(req, settings_.tokens, settings_.jwt_secret, settings_.client_certs, wall_clock::now());
 }
 
 asio::awaitable<void> ws_endpoint::run() {
@@ -95,6 +144,7 @@ void ws_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
     if (folders_) folders_->stop();
+    if (keys_) keys_->stop();
     if (presence_) presence_->stop();
     if (!sessions_.empty()) ctx_.log().info("closing {} clients (1001 going away)", sessions_.size());
     for (auto* s : sessions_) s->begin_close(close_code::going_away, "going away", close_reason::shutdown, true);
@@ -206,8 +256,7 @@ std::optional<http_response> ws_endpoint::check(const http_request& req) {
         return http_response::error(403, "origin not allowed");
     }
     if (settings_.auth_required()) {
-        const auto a =
-            authenticate(req, settings_.tokens, settings_.jwt_secret, settings_.client_certs, wall_clock::now());
+        const auto a = authenticate_client(req);
         if (!a) {
             if (const auto n = metrics_.refuse(refusal::auth); araldo::worth_logging(n))
                 ctx_.log().warn("upgrade from {} refused: {} ({} so far)", req.remote_address, a.reason(), n);
@@ -228,9 +277,7 @@ std::optional<http_response> ws_endpoint::check(const http_request& req) {
 void ws_endpoint::accept(http_upgrade up) {
     // check() passed just before, on the same request, with no suspension in between.
     auto auth = auth_result::ok({});
-    if (settings_.auth_required())
-        auth =
-            authenticate(up.request, settings_.tokens, settings_.jwt_secret, settings_.client_certs, wall_clock::now());
+    if (settings_.auth_required()) auth = authenticate_client(up.request);
     const auto key = accept_key(up.request.header("sec-websocket-key").value_or(""));
     if (!auth || !key) return;  // the socket closes as `up` goes
     auto who = std::move(auth).value();
@@ -267,7 +314,7 @@ void ws_endpoint::flush_sessions() {
 }
 
 std::unique_ptr<araldo::endpoint> make_ws_endpoint(araldo::endpoint_context& ctx) {
-    return std::make_unique<ws_endpoint>(ctx, read_ws_settings(ctx.opts()));
+    return std::make_unique<ws_endpoint>(ctx, read_ws_settings(ctx.opts(), ctx.global()));
 }
 
 }  // namespace araldo::plugins::endpoint_websocket

@@ -13,6 +13,7 @@
 #include <araldo/context.hpp>
 #include <araldo/endpoint.hpp>
 #include <araldo/http.hpp>
+#include <araldo/keys.hpp>
 #include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +35,7 @@ class ws_endpoint final : public araldo::endpoint {
 public:
     ws_endpoint(araldo::endpoint_context& ctx, ws_settings settings);
 
+    void start() override;
     asio::awaitable<void> run() override;
     delivery_result deliver(const message_ptr& msg) override;
     void stop() override;
@@ -74,6 +76,9 @@ private:
     void arm_deadline_timer();
     void deadlines_passed();
     void announce(const presence_event& e);
+    // Every credential configured; a key first, when there is a keys file.
+    auth_result authenticate_client(const http_request& req);
+    void keys_changed(const std::shared_ptr<const araldo::key_store>& keys);
 
     araldo::endpoint_context& ctx_;
     ws_settings settings_;
@@ -88,6 +93,9 @@ private:
     warning_counts warnings_;
     std::unique_ptr<folder_hub> folders_;
     std::unique_ptr<presence> presence_;
+    std::unique_ptr<araldo::key_file_watch> keys_;
+    araldo::counter* key_reload_failures_ = nullptr;
+    std::uint64_t revocations_ = 0;  // connections closed for a revoked key
     // Every session's next deadline, and one timer armed for the earliest of
     // them (or earlier: a deadline moved later does not re-arm it, the timer
     // then fires early and finds nothing due).

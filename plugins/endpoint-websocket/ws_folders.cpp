@@ -115,6 +115,21 @@ void folder_hub::joined(ws_session& s) {
 
 void folder_hub::left(ws_session& s) noexcept { index_.remove_all(s); }
 
+void folder_hub::rights_changed(ws_session& s) {
+    const auto* rights = s.rights();
+    if (rights == nullptr) return;
+    std::vector<folder_subscription> lost;
+    for (const auto& sub : s.subscriptions())
+        if (!rights->may_read(sub.folder)) lost.push_back(sub);
+    if (lost.empty()) return;
+    std::vector<subscription_reply> replies;
+    for (const auto& sub : lost) {
+        index_.remove(s, sub);
+        replies.push_back({.sub = &sub});
+    }
+    s.push(make_frame(encode_frame(opcode::text, subscriptions_json("unsubscribed", replies))));
+}
+
 void folder_hub::refuse(ws_session& s, std::string_view request, std::string_view folder, std::string_view why) {
     if (araldo::worth_logging(++refusal_warnings_))
         ep_.ctx().log().warn("client {}: {} refused{}{}: {} ({} so far)", s.id(), request,

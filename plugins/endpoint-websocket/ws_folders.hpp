@@ -35,6 +35,9 @@ public:
     // A client was accepted: it is told who it is.
     void joined(ws_session& s);
     void left(ws_session& s) noexcept;
+    // The client's rights changed (a reload of the keys file): it is
+    // unsubscribed from what it may no longer read, and told so.
+    void rights_changed(ws_session& s);
     void stop();
 
 private:

@@ -31,6 +31,9 @@ inline constexpr std::uint16_t invalid_payload = 1007;
 inline constexpr std::uint16_t policy_violation = 1008;
 inline constexpr std::uint16_t too_big = 1009;
 inline constexpr std::uint16_t internal_error = 1011;
+// araldo's own (the application range 4000-4999): the client's key was
+// revoked; reconnecting with it cannot help.
+inline constexpr std::uint16_t key_revoked = 4001;
 }  // namespace close_code
 
 // What the parser found. `reason` views the parser's storage (close) or a

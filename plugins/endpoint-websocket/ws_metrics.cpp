@@ -38,6 +38,7 @@ std::string_view to_string(close_reason r) noexcept {
         case close_reason::too_big: return "too_big";
         case close_reason::token_expired: return "token_expired";
         case close_reason::handshake_timeout: return "handshake_timeout";
+        case close_reason::key_revoked: return "key_revoked";
         case close_reason::shutdown: return "shutdown";
         case close_reason::count_: break;
     }

@@ -22,6 +22,7 @@ enum class close_reason : std::size_t {
     token_expired,      // the JWT's exp passed while connected
     handshake_timeout,  // the 101 could not be written in time
     shutdown,           // stop(): 1001
+    key_revoked,        // the client's key was revoked in the keys file: 4001
     count_
 };
 

@@ -1,5 +1,8 @@
 #include "ws_options.hpp"
 
+#include <araldo/context.hpp>
+#include <araldo/keys.hpp>
+
 #include <limits>
 #include <string>
 
@@ -77,6 +80,7 @@ option_table ws_options() {
                     .description = "a message the marshaller rejects: close (1007 with the reason) or error-frame "
                                    "(send {\"type\":\"error\",\"error\":reason} and keep the connection)",
                     .one_of = {"close", "error-frame"}},
+        araldo::keys_file_option(),
         option_spec{"folders", option_type::boolean, "false",
                     "folder mode: clients subscribe to folders ({\"type\": \"subscribe\", ...}) and receive only the "
                     "messages of those folders; messages without a folder reach nobody (docs/folders.md)",
@@ -119,7 +123,7 @@ option_table ws_options() {
     };
 }
 
-ws_settings read_ws_settings(const araldo::options& opts) {
+ws_settings read_ws_settings(const araldo::options& opts, const araldo::global_settings& global) {
     ws_settings s;
     s.path = opts.string("path");
     if (!s.path.starts_with('/')) opts.fail("path", "must start with /", "path: /ws");
@@ -146,6 +150,7 @@ ws_settings read_ws_settings(const araldo::options& opts) {
     for (const auto& name : s.client_certs)
         if (name.empty()) auth.fail("client-certs", "a name cannot be empty", "is an environment variable unset?");
     s.on_invalid = opts.string("on-invalid") == "error-frame" ? invalid_policy::error_frame : invalid_policy::close;
+    s.keys_file = araldo::read_keys_file_option(opts, global);
     s.folders = opts.boolean("folders");
     s.max_subscriptions = static_cast<std::size_t>(opts.integer("max-subscriptions"));
     const auto& history = opts.object("history");

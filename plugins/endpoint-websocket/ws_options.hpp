@@ -3,11 +3,14 @@
 
 #include "ws_history.hpp"
 
+#include <araldo/context.hpp>
 #include <araldo/options.hpp>
 #include <araldo/units.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +29,11 @@ struct ws_settings {
     araldo::duration ping_interval{25'000};  // 0: no pings
     araldo::duration pong_timeout{10'000};
     araldo::duration handshake_timeout{10'000};
-    std::vector<std::string> allowed_origins;  // empty: same origin only; "*": any
-    std::vector<std::string> tokens;           // static bearer tokens
-    std::string jwt_secret;                    // HS256 key; empty: no JWT
-    std::vector<std::string> client_certs;     // CNs or SAN names of accepted client certificates
+    std::vector<std::string> allowed_origins;        // empty: same origin only; "*": any
+    std::vector<std::string> tokens;                 // static bearer tokens
+    std::string jwt_secret;                          // HS256 key; empty: no JWT
+    std::vector<std::string> client_certs;           // CNs or SAN names of accepted client certificates
+    std::optional<std::filesystem::path> keys_file;  // keys with identities (docs/folders.md, "Keys")
     invalid_policy on_invalid = invalid_policy::close;
     // Folder mode (docs/folders.md): clients subscribe to folders and hear
     // only those; without it every client hears every message.
@@ -39,11 +43,13 @@ struct ws_settings {
     bool client_events = false;  // client.connected / client.disconnected into the routes
     araldo::duration offline_after{10'000};
 
-    bool auth_required() const { return !tokens.empty() || !jwt_secret.empty() || !client_certs.empty(); }
+    bool auth_required() const {
+        return !tokens.empty() || !jwt_secret.empty() || !client_certs.empty() || keys_file.has_value();
+    }
 };
 
 option_table ws_options();
 // Reads validated options; values out of range are config errors at the option.
-ws_settings read_ws_settings(const araldo::options& opts);
+ws_settings read_ws_settings(const araldo::options& opts, const araldo::global_settings& global);
 
 }  // namespace araldo::plugins::endpoint_websocket

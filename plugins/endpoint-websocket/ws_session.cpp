@@ -189,7 +189,10 @@ void ws_session::on_message(bool binary) {
     araldo::attributes attrs;
     attrs.set("ws.client", std::to_string(id_));
     if (who_) {
-        if (!who_->subject.empty()) attrs.set("ws.user", who_->subject);
+        if (!who_->subject.empty()) {
+            attrs.set("ws.user", who_->subject);
+            attrs.set(std::string{araldo::identity_attribute}, who_->subject);
+        }
         for (const auto& [name, value] : who_->tls) attrs.set(name, value);
     }
     // Routing happens inside ingest(): deliver() to this very endpoint may
@@ -207,6 +210,13 @@ void ws_session::on_message(bool binary) {
         return;
     }
     push(make_frame(encode_frame(opcode::text, error_frame_json(error))));
+}
+
+void ws_session::rights_changed(std::shared_ptr<const araldo::key_identity> rights) {
+    if (!who_) return;
+    auto who = std::make_unique<client_identity>(*who_);
+    who->rights = std::move(rights);
+    who_ = std::move(who);
 }
 
 void ws_session::on_close_frame(const frame_event& ev) {

@@ -86,7 +86,11 @@ public:
     // Null for a client without a JWT's sub or exp, folder claims or a client certificate.
     const client_identity* identity() const noexcept { return who_.get(); }
     // Null: unrestricted.
-    const folder_rights* rights() const noexcept { return who_ ? who_->rights.get() : nullptr; }
+    const araldo::key_identity* rights() const noexcept { return who_ ? who_->rights.get() : nullptr; }
+    // The key it connected with (empty: none), and what a reload of the
+    // keys file makes of it: new rights, or a close with 4001 when revoked.
+    std::string_view key_id() const noexcept { return who_ ? std::string_view{who_->key_id} : std::string_view{}; }
+    void rights_changed(std::shared_ptr<const araldo::key_identity> rights);
     std::string_view name() const noexcept { return who_ ? who_->name() : std::string_view{}; }
     std::string_view own_folder() const noexcept {
         return rights() ? std::string_view{rights()->folder} : std::string_view{};

@@ -317,3 +317,73 @@ routes:
     await relay.stop();
   }
 });
+
+test('keys: a key is an identity with rights; revoking it in the file closes its connections with 4001', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'araldo-ws-keys-'));
+  const keysFile = join(dir, 'keys.yaml');
+  writeFileSync(keysFile, `keys:
+  - key: "device-key-0123456789"
+    identity: pi-7
+    folder: /acme/greenhouse/pi-7
+    read: ["/acme/greenhouse/pi-7/**"]
+  - key: "viewer-key-0123456789"
+    identity: ann
+    read: ["/acme/**"]
+`);
+  const relay = await Relay.start(`global:
+  server-port: 0
+plugins:
+  araldo.marshalling:
+    - {name: json, id: marshal-json}
+  araldo.endpoints.endpoint:
+    - {name: hub, id: endpoint-websocket, path: /hub, marshalling: json, folders: true, keys-file: ${keysFile}}
+routes:
+  hub: [hub]
+`);
+  try {
+    const device = await open(relay, 'device-key-0123456789');
+    assert.deepEqual(ofType(device, 'connect')[0].parameters.identity, 'pi-7');
+    assert.deepEqual(ofType(device, 'connect')[0].parameters.folder, '/acme/greenhouse/pi-7');
+    const viewer = await open(relay, 'viewer-key-0123456789');
+    let answer = await request(device, 'subscribe', [{ folder: '/acme', include_children: true }]);
+    assert.equal(answer.at(-1).parameters.message, 'no read right on this folder');
+    await request(viewer, 'subscribe', [{ folder: '/acme', include_children: true }]);
+    device.send(JSON.stringify({ type: 'reading', parameters: { c: 20 } }));
+    assert.deepEqual(await dataMessages(viewer, 1), [{ type: 'reading', parameters: { c: 20 }, folder: '/acme/greenhouse/pi-7' }]);
+    // The viewer may read but not write.
+    viewer.send(JSON.stringify({ type: 'x', folder: '/acme/greenhouse', parameters: {} }));
+    await waitUntil(() => ofType(viewer, 'error').length === 1);
+    assert.equal(await upgradeRefused(relay, 'not-a-key-0123456789'), 401);
+
+    // Revoked with the CLI while connected: closed with 4001 (the watcher polls the
+    // file every 250 ms; 2 s bounds the wait), and logged.
+    execFileSync(process.env.ARALDO_BINARY, ['keys', 'revoke', '--file', keysFile, 'pi-7'], { stdio: 'pipe' });
+    const closed = await Promise.race([device.closed, new Promise((r) => setTimeout(() => r(null), 2000))]);
+    assert.ok(closed, 'the revoked key\'s connection was not closed');
+    assert.equal(closed.code, 4001);
+    assert.equal(closed.reason, 'key revoked');
+    await relay.waitForLog(/key [0-9a-f]{12} revoked, closing with 4001/);
+    assert.equal(await relay.metric('araldo_ws_disconnects_total', { endpoint: 'hub', reason: 'key_revoked' }), 1);
+    // The viewer is untouched; the revoked key cannot come back.
+    assert.equal(viewer.readyState, 1);
+    assert.equal(await upgradeRefused(relay, 'device-key-0123456789'), 401);
+    viewer.close(1000);
+  } finally {
+    await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function upgradeRefused(relay, token) {
+  const c = connect(relay.url('/hub', `?token=${token}`));
+  try {
+    await c.opened;
+    return 101;
+  } catch (e) {
+    return e.status;
+  }
+}
