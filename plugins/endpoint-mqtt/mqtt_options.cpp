@@ -197,7 +197,7 @@ option_table mqtt_options() {
                     .default_value = "1MiB",
                     .description = "largest payload ingested or published; larger ones are dropped (counted)",
                     .min = "1",
-                    .max = "256MiB"},
+                    .max = "255MiB"},
         option_spec{"reconnect",
                     option_type::object,
                     std::nullopt,

@@ -66,6 +66,16 @@ export class Mosquitto {
     return result;
   }
 
+  // SIGKILL: the broker loses whatever it had not written to its database.
+  async crash() {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  // SIGSTOP / SIGCONT: the broker holds its connections and reads nothing.
+  freeze() { this.proc.kill('SIGSTOP'); }
+  thaw() { this.proc.kill('SIGCONT'); }
+
   async restart() {
     await this.stop({ keepDir: true });
     await this.launch();

@@ -204,6 +204,45 @@ test('QoS 1 across a broker restart: persistent sessions lose nothing the broker
   }
 });
 
+test('QoS 1 publishes the broker never acknowledged are resent after the reconnect', async () => {
+  const broker = await Mosquitto.start('persistence true\npersistence_location {DIR}/\n');
+  const collector = ['-V', '5', '-i', 'collector', '-c', '-x', '3600', '-q', '1', '-t', 'r/#'];
+  const first = broker.subscribe(collector);
+  await broker.ready(first, 'r/probe');
+  await first.stop();
+  await broker.restart();  // the collector's session is in the broker's database now
+  const relay = await Relay.start(config(`
+    - name: out
+      id: endpoint-mqtt
+      url: mqtt://127.0.0.1:${broker.port}
+      marshalling: raw
+      client-id: araldo-out
+      clean-start: false
+      session-expiry: 1h
+      publish: {topic: "r{folder}", qos: 1}
+      reconnect: {min: 50ms, max: 200ms}`, '  emit: [out]'));
+  const n = 20;
+  try {
+    await connected(relay, 'out');
+    broker.freeze();  // reads nothing, acknowledges nothing
+    for (let i = 1; i <= n; i++) await emit(relay, `/m/${i}`, `m${i}`);
+    await waitUntil(async () => (await relay.metric('araldo_mqtt_inflight', { endpoint: 'out' })) === n);
+    assert.equal(await relay.metric('araldo_mqtt_published_total', { endpoint: 'out' }), 0);
+    await broker.crash();  // they die unread with it
+    await broker.launch();
+    await waitUntil(async () => (await relay.metric('araldo_mqtt_published_total', { endpoint: 'out' })) === n &&
+      (await relay.metric('araldo_mqtt_inflight', { endpoint: 'out' })) === 0, 15000, () => relay.stderr);
+    const second = broker.subscribe([...collector, '-W', '15']);
+    await waitUntil(() => new Set(second.lines.filter((l) => l.includes(' r/m/'))).size >= n, 15000,
+      () => `${JSON.stringify(second.lines)}; ${second.err}`);
+    await second.stop();
+  } finally {
+    broker.thaw();
+    await relay.stop();
+    await broker.stop();
+  }
+});
+
 test('mqtts:// to Mosquitto\'s TLS listener with a client certificate (require_certificate)', async () => {
   const pkiDir = mkdtempSync(join(tmpdir(), 'araldo-mqtt-pki-'));
   const pki = makeTestPki(pkiDir);
