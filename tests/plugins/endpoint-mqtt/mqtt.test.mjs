@@ -204,6 +204,34 @@ test('QoS 1 across a broker restart: persistent sessions lose nothing the broker
   }
 });
 
+test('a persistent session (MQTT 5 session expiry) gets the QoS 1 messages published while araldo was away', async () => {
+  const broker = await Mosquitto.start();
+  const yaml = config(`
+    - name: devices
+      id: endpoint-mqtt
+      url: mqtt://127.0.0.1:${broker.port}
+      marshalling: raw
+      client-id: araldo-in
+      clean-start: false
+      session-expiry: 1h
+      subscribe: [{topic: "sensors/#", qos: 1}]`, '  emit: [devices]');
+  let relay = await Relay.start(yaml);
+  try {
+    await connected(relay, 'devices');
+    broker.pub(['-q', '1', '-t', 'sensors/a', '-m', 'while up']);
+    await waitUntil(async () => (await relay.metric('araldo_mqtt_received_total', { endpoint: 'devices' })) === 1);
+    await relay.stop();
+    for (let i = 1; i <= 5; i++) broker.pub(['-q', '1', '-t', `sensors/${i}`, '-m', `while away ${i}`]);
+    relay = await Relay.start(yaml);
+    await waitUntil(async () => (await relay.metric('araldo_mqtt_received_total', { endpoint: 'devices' })) === 5, 10000,
+      () => relay.stderr);
+    assert.match(relay.stderr, /connected to mqtt:\/\/127\.0\.0\.1:\d+ \(session resumed\)/);
+  } finally {
+    await relay.stop();
+    await broker.stop();
+  }
+});
+
 test('QoS 1 publishes the broker never acknowledged are resent after the reconnect', async () => {
   const broker = await Mosquitto.start('persistence true\npersistence_location {DIR}/\n');
   const collector = ['-V', '5', '-i', 'collector', '-c', '-x', '3600', '-q', '1', '-t', 'r/#'];
@@ -290,5 +318,45 @@ require_certificate true
     await relay.stop();
     await broker.stop();
     rmSync(pkiDir, { recursive: true, force: true });
+  }
+});
+
+test('--check stops at the option that is wrong, with its line and column', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'araldo-mqtt-check-'));
+  const cases = [
+    ['url: http://127.0.0.1:1883\n      publish: {topic: a}', /url: unknown scheme 'http'/],
+    ['url: mqtt://127.0.0.1:99999\n      publish: {topic: a}', /url: port '99999' is out of range/],
+    ['subscribe: [{topic: "a/#/b"}]', /topic: 'a\/#\/b' is not an MQTT topic filter/],
+    ['subscribe: [{topic: a}, {topic: a}]', /'a' is subscribed twice/],
+    ['publish: {topic: "a/+"}', /topic: 'a\/\+' is not a topic MQTT publishes to/],
+    ['publish: {topic: "a{folder"}', /is not closed/],
+    ['publish: {qos: 1}', /publish: needs a topic/],
+    ['publish: {topic: a, qos: 2}', /qos/],
+    ['clean-start: false\n      publish: {topic: a}', /clean-start: a session the broker keeps needs a client-id/],
+    ['protocol: "3.1.1"\n      session-expiry: 1h\n      client-id: x\n      publish: {topic: a}', /session-expiry: is MQTT 5/],
+    ['folder: "/{topic}"\n      publish: {topic: a}', /folder: is for inbound messages/],
+    ['subscribe: [{topic: a}]\n      folder: "x{topic}"', /no topic can make this a folder/],
+    ['tls: {ca: ca.pem}\n      publish: {topic: a}', /tls: is only used with an mqtts:\/\/ URL/],
+    ['client-id: x', /endpoint-mqtt needs subscribe or publish/],
+  ];
+  try {
+    for (const [options, expected] of cases) {
+      const file = join(dir, 'araldo.yaml');
+      writeFileSync(file, `plugins:
+  araldo.endpoints.endpoint:
+    - name: devices
+      id: endpoint-mqtt
+      ${options}
+routes: {}
+`);
+      const r = spawnSync(process.env.ARALDO_BINARY, ['--check', '-c', file], { encoding: 'utf8' });
+      assert.equal(r.status, 2, `${options}: ${r.stderr}`);
+      assert.match(r.stderr, expected, options);
+      assert.match(r.stderr, /araldo\.yaml:\d+:\d+: /, options);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
