@@ -152,8 +152,8 @@ void mqtt_string(std::string& out, std::string_view s) {
 bool publisher::mqtt_open(const options& o, std::string& err) {
     std::string body;
     mqtt_string(body, "MQTT");
-    body += '\x04';  // 3.1.1
-    body += '\x02';  // clean session
+    body += '\x04';                  // 3.1.1
+    body += '\x02';                  // clean session
     body += std::string("\0\0", 2);  // keepalive 0: none
     mqtt_string(body, "araldo-loadgen");
     std::string connect("\x10");

@@ -84,7 +84,8 @@ options parse_options(int argc, char** argv) {
             else if (scheme == "mqtt") o.pub_kind = publish_kind::mqtt;
             else throw std::invalid_argument("--publish: scheme must be http, redis, mqtt, ws or wss");
             o.pub.tls = scheme == "wss";
-            if (o.pub_kind == publish_kind::redis || o.pub_kind == publish_kind::mqtt) o.pub.path = o.pub.path.substr(1);
+            if (o.pub_kind == publish_kind::redis || o.pub_kind == publish_kind::mqtt)
+                o.pub.path = o.pub.path.substr(1);
         } else if (a == "--subscribers") o.subscribers = static_cast<int>(number("--subscribers", value()));
         else if (a == "--messages") o.messages = static_cast<std::uint64_t>(number("--messages", value()));
         else if (a == "--size") o.size = static_cast<std::size_t>(number("--size", value()));
