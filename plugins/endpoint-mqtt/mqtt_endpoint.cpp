@@ -205,6 +205,8 @@ void mqtt_endpoint::went_down(std::string reason) {
         ctx_.log().log(operator_fix ? spdlog::level::err : spdlog::level::warn,
                        "cannot connect to {}: {}; retrying with backoff ({} in this outage)", where_, reason,
                        failures_);
+    } else {
+        ctx_.log().debug("cannot connect to {}: {}", where_, reason);
     }
     down_reason_ = std::move(reason);
 }

@@ -140,23 +140,34 @@ test('the documented Mosquitto configuration: a wrong password shows in /_health
   assert.match(conf, /listener \{PORT\} /);
   passwordFile(join(dir, 'passwd'), { araldo: 's3cret' });
   const broker = await Mosquitto.start(conf.replace('{DIR}/passwd', join(dir, 'passwd')));
-  const endpoint = (name, password) => `
+  const endpoint = (name, password, protocol = '5') => `
     - name: ${name}
       id: endpoint-mqtt
       url: mqtt://araldo:${password}@127.0.0.1:${broker.port}
+      protocol: "${protocol}"
       marshalling: raw
-      publish: {topic: "araldo{folder}"}
+      publish: {topic: "v${protocol}{folder}"}
       reconnect: {min: 50ms, max: 200ms}`;
-  const relay = await Relay.start(config(endpoint('good', 's3cret') + endpoint('bad', 'wrong'), '  emit: [good, bad]'));
+  const relay = await Relay.start(config(endpoint('good', 's3cret') + endpoint('bad', 'wrong') +
+    endpoint('good311', 's3cret', '3.1.1') + endpoint('bad311', 'wrong', '3.1.1'), '  emit: [good, bad, good311]'));
+  const sub = broker.subscribe(['-u', 'araldo', '-P', 's3cret', '-t', 'v5/#', '-t', 'v3.1.1/#']);
   try {
     await connected(relay, 'good');
-    await waitUntil(async () => /not authori[sz]ed/i.test(await health(relay)), 10000, () => relay.stderr);
+    await connected(relay, 'good311');
+    await waitUntil(async () => (await health(relay)).match(/not authori[sz]ed/gi)?.length === 2, 10000, () => relay.stderr);
     const problems = JSON.parse(await health(relay)).problems;
-    assert.deepEqual(problems.map((p) => p.endpoint), ['bad']);
+    assert.deepEqual(problems.map((p) => p.endpoint), ['bad', 'bad311']);
     assert.match(problems[0].problem, /^disconnected from mqtt:\/\/127\.0\.0\.1:\d+ since .*: the broker refused the connection: Not authori[sz]ed/);
+    assert.match(problems[1].problem, /the broker refused the connection: Connection Refused: not authori[sz]ed/);
+    // Both protocol versions publish what is routed to them.
+    await waitUntil(async () => {
+      await emit(relay, '/x', 'hello');
+      return sub.lines.includes('0 v5/x hello') && sub.lines.includes('0 v3.1.1/x hello');
+    }, 10000, () => JSON.stringify(sub.lines) + sub.err);
     assert.ok(!(await health(relay)).includes('wrong'), 'the password never shows');
     assert.ok(!relay.stderr.includes('wrong@'), 'the password is never logged');
   } finally {
+    await sub.stop();
     await relay.stop();
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
