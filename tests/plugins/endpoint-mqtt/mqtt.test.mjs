@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Relay, makeTestPki, waitUntil } from '../../support/araldo.mjs';
+import { Relay, freePort, makeTestPki, waitUntil } from '../../support/araldo.mjs';
 import { Mosquitto, passwordFile } from '../../support/mosquitto.mjs';
 
 // `endpoints`: more lines of the endpoint list, indented by four spaces.
@@ -329,6 +329,34 @@ require_certificate true
     await relay.stop();
     await broker.stop();
     rmSync(pkiDir, { recursive: true, force: true });
+  }
+});
+
+test('while the broker is away: the queue is bounded, health says why, and the queue is published once it is back', async () => {
+  const port = await freePort();
+  const relay = await Relay.start(config(`
+    - name: out
+      id: endpoint-mqtt
+      url: mqtt://127.0.0.1:${port}
+      marshalling: raw
+      queue-size: 3
+      publish: {topic: "late{folder}", qos: 1}
+      reconnect: {min: 50ms, max: 100ms}`, '  emit: [out]'));
+  let broker;
+  try {
+    await waitUntil(async () => /disconnected from mqtt:\/\/127\.0\.0\.1:\d+ since .*: Connection refused/.test(await health(relay)),
+      10000, () => relay.stderr);
+    for (let i = 1; i <= 5; i++) await emit(relay, `/m/${i}`, `m${i}`);
+    assert.equal(await relay.metric('araldo_mqtt_dropped_total', { endpoint: 'out', reason: 'queue_full' }), 2);
+    assert.equal(await relay.metric('araldo_endpoint_queue_depth', { endpoint: 'out' }), 3);
+    broker = await Mosquitto.start('', { port });
+    // QoS 1: published_total counts what the broker acknowledged.
+    await waitUntil(async () => (await relay.metric('araldo_mqtt_published_total', { endpoint: 'out' })) === 3, 10000,
+      () => relay.stderr);
+    assert.equal(await relay.metric('araldo_endpoint_queue_depth', { endpoint: 'out' }), 0);
+  } finally {
+    await relay.stop();
+    if (broker) await broker.stop();
   }
 });
 
