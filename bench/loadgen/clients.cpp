@@ -113,6 +113,7 @@ bool publisher::open(const options& o, const tls_client* tls, std::string& err) 
     }
     fd_ = tcp_connect(o.pub, err);
     if (fd_ < 0) return false;
+    if (kind_ == publish_kind::mqtt) return mqtt_open(o, err);
     set_nonblocking(fd_);
     const std::string len = std::to_string(size_);
     if (kind_ == publish_kind::http) {
@@ -126,13 +127,67 @@ bool publisher::open(const options& o, const tls_client* tls, std::string& err) 
     return true;
 }
 
+namespace {
+
+// MQTT's variable-length "remaining length".
+void mqtt_length(std::string& out, std::size_t n) {
+    do {
+        char byte = static_cast<char>(n % 128);
+        n /= 128;
+        if (n > 0) byte = static_cast<char>(byte | 0x80);
+        out += byte;
+    } while (n > 0);
+}
+
+void mqtt_string(std::string& out, std::string_view s) {
+    out += static_cast<char>(s.size() >> 8);
+    out += static_cast<char>(s.size() & 0xff);
+    out += s;
+}
+
+}  // namespace
+
+// MQTT 3.1.1 by hand, as Redis and HTTP are: a blocking CONNECT and CONNACK
+// (clean session, no keepalive), then every message one QoS 0 PUBLISH.
+bool publisher::mqtt_open(const options& o, std::string& err) {
+    std::string body;
+    mqtt_string(body, "MQTT");
+    body += '\x04';                  // 3.1.1
+    body += '\x02';                  // clean session
+    body += std::string("\0\0", 2);  // keepalive 0: none
+    mqtt_string(body, "araldo-loadgen");
+    std::string connect("\x10");
+    mqtt_length(connect, body.size());
+    connect += body;
+    char ack[4] = {};
+    std::size_t got = 0;
+    if (write_all(fd_, tls_, connect)) {
+        while (got < sizeof ack) {
+            const long n = read_some(fd_, tls_, ack + got, sizeof ack - got);
+            if (n <= 0) break;
+            got += static_cast<std::size_t>(n);
+        }
+    }
+    if (got < sizeof ack || ack[0] != '\x20' || ack[3] != 0) {
+        err = "MQTT broker " + o.pub.host + ":" + std::to_string(o.pub.port) + " did not accept the connection";
+        close(fd_);
+        fd_ = -1;
+        return false;
+    }
+    set_nonblocking(fd_);
+    prefix_ = "\x30";
+    mqtt_length(prefix_, 2 + o.pub.path.size() + size_);
+    mqtt_string(prefix_, o.pub.path);
+    return true;
+}
+
 void publisher::append(std::uint64_t seq, std::uint64_t stamp_ns) {
     out_ += prefix_;
     const std::size_t at = out_.size();
     out_.resize(at + size_);
     write_payload(out_.data() + at, size_, seq, stamp_ns);
     out_ += suffix_;
-    if (kind_ != publish_kind::ws) ++in_flight_;
+    if (kind_ == publish_kind::http || kind_ == publish_kind::redis) ++in_flight_;
 }
 
 // Bytes written, 0 when the socket is full, -1 when the connection failed.
@@ -192,7 +247,8 @@ bool publisher::on_readable() {
                     : std::string("publish read: ") + std::strerror(errno));
         return false;
     }
-    if (kind_ == publish_kind::ws) return true;  // nothing is routed back to the publisher
+    // Nothing is routed back to a WebSocket publisher; QoS 0 has no acknowledgement.
+    if (kind_ == publish_kind::ws || kind_ == publish_kind::mqtt) return true;
     in_.append(buf, static_cast<std::size_t>(n));
     return kind_ == publish_kind::http ? parse_http() : parse_redis();
 }

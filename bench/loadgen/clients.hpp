@@ -47,6 +47,7 @@ public:
 private:
     bool parse_http();
     bool parse_redis();
+    bool mqtt_open(const options& o, std::string& err);
     void fail(std::string what);
     long send_some(const char* p, std::size_t n);
     bool drain_tls();

@@ -10,13 +10,13 @@
 
 namespace araldo::bench {
 
-enum class publish_kind { http, redis, ws };
+enum class publish_kind { http, redis, ws, mqtt };
 enum class ack_mode { all, one };
 
 struct target {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;
-    std::string path = "/";  // for redis://host:port/<channel>: the channel
+    std::string path = "/";  // for redis://host:port/<channel> and mqtt://host:port/<topic>: the name
     bool tls = false;        // wss://
 };
 

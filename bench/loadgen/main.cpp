@@ -51,7 +51,13 @@ std::string json_string(const std::string& s) {
 }
 
 const char* kind_name(publish_kind k) {
-    return k == publish_kind::http ? "http" : k == publish_kind::redis ? "redis" : "ws";
+    switch (k) {
+        case publish_kind::http: return "http";
+        case publish_kind::redis: return "redis";
+        case publish_kind::mqtt: return "mqtt";
+        case publish_kind::ws: break;
+    }
+    return "ws";
 }
 
 double per(double a, double b) { return b > 0 && a >= 0 ? a / b : -1; }

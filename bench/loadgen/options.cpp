@@ -29,7 +29,8 @@ namespace {
 const char* usage =
     "usage: loadgen --sub ws://127.0.0.1:PORT/sub [--publish URL] [options]\n"
     "  --publish URL        http://H:P/path (POST, keep-alive, pipelined), redis://H:P/channel\n"
-    "                       (PUBLISH) or ws://H:P/path (frames on its own connection)\n"
+    "                       (PUBLISH), mqtt://H:P/topic (MQTT 3.1.1 PUBLISH at QoS 0 to a broker)\n"
+    "                       or ws://H:P/path (frames on its own connection)\n"
     "                       --sub and a ws publisher may be wss:// (TLS 1.3, AES-128-GCM, X25519)\n"
     "  --ca FILE            the CA that wss:// servers are verified against (the system's store)\n"
     "  --subscribers N      WebSocket subscriber connections (10)\n"
@@ -80,9 +81,11 @@ options parse_options(int argc, char** argv) {
             if (scheme == "http") o.pub_kind = publish_kind::http;
             else if (scheme == "redis") o.pub_kind = publish_kind::redis;
             else if (scheme == "ws" || scheme == "wss") o.pub_kind = publish_kind::ws;
-            else throw std::invalid_argument("--publish: scheme must be http, redis, ws or wss");
+            else if (scheme == "mqtt") o.pub_kind = publish_kind::mqtt;
+            else throw std::invalid_argument("--publish: scheme must be http, redis, mqtt, ws or wss");
             o.pub.tls = scheme == "wss";
-            if (o.pub_kind == publish_kind::redis) o.pub.path = o.pub.path.substr(1);
+            if (o.pub_kind == publish_kind::redis || o.pub_kind == publish_kind::mqtt)
+                o.pub.path = o.pub.path.substr(1);
         } else if (a == "--subscribers") o.subscribers = static_cast<int>(number("--subscribers", value()));
         else if (a == "--messages") o.messages = static_cast<std::uint64_t>(number("--messages", value()));
         else if (a == "--size") o.size = static_cast<std::size_t>(number("--size", value()));

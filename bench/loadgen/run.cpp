@@ -141,7 +141,7 @@ void load_run::watch_publisher() {
 void load_run::publish(std::uint64_t now) {
     if (sent_ >= o_.messages || !pub_alive_) return;
     std::uint64_t allowed = std::min<std::uint64_t>(o_.messages - sent_, o_.window - (sent_ - acked_));
-    if (o_.pub_kind != publish_kind::ws)
+    if (o_.pub_kind == publish_kind::http || o_.pub_kind == publish_kind::redis)
         allowed = std::min<std::uint64_t>(allowed, o_.pipeline - std::min(o_.pipeline, pub_.in_flight()));
     if (o_.rate > 0) {
         const auto due = static_cast<std::uint64_t>(static_cast<double>(now - t0_) * o_.rate / 1e9) + 1;
