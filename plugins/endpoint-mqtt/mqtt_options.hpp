@@ -1,7 +1,7 @@
 // endpoint-mqtt's option table and the settings read from it.
 #pragma once
 
-#include "attribute_template.hpp"
+#include <araldo/attribute_template.hpp>
 #include "mqtt_url.hpp"
 
 #include <araldo/options.hpp>
@@ -17,7 +17,7 @@
 namespace araldo::plugins::endpoint_mqtt {
 
 // The template code is endpoint-redis's until it moves into the SDK.
-using endpoint_redis::attribute_template;
+using araldo::attribute_template;
 
 struct backoff_settings {
     araldo::duration min = std::chrono::milliseconds(100);

@@ -1,7 +1,7 @@
 // endpoint-redis's option table and the settings read from it.
 #pragma once
 
-#include "attribute_template.hpp"
+#include <araldo/attribute_template.hpp>
 #include "redis_url.hpp"
 
 #include <araldo/options.hpp>

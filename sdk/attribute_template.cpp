@@ -1,8 +1,8 @@
-#include "attribute_template.hpp"
+#include <araldo/attribute_template.hpp>
 
 #include <algorithm>
 
-namespace araldo::plugins::endpoint_redis {
+namespace araldo {
 
 namespace {
 
@@ -81,4 +81,4 @@ std::string attribute_template::expand_all(std::string_view value) const {
     return out;
 }
 
-}  // namespace araldo::plugins::endpoint_redis
+}  // namespace araldo

@@ -1,9 +1,11 @@
-// A config string with {name} placeholders: the publish channel made of a
-// message's attributes ("events{folder}"), and the inbound folder made of the
-// channel a message came on ("/redis/{channel}"). Parsed once when the
-// options are read; expanded per message.
+// A config string with {name} placeholders over a message's attributes:
+// endpoint-redis's publish channel ("events{folder}") and inbound folder
+// ("/redis/{channel}"), endpoint-mqtt's topics ("araldo{folder}", "/{topic}").
+// One syntax for every plugin that names things after attributes. Parsed
+// once when the options are read; expanded per message.
 #pragma once
 
+#include <araldo/export.hpp>
 #include <araldo/message.hpp>
 #include <araldo/result.hpp>
 
@@ -12,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-namespace araldo::plugins::endpoint_redis {
+namespace araldo {
 
-class attribute_template {
+class ARALDO_EXPORT attribute_template {
 public:
     // `{{` and `}}` stand for a literal brace; a lone `}` is itself. Fails
     // with why for an unclosed `{`, an empty name, or a name not in `allowed`
@@ -48,4 +50,4 @@ private:
     std::vector<std::string> names_;
 };
 
-}  // namespace araldo::plugins::endpoint_redis
+}  // namespace araldo

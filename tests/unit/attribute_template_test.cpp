@@ -1,10 +1,10 @@
 // The publish channel and inbound folder templates, without a server.
-#include "attribute_template.hpp"
+#include <araldo/attribute_template.hpp>
 
 #include <catch2/catch.hpp>
 
 using namespace araldo;
-using namespace araldo::plugins::endpoint_redis;
+using araldo::attribute_template;
 
 namespace {
 
