@@ -36,6 +36,8 @@ options:
                         command's help
 
 commands:
+  init [--force] [--data-dir DIR] [FILE]
+                        write a commented starter config (default ./araldo.yaml)
 )" + commands +
            R"(
 exit codes: 0 clean stop, 1 runtime failure (port in use, data-dir locked by

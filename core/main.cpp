@@ -1,6 +1,7 @@
 #include "app.hpp"
 #include "cli.hpp"
 #include "logging.hpp"
+#include "starter_config.hpp"
 
 #include <araldo/error.hpp>
 
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     const auto& cli = parsed.options;
+    // The core's own command: it needs no plugin and no config (it writes one).
+    if (cli.command == "init") return run_init(cli.command_args);
     if (cli.help) {
         // The commands come from the plugins: list those found, and print the
         // rest of the help even when a plugin folder cannot be read.
