@@ -17,7 +17,7 @@ std::string usage_text(const std::vector<std::string>& command_usages) {
     }
     if (commands.empty()) commands = "  (none: no plugin found provides one)\n";
     return R"(usage: araldo [options]
-       araldo <command> [args] [-c FILE]   (commands come from plugins, listed below)
+       araldo <command> [args] [-c FILE]   (init, and the plugins' commands listed below)
 
 Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
 as configured in a YAML file.
@@ -36,8 +36,10 @@ options:
                         command's help
 
 commands:
-  init [--force] [--data-dir DIR] [FILE]
-                        write a commented starter config (default ./araldo.yaml)
+  araldo init [--force] [--data-dir DIR] [FILE]
+                        write a commented starter config (default ./araldo.yaml);
+                        an existing file is kept unless --force
+plugin commands:
 )" + commands +
            R"(
 exit codes: 0 clean stop, 1 runtime failure (port in use, data-dir locked by

@@ -14,9 +14,9 @@ namespace araldo::detail {
 enum class statsd_tags { none, dogstatsd };
 
 struct statsd_config {
-    std::string address;  // an IP literal ("localhost" already turned into 127.0.0.1)
+    std::string address{};  // an IP literal ("localhost" already turned into 127.0.0.1)
     std::uint16_t port = 8125;
-    std::string prefix;  // empty: the metric names as /metrics shows them
+    std::string prefix{};  // empty: the metric names as /metrics shows them
     araldo::duration interval = std::chrono::seconds(10);
     statsd_tags tags = statsd_tags::none;
 };
