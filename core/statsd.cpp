@@ -51,7 +51,10 @@ std::string statsd_batch::stat_name(std::string_view name, const metric_labels& 
     std::string out = config_.prefix.empty() ? std::string{} : config_.prefix + ".";
     out += segment(name);
     if (config_.tags == statsd_tags::none) {
-        for (const auto& [k, v] : labels) out += "." + segment(v);
+        for (const auto& [k, v] : labels) {
+            out += '.';
+            out += segment(v);
+        }
     }
     return out;
 }
