@@ -13,6 +13,7 @@
 #include "metrics.hpp"
 #include "plugin_loader.hpp"
 #include "router.hpp"
+#include "statsd.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -82,6 +83,7 @@ private:
     bool start_endpoints();
     void run_loop();
     std::string render_metrics() const;
+    void notify_systemd(const std::string& state);
 
     cli_options cli_;
     // Declared first so it is destroyed last: endpoints own I/O objects bound to it.
@@ -107,14 +109,14 @@ private:
     std::map<int, std::uint64_t> ignored_signal_counts_;  // by signal number
     data_dir_lock data_dir_lock_;                         // held from before binding until the process ends
     std::unique_ptr<asio::steady_timer> deadline_;
+    std::unique_ptr<statsd_sender> statsd_;  // global.statsd; null: off
     bool stopping_ = false;
     std::size_t running_ = 0;
     int exit_code_ = 0;
     // araldo_plugin_errors_total{endpoint="",where="handler"}: thrown from a
     // handler no endpoint could be charged with.
-    araldo::counter& certificate_reloads_ =
-        metrics_.counter("araldo_tls_certificate_reloads_total", {{"result", "ok"}},
-                         "TLS listener certificates re-read on SIGHUP, by result");
+    araldo::counter& certificate_reloads_ = metrics_.counter("araldo_tls_certificate_reloads_total", {{"result", "ok"}},
+                                                             "TLS listener certificates re-read on SIGHUP, by result");
     araldo::counter& certificate_reload_failures_ =
         metrics_.counter("araldo_tls_certificate_reloads_total", {{"result", "error"}},
                          "TLS listener certificates re-read on SIGHUP, by result");

@@ -1,6 +1,7 @@
 // The lifecycle: lock the data-dir, bind, run every endpoint, stop on
 // SIGINT/SIGTERM; SIGHUP re-reads TLS certificates; SIGUSR1 and SIGUSR2 are logged and ignored.
 #include "app.hpp"
+#include "sd_notify.hpp"
 
 #include <araldo/log_rate.hpp>
 
@@ -66,6 +67,7 @@ bool app::bind_listeners() {
 // now on disk; established ones keep theirs. A file that does not load
 // leaves that listener as it was.
 void app::reload_certificates() {
+    notify_systemd("RELOADING=1");
     for (const auto& l : config_.listeners) {
         if (!l.tls) continue;
         try {
@@ -79,6 +81,12 @@ void app::reload_certificates() {
             log_->error("listener {}: certificate not reloaded, the previous one stays: {}", l.name, e.what());
         }
     }
+    notify_systemd("READY=1");
+}
+
+// A unit of Type=notify waits for READY=1; anywhere else this does nothing.
+void app::notify_systemd(const std::string& state) {
+    if (auto error = sd_notify(state); !error.empty()) log_->warn("systemd notification not sent: {}", error);
 }
 
 int app::run() {
@@ -105,9 +113,17 @@ int app::run() {
         run_loop();
         return exit_code_;
     }
+    if (config_.statsd) {
+        statsd_ = std::make_unique<statsd_sender>(io_.get_executor(), *config_.statsd, metrics_, log_);
+        statsd_->start();
+    }
     const auto& first = config_.listeners.front();
-    log_->info("araldo listening on {} with {} endpoints", host_port(first.bind, listener_->port(first.name)),
-               endpoints_.size());
+    const auto listening = host_port(first.bind, listener_->port(first.name));
+    log_->info("araldo listening on {} with {} endpoints", listening, endpoints_.size());
+    // After the last start-up line, before the first accept: once systemd
+    // hears READY=1, units ordered after this one may connect at once, and
+    // the listening sockets already queue them.
+    notify_systemd("READY=1\nSTATUS=listening on " + listening);
     asio::co_spawn(io_, listener_->accept_loop(), [log = log_](std::exception_ptr e) {
         if (!e) return;
         try {
@@ -205,6 +221,7 @@ void app::ignore_other_signals() {
 
 void app::begin_shutdown() {
     stopping_ = true;
+    notify_systemd("STOPPING=1");
     listener_->stop();
     for (auto& host : endpoints_) {
         if (host->running) host->get()->stop();
@@ -244,6 +261,7 @@ void app::finish_if_stopped() {
     // Nothing left but the signal wait and the deadline: let io_.run() return.
     signals_->cancel();
     if (ignored_signals_) ignored_signals_->cancel();
+    if (statsd_) statsd_->stop();  // one last push, then its loop ends
     deadline_->cancel();
 }
 

@@ -4,20 +4,29 @@
 
 namespace araldo::detail {
 
-std::string usage_text(const std::vector<std::string>& command_usages) {
-    std::string commands;
-    for (const auto& u : command_usages) {
-        // A command's usage has one line per form.
+namespace {
+
+// A command's usage has one line per form.
+std::string indented(const std::vector<std::string>& usages) {
+    std::string lines;
+    for (const auto& u : usages) {
         for (std::size_t at = 0; at < u.size();) {
             auto end = u.find('\n', at);
             if (end == std::string::npos) end = u.size();
-            commands += "  " + u.substr(at, end - at) + "\n";
+            lines += "  " + u.substr(at, end - at) + "\n";
             at = end + 1;
         }
     }
+    return lines;
+}
+
+}  // namespace
+
+std::string usage_text(const std::vector<std::string>& command_usages, const std::vector<std::string>& core_usages) {
+    std::string commands = indented(command_usages);
     if (commands.empty()) commands = "  (none: no plugin found provides one)\n";
     return R"(usage: araldo [options]
-       araldo <command> [args] [-c FILE]   (araldo keys, and commands from plugins, listed below)
+       araldo <command> [args] [-c FILE]   (keys, init, and the plugins' commands listed below)
 
 Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
 as configured in a YAML file.
@@ -36,7 +45,11 @@ options:
                         command's help
 
 commands:
-)" + commands +
+  araldo init [--force] [--data-dir DIR] [FILE]
+                        write a commented starter config (default ./araldo.yaml);
+                        an existing file is kept unless --force
+)" + indented(core_usages) +
+           "plugin commands:\n" + commands +
            R"(
 exit codes: 0 clean stop, 1 runtime failure (port in use, data-dir locked by
 another relay), 2 usage or config error

@@ -28,7 +28,9 @@ struct cli_parse {
 };
 
 cli_parse parse_cli(int argc, const char* const* argv);
-// The global help; `command_usages` are the plugins' command::usage texts.
-std::string usage_text(const std::vector<std::string>& command_usages = {});
+// The global help; `command_usages` are the plugins' command::usage texts,
+// `core_usages` the core's own commands besides init (araldo keys).
+std::string usage_text(const std::vector<std::string>& command_usages = {},
+                       const std::vector<std::string>& core_usages = {});
 
 }  // namespace araldo::detail

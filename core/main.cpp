@@ -2,6 +2,7 @@
 #include "cli.hpp"
 #include "keys_command.hpp"
 #include "logging.hpp"
+#include "starter_config.hpp"
 
 #include <araldo/error.hpp>
 
@@ -24,14 +25,16 @@ int main(int argc, char** argv) {
     std::signal(SIGTTOU, SIG_IGN);
     auto parsed = parse_cli(argc, argv);
     if (!parsed.error.empty()) {
-        std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text({keys_usage()});
+        std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text({}, {keys_usage()});
         return 2;
     }
     const auto& cli = parsed.options;
+    // The core's own command: it needs no plugin and no config (it writes one).
+    if (cli.command == "init") return run_init(cli.command_args);
     if (cli.help) {
         // The commands come from the plugins: list those found, and print the
         // rest of the help even when a plugin folder cannot be read.
-        std::vector<std::string> usages{keys_usage()};
+        std::vector<std::string> usages;
         try {
             init_logging("warn");
             app relay(cli);
@@ -40,7 +43,7 @@ int main(int argc, char** argv) {
         } catch (const std::exception& e) {
             std::cerr << "araldo: plugin commands unavailable: " << e.what() << "\n";
         }
-        std::cout << usage_text(usages);
+        std::cout << usage_text(usages, {keys_usage()});
         return 0;
     }
     if (cli.version) {

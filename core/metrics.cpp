@@ -82,4 +82,13 @@ std::string metrics::render() const {
     return out;
 }
 
+void metrics::for_each(const std::function<void(const sample&)>& visit) const {
+    for (const auto& [name, f] : families_) {
+        for (const auto& s : f.members) {
+            if (s.value) visit(sample{name, s.labels, s.value.get(), 0.0});
+            else visit(sample{name, s.labels, nullptr, s.read ? s.read() : 0.0});
+        }
+    }
+}
+
 }  // namespace araldo::detail

@@ -19,6 +19,17 @@ public:
     // Prometheus text exposition format 0.0.4.
     std::string render() const;
 
+    // Every series as /metrics shows it, for pushing elsewhere (statsd).
+    // `counter` is null for a gauge, whose value is read now; a counter's
+    // address is stable for the process lifetime and identifies its series.
+    struct sample {
+        std::string_view name;
+        const metric_labels& labels;
+        const araldo::counter* counter;
+        double gauge_value;
+    };
+    void for_each(const std::function<void(const sample&)>& visit) const;
+
 private:
     struct series {
         metric_labels labels;

@@ -13,7 +13,10 @@ ARALDO_BUILD_PACKAGES=(
 # download one here).
 # mosquitto, mosquitto-clients: endpoint-mqtt tests run a real broker and its clients.
 # curl: the tour test runs the curl commands of examples/tour/README.md.
-ARALDO_TEST_PACKAGES=(catch2 redis-server mosquitto mosquitto-clients chromium nginx libnginx-mod-nchan jq curl)
+# dpkg-dev, systemd: the package test builds the .deb (dpkg-shlibdeps) and
+# verifies its unit (systemd-analyze).
+ARALDO_TEST_PACKAGES=(catch2 redis-server mosquitto mosquitto-clients chromium nginx libnginx-mod-nchan jq curl
+  dpkg-dev systemd)
 # scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
 # targets are built with clang; the product stays on g++).
 ARALDO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)

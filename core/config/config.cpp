@@ -46,6 +46,7 @@ const option_table& global_option_table() {
         listeners_option(),
         {"core-listeners", option_type::string_list, "[]",
          "the listeners that serve /_health/, /metrics, /_admin/ and the static files; empty: every listener"},
+        statsd_option(),
     };
     return table;
 }
@@ -95,7 +96,7 @@ std::map<std::string, std::string> apply_env_overrides(options& opts, const env_
 namespace fs = std::filesystem;
 
 global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env,
-                            source_mark& data_dir_mark, listener_set& listeners) {
+                            source_mark& data_dir_mark, listener_set& listeners, std::optional<statsd_config>& statsd) {
     validation_input in{node, global_option_table(), file, env, {}, "global"};
     options opts = validate_options(in);
     const auto from_env = apply_env_overrides(opts, env);
@@ -135,6 +136,7 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     g.admin_token = opts.string("admin-token");
     g.node_id = new_message_id();
     listeners = read_listeners(opts, g, fail);
+    statsd = read_statsd(opts);
     return g;
 }
 
@@ -205,7 +207,7 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
     config c;
     c.file = file;
     listener_set listeners;
-    c.global = read_global(root["global"], file, env, c.data_dir_mark, listeners);
+    c.global = read_global(root["global"], file, env, c.data_dir_mark, listeners, c.statsd);
     c.listeners = std::move(listeners.listeners);
     c.core_listeners = std::move(listeners.core);
     YAML::Node plugins = root["plugins"];

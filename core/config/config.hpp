@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/listener_config.hpp"
+#include "config/statsd_config.hpp"
 #include "config/substitution.hpp"
 
 #include <araldo/context.hpp>
@@ -22,11 +23,11 @@ namespace araldo::detail {
 struct plugin_instance {
     std::string name;
     std::string id;
-    std::string marshalling;  // endpoints only; empty: pass-through
+    std::string marshalling;             // endpoints only; empty: pass-through
     std::vector<std::string> listeners;  // endpoints only: where its paths are served; empty: every listener
     YAML::Node listeners_node;           // as written, until the listeners are known
-    YAML::Node node;          // the whole mapping, for the plugin's options
-    source_mark mark;         // of the mapping
+    YAML::Node node;                     // the whole mapping, for the plugin's options
+    source_mark mark;                    // of the mapping
     source_mark id_mark;
     source_mark marshalling_mark;
 };
@@ -54,6 +55,7 @@ struct config {
     // server-port and bind.
     std::vector<listener_config> listeners;
     std::vector<std::string> core_listeners;  // /_health/, /metrics, /_admin/, static files; empty: all
+    std::optional<statsd_config> statsd;      // none: off
     std::vector<plugin_instance> marshallers;
     std::vector<plugin_instance> endpoints;
     std::vector<route_entry> routes;

@@ -371,9 +371,10 @@ TEST_CASE("the help lists the plugin commands, and help after a command reaches 
     REQUIRE(std::filesystem::exists(std::string(ARALDO_PLUGIN_DIR) + "/araldo-endpoint-webhook.so"));
     auto help = run_araldo(dir, {"--help"});
     CHECK(help.code == 0);
-    // The core's own command first, then the plugins'.
-    CHECK_THAT(help.out, Catch::Contains("commands:\n  araldo keys list --file FILE\n") &&
-                             Catch::Contains("ID-or-IDENTITY\n  araldo deadletters list"));
+    // The core's own commands first, then the plugins'.
+    CHECK_THAT(help.out, Catch::Contains("commands:\n  araldo init ") &&
+                             Catch::Contains("unless --force\n  araldo keys list --file FILE\n") &&
+                             Catch::Contains("ID-or-IDENTITY\nplugin commands:\n  araldo deadletters list"));
     // No araldo.yaml here: a command's help needs none.
     auto command_help = run_araldo(dir, {"deadletters", "--help"});
     CHECK_THAT(command_help.out + command_help.err, Catch::Contains("araldo deadletters list [--endpoint NAME]"));

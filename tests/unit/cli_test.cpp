@@ -46,6 +46,6 @@ TEST_CASE("help after a command goes to the command", "[cli]") {
 
 TEST_CASE("the global help lists the plugins' commands, one line per form", "[cli]") {
     const auto text = araldo::detail::usage_text({"araldo x list -c FILE\naraldo x purge", "araldo y"});
-    CHECK_THAT(text, Catch::Contains("commands:\n  araldo x list -c FILE\n  araldo x purge\n  araldo y\n"));
-    CHECK_THAT(araldo::detail::usage_text(), Catch::Contains("commands:\n  (none"));
+    CHECK_THAT(text, Catch::Contains("plugin commands:\n  araldo x list -c FILE\n  araldo x purge\n  araldo y\n"));
+    CHECK_THAT(araldo::detail::usage_text(), Catch::Contains("plugin commands:\n  (none"));
 }
