@@ -178,13 +178,7 @@ std::vector<std::string> mqtt_endpoint::health() const {
 // Exponential backoff with full jitter: a random wait up to min * 2^attempt, capped at max.
 asio::awaitable<void> mqtt_endpoint::backoff() {
     using namespace asio::experimental::awaitable_operators;
-    const auto& r = settings_.reconnect;
-    auto cap = r.max;
-    if (attempt_ < 30) cap = std::min(r.max, r.min * (std::int64_t{1} << attempt_));
-    ++attempt_;
-    auto wait = cap;
-    if (r.jitter) wait = araldo::duration(std::uniform_int_distribution<std::int64_t>(1, cap.count())(random_));
-    asio::steady_timer timer(ctx_.executor(), wait);
+    asio::steady_timer timer(ctx_.executor(), araldo::backoff_delay(settings_.reconnect, attempt_++, random_));
     co_await (timer.async_wait(use_tuple) || wait_stopped());
 }
 

@@ -25,13 +25,6 @@ option_spec qos_option(std::string what) {
     opts.fail(name, reason.substr(0, cut), reason.substr(cut + 4));
 }
 
-backoff_settings read_backoff(const araldo::options& opts) {
-    const araldo::options& r = opts.object("reconnect");
-    backoff_settings b{r.duration("min"), r.duration("max"), r.boolean("jitter")};
-    if (b.max < b.min) r.fail("max", "must not be less than reconnect.min (" + format_duration(b.min) + ")");
-    return b;
-}
-
 void check_topic(const araldo::options& opts, std::string_view name, const std::string& topic) {
     if (mosquitto_pub_topic_check2(topic.c_str(), topic.size()) != MOSQ_ERR_SUCCESS || !araldo::valid_utf8(topic))
         opts.fail(name, "'" + topic + "' is not a topic MQTT publishes to",
@@ -198,23 +191,7 @@ option_table mqtt_options() {
                     .description = "largest payload ingested or published; larger ones are dropped (counted)",
                     .min = "1",
                     .max = "255MiB"},
-        option_spec{"reconnect",
-                    option_type::object,
-                    std::nullopt,
-                    "backoff between connection attempts: exponential from min to max",
-                    false,
-                    {
-                        option_spec{.name = "min",
-                                    .type = option_type::duration,
-                                    .default_value = "100ms",
-                                    .description = "delay before the first retry",
-                                    .min = "1ms"},
-                        option_spec{"max", option_type::duration, "10s", "longest delay between retries", false},
-                        option_spec{"jitter", option_type::boolean, "true",
-                                    "wait a random time up to the delay (full jitter), so nodes do not "
-                                    "reconnect in lockstep",
-                                    false},
-                    }},
+        araldo::backoff_option(),
     };
 }
 
@@ -241,7 +218,7 @@ mqtt_settings read_mqtt_settings(const araldo::options& opts, const araldo::glob
     s.queue_size = static_cast<std::size_t>(opts.integer("queue-size"));
     s.max_inflight = static_cast<std::size_t>(opts.integer("max-inflight"));
     s.max_message_size = opts.size("max-message-size");
-    s.reconnect = read_backoff(opts);
+    s.reconnect = araldo::read_backoff(opts);
     return s;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <araldo/attribute_template.hpp>
+#include <araldo/backoff.hpp>
 #include "mqtt_url.hpp"
 
 #include <araldo/options.hpp>
@@ -18,12 +19,6 @@ namespace araldo::plugins::endpoint_mqtt {
 
 // The template code is endpoint-redis's until it moves into the SDK.
 using araldo::attribute_template;
-
-struct backoff_settings {
-    araldo::duration min = std::chrono::milliseconds(100);
-    araldo::duration max = std::chrono::seconds(10);
-    bool jitter = true;
-};
 
 struct will_settings {
     std::string topic;
@@ -60,7 +55,7 @@ struct mqtt_settings {
     std::size_t queue_size = 10000;
     std::size_t max_inflight = 100;
     std::uint64_t max_message_size = 1024 * 1024;
-    backoff_settings reconnect;
+    araldo::backoff_settings reconnect;
 };
 
 option_table mqtt_options();

@@ -225,13 +225,7 @@ std::string redis_endpoint::protocol_failure(const link_status& link, const resp
 // Exponential backoff with full jitter: a random wait up to min * 2^attempt, capped at max.
 asio::awaitable<void> redis_endpoint::backoff(link_status& link) {
     using namespace asio::experimental::awaitable_operators;
-    const auto& r = settings_.reconnect;
-    auto cap = r.max;
-    if (link.attempt < 30) cap = std::min(r.max, r.min * (std::int64_t{1} << link.attempt));
-    ++link.attempt;
-    auto wait = cap;
-    if (r.jitter) wait = araldo::duration(std::uniform_int_distribution<std::int64_t>(1, cap.count())(random_));
-    asio::steady_timer timer(ctx_.executor(), wait);
+    asio::steady_timer timer(ctx_.executor(), araldo::backoff_delay(settings_.reconnect, link.attempt++, random_));
     co_await (timer.async_wait(use_tuple) || wait_stopped());
 }
 

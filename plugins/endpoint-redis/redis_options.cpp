@@ -17,13 +17,6 @@ std::vector<std::string> unique(std::vector<std::string> v) {
     return out;
 }
 
-backoff_settings read_backoff(const araldo::options& opts) {
-    const araldo::options& r = opts.object("reconnect");
-    backoff_settings b{r.duration("min"), r.duration("max"), r.boolean("jitter")};
-    if (b.max < b.min) r.fail("max", "must not be less than reconnect.min (" + format_duration(b.min) + ")");
-    return b;
-}
-
 option_spec tls_option() {
     option_spec spec = araldo::tls_client_option("tls");
     spec.description +=
@@ -91,23 +84,7 @@ option_table redis_options() {
                                    "one from Redis is a protocol error that drops the connection (counted, then "
                                    "reconnected), a larger routed message is refused with too_large",
                     .min = "1"},
-        option_spec{"reconnect",
-                    option_type::object,
-                    std::nullopt,
-                    "backoff between connection attempts: exponential from min to max",
-                    false,
-                    {
-                        option_spec{.name = "min",
-                                    .type = option_type::duration,
-                                    .default_value = "100ms",
-                                    .description = "delay before the first retry",
-                                    .min = "1ms"},
-                        option_spec{"max", option_type::duration, "10s", "longest delay between retries", false},
-                        option_spec{"jitter", option_type::boolean, "true",
-                                    "wait a random time up to the delay (full jitter), so nodes do not "
-                                    "reconnect in lockstep",
-                                    false},
-                    }},
+        araldo::backoff_option(),
     };
 }
 
@@ -137,7 +114,7 @@ redis_settings read_redis_settings(const araldo::options& opts, const araldo::gl
     }
     s.queue_size = static_cast<std::size_t>(opts.integer("queue-size"));  // at least 1: the table says so
     s.max_message_size = opts.size("max-message-size");
-    s.reconnect = read_backoff(opts);
+    s.reconnect = araldo::read_backoff(opts);
     return s;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <araldo/attribute_template.hpp>
+#include <araldo/backoff.hpp>
 #include "redis_url.hpp"
 
 #include <araldo/options.hpp>
@@ -15,12 +16,6 @@
 #include <vector>
 
 namespace araldo::plugins::endpoint_redis {
-
-struct backoff_settings {
-    araldo::duration min = std::chrono::milliseconds(100);
-    araldo::duration max = std::chrono::seconds(10);
-    bool jitter = true;
-};
 
 struct redis_settings {
     redis_address address;
@@ -36,7 +31,7 @@ struct redis_settings {
     std::size_t queue_size = 10000;
     // The largest payload (any bulk string) read from Redis, and published to it.
     std::uint64_t max_message_size = 1024 * 1024;
-    backoff_settings reconnect;
+    araldo::backoff_settings reconnect;
 };
 
 option_table redis_options();
