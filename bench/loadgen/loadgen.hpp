@@ -45,16 +45,26 @@ struct options {
     bool perf = false;  // count the relay's write syscalls with perf stat
     std::string ca;     // trusted by wss:// clients; empty: the system's store
     std::string label;
-    // Folder mode: message k goes to folder k % folders; subscriber i hears the
-    // folders (i * folder_subs + j) % folders, j < folder_subs. 0: no folders.
+    // Folder mode: message k goes to folder k % folders; subscriber i hears
+    // folder_subs of them (subscriber_folder()). 0: no folders.
     std::uint32_t folders = 0;
     std::uint32_t folder_subs = 1;
+    // stride: subscriber i hears i, i + F/K, i + 2F/K... (mod F), so messages
+    // published one after the other reach different clients, as when a
+    // client's folders have nothing to do with the order messages come in;
+    // block: it hears the K consecutive folders from i * K, so that it gets
+    // its messages in bursts of K, the easiest case for batching writes.
+    bool folder_block = false;
     folder_via via = folder_via::subscribe;
     // Resume mode (araldo): subscribe, disconnect everyone, publish `behind`
     // messages per folder, reconnect everyone at once with "since".
     bool resume = false;
     std::uint32_t behind = 50;
 };
+
+// The j-th folder (j < folder_subs) that subscriber i hears, and whether it hears folder f.
+std::uint32_t subscriber_folder(const options& o, std::uint64_t i, std::uint32_t j);
+bool subscriber_hears(const options& o, std::uint64_t i, std::uint64_t f);
 
 // The folder of folder number n, as araldo and as nchan name it.
 std::string folder_name(std::uint32_t n);         // /f/17

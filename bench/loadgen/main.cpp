@@ -68,6 +68,7 @@ int report_load(const options& o, const run_result& r) {
                            static_cast<double>(r.latency.percentile(99)), static_cast<double>(r.latency.max())};
     std::printf(
         "{\"label\":%s,\"mode\":\"load\",\"publish\":\"%s\",\"subscribers\":%d,\"folders\":%u,\"folder_subs\":%u,"
+        "\"folder_spread\":\"%s\","
         "\"messages\":%llu,\"size\":%zu,"
         "\"rate\":%g,\"window\":%u,\"published\":%llu,\"publish_ok\":%llu,\"publish_errors\":%llu,"
         "\"publish_error\":%s,\"expected\":%llu,\"delivered\":%llu,\"lost\":%llu,\"duplicates\":%llu,"
@@ -80,7 +81,7 @@ int report_load(const options& o, const run_result& r) {
         "\"relay_rss_kib_after\":%ld,\"lowat_fallbacks\":%d,\"stalled\":%s,\"timed_out\":%s,\"tls\":%s,"
         "\"kernel_tls_sessions\":%ld}\n",
         json_string(o.label).c_str(), kind_name(o.pub_kind), o.subscribers, o.folders, o.folder_subs,
-        static_cast<unsigned long long>(o.messages), o.size, o.rate, o.window,
+        o.folder_block ? "block" : "stride", static_cast<unsigned long long>(o.messages), o.size, o.rate, o.window,
         static_cast<unsigned long long>(r.published), static_cast<unsigned long long>(r.publish_ok),
         static_cast<unsigned long long>(r.publish_errors), json_string(r.publish_error).c_str(),
         static_cast<unsigned long long>(r.expected), static_cast<unsigned long long>(r.unique),

@@ -49,7 +49,10 @@ const char* usage =
     "  --idle-settle-ms MS  wait before the second RSS reading (1000)\n"
     "  --folders F          folder mode: message k goes to folder k % F (/f/<n>); each subscriber\n"
     "                       hears --folder-subs of them; HTTP publishing only\n"
-    "  --folder-subs K      folders per subscriber (1): subscriber i hears (i*K + j) % F, j < K\n"
+    "  --folder-subs K      folders per subscriber (1)\n"
+    "  --folder-spread S    stride: subscriber i hears (i + j*(F/K)) % F, j < K, so that messages\n"
+    "                       published in a row reach different clients (default); block: it\n"
+    "                       hears (i*K + j) % F, K folders in a row, its messages come in bursts\n"
     "  --folder-via V       subscribe: araldo's subscribe request and ?folder= (default);\n"
     "                       path: nchan's channel ids in the URLs (/sub/f1,f2 and /pub/f1)\n"
     "  --resume             araldo resume run: subscribe, disconnect all, publish --behind\n"
@@ -114,7 +117,12 @@ options parse_options(int argc, char** argv) {
         else if (a == "--label") o.label = value();
         else if (a == "--folders") o.folders = static_cast<std::uint32_t>(number("--folders", value()));
         else if (a == "--folder-subs") o.folder_subs = static_cast<std::uint32_t>(number("--folder-subs", value()));
-        else if (a == "--folder-via") {
+        else if (a == "--folder-spread") {
+            const std::string v = value();
+            if (v == "stride") o.folder_block = false;
+            else if (v == "block") o.folder_block = true;
+            else throw std::invalid_argument("--folder-spread: stride or block");
+        } else if (a == "--folder-via") {
             const std::string v = value();
             if (v == "subscribe") o.via = folder_via::subscribe;
             else if (v == "path") o.via = folder_via::path;
@@ -140,6 +148,19 @@ options parse_options(int argc, char** argv) {
 }
 
 // Appended rather than "/f/" + std::to_string(n): GCC 12 warns (-Wrestrict, a false positive) on that.
+std::uint32_t subscriber_folder(const options& o, std::uint64_t i, std::uint32_t j) {
+    if (o.folder_block) return static_cast<std::uint32_t>((i * o.folder_subs + j) % o.folders);
+    const std::uint64_t stride = o.folders / o.folder_subs;  // >= 1: folder_subs <= folders
+    return static_cast<std::uint32_t>((i + j * stride) % o.folders);
+}
+
+bool subscriber_hears(const options& o, std::uint64_t i, std::uint64_t f) {
+    if (o.folder_block) return (f + o.folders - i * o.folder_subs % o.folders) % o.folders < o.folder_subs;
+    const std::uint64_t stride = o.folders / o.folder_subs;
+    const std::uint64_t d = (f + o.folders - i % o.folders) % o.folders;
+    return d % stride == 0 && d / stride < o.folder_subs;
+}
+
 std::string folder_name(std::uint32_t n) {
     std::string s = "/f/";
     return s.append(std::to_string(n));

@@ -106,7 +106,7 @@ bool load_run::connect(std::string& err) {
         target sub = o_.sub;
         std::string request;
         for (std::uint32_t j = 0; j < o_.folders && j < o_.folder_subs; ++j) {
-            const auto f = static_cast<std::uint32_t>((i * o_.folder_subs + j) % o_.folders);
+            const std::uint32_t f = subscriber_folder(o_, i, j);
             ++folder_count_[f];
             if (o_.via == folder_via::path) {
                 sub.path += j == 0 ? '/' : ',';
@@ -257,9 +257,7 @@ void load_run::on_message(std::size_t i, const char* p, std::size_t n, std::uint
     }
     ++s.delivered;
     if (o_.folders > 0) {
-        // Subscriber i hears folders (i * K + j) % F for j < K.
-        const std::uint64_t f = seq % o_.folders, first = i * o_.folder_subs % o_.folders;
-        if ((f + o_.folders - first) % o_.folders >= o_.folder_subs) {
+        if (!subscriber_hears(o_, i, seq % o_.folders)) {
             ++s.strays;
             return;
         }
