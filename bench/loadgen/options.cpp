@@ -141,6 +141,8 @@ options parse_options(int argc, char** argv) {
         if (o.pub_kind != publish_kind::http) throw std::invalid_argument("--folders: publish with http://");
         if (o.folder_subs < 1 || o.folder_subs > o.folders)
             throw std::invalid_argument("--folder-subs: from 1 to --folders");
+        // The first subscriber does not hear every folder.
+        if (o.ack == ack_mode::one) throw std::invalid_argument("--folders: only with --ack all");
     }
     if (o.resume && (o.folders == 0 || o.via != folder_via::subscribe || o.behind < 1))
         throw std::invalid_argument("--resume needs --folders, --folder-via subscribe and --behind of 1 or more");
