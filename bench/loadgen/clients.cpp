@@ -118,7 +118,10 @@ bool publisher::open(const options& o, const tls_client* tls, std::string& err) 
     if (kind_ == publish_kind::http) {
         head_ = "POST " + o.pub.path;
         tail_ = " HTTP/1.1\r\nHost: " + o.pub.host + ":" + std::to_string(o.pub.port) +
-                "\r\nContent-Type: application/json\r\nContent-Length: " + len + "\r\n\r\n";
+                "\r\nContent-Type: application/json\r\nContent-Length: " + len + "\r\n";
+        // nchan answers with the message's id in JSON, where a resume starts from.
+        if (o.resume && o.via == folder_via::path) tail_ += "Accept: text/json\r\n";
+        tail_ += "\r\n";
         prefix_ = head_ + tail_;
         via_ = o.via;
     } else {
@@ -227,6 +230,7 @@ bool publisher::parse_http() {
         if (ok) ++ok_;
         else fail("publish refused: " + std::string(head.substr(0, head.find("\r\n"))));
         if (in_flight_ > 0) --in_flight_;
+        if (replies_ != nullptr) replies_->push_back(in_.substr(end + 4, body));
         in_.erase(0, end + 4 + body);
     }
 }

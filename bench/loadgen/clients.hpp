@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace araldo::bench {
 
@@ -46,6 +47,9 @@ public:
     std::uint64_t ok() const { return ok_; }
     std::uint64_t errors() const { return errors_; }
     const std::string& last_error() const { return last_error_; }
+    // HTTP: keep the body of every reply from now on, in order (nchan's
+    // replies name the message id a subscriber resumes from).
+    void keep_replies(std::vector<std::string>* into) { replies_ = into; }
 
 private:
     bool parse_http();
@@ -70,6 +74,7 @@ private:
     std::uint64_t ok_ = 0;
     std::uint64_t errors_ = 0;
     std::string last_error_;
+    std::vector<std::string>* replies_ = nullptr;
 };
 
 }  // namespace araldo::bench

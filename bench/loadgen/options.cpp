@@ -55,8 +55,9 @@ const char* usage =
     "                       hears (i*K + j) % F, K folders in a row, its messages come in bursts\n"
     "  --folder-via V       subscribe: araldo's subscribe request and ?folder= (default);\n"
     "                       path: nchan's channel ids in the URLs (/sub/f1,f2 and /pub/f1)\n"
-    "  --resume             araldo resume run: subscribe, disconnect all, publish --behind\n"
-    "                       messages per folder, reconnect all at once with \"since\"\n"
+    "  --resume             resume run: subscribe, disconnect all, publish --behind messages\n"
+    "                       per folder, reconnect all at once with \"since\" (araldo) or\n"
+    "                       ?last_event_id= (nchan, --folder-via path: one channel per client)\n"
     "  --behind N           messages each folder gets while its subscribers are away (50)\n"
     "  --label TEXT         copied into the JSON line\n"
     "  --free-port          print a free loopback TCP port and exit\n";
@@ -144,8 +145,8 @@ options parse_options(int argc, char** argv) {
         // The first subscriber does not hear every folder.
         if (o.ack == ack_mode::one) throw std::invalid_argument("--folders: only with --ack all");
     }
-    if (o.resume && (o.folders == 0 || o.via != folder_via::subscribe || o.behind < 1))
-        throw std::invalid_argument("--resume needs --folders, --folder-via subscribe and --behind of 1 or more");
+    if (o.resume && (o.folders == 0 || o.behind < 1))
+        throw std::invalid_argument("--resume needs --folders and --behind of 1 or more");
     return o;
 }
 

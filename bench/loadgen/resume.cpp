@@ -4,6 +4,10 @@
 // again with "since" (the offset and epoch of the last message it heard).
 // Measured: the time from the first reconnect until the last client has all
 // it missed, and that each got exactly those messages, in order, once.
+// nchan (--folder-via path): a channel per folder, one per connection; a
+// client resumes with ?last_event_id=, the id nchan gave the last message it
+// heard (from the publisher's reply); its messages carry no offsets, so they
+// are checked by their sequence numbers alone.
 #include "run.hpp"
 
 #include "../common/ws_wire.hpp"
@@ -33,6 +37,8 @@ struct resumer {
     bool subscribed = false;
     std::uint64_t offset = 0;  // of the last message heard (or what subscribed said)
     std::string epoch;
+    std::uint64_t last_seq = 0;  // nchan: the sequence number of the last message heard
+    bool heard = false;
     std::size_t live = 0;  // messages heard before dropping
     std::size_t got = 0;   // messages heard after coming back
     std::uint64_t done_ns = 0;
@@ -58,7 +64,8 @@ bool stamp_string(std::string_view text, std::string_view key, std::string& v) {
 
 class resume_run {
 public:
-    explicit resume_run(const options& o) : o_(o), clients_(static_cast<std::size_t>(o.subscribers)) {}
+    explicit resume_run(const options& o)
+        : o_(o), nchan_(o.via == folder_via::path), clients_(static_cast<std::size_t>(o.subscribers)) {}
     bool run(resume_result& r, std::string& err);
 
 private:
@@ -73,11 +80,16 @@ private:
     bool pump(std::uint64_t deadline, Done&& done);
     void on_readable(std::size_t i);
     void on_text(resumer& c, std::string_view text);
+    void on_nchan_message(resumer& c, std::uint64_t seq);
+    bool read_last_ids(std::string& err);
     void feed_publisher();
     void watch_publisher();
 
     const options& o_;
+    const bool nchan_;
     std::vector<resumer> clients_;
+    std::vector<std::string> replies_;  // nchan: the publisher's replies to the live messages
+    std::vector<std::string> last_id_;  // nchan: per folder, the id of its last live message
     publisher pub_;
     int ep_ = -1;
     bool pub_out_ = false;
@@ -97,7 +109,13 @@ private:
 bool resume_run::open_client(resumer& c, std::string& err) {
     c.fd = tcp_connect(o_.sub, err);
     if (c.fd < 0) return false;
-    const std::string request = "GET " + o_.sub.path + " HTTP/1.1\r\nHost: " + o_.sub.host + ":" +
+    std::string path = o_.sub.path;
+    if (nchan_) {
+        path += '/';
+        path += nchan_channel_name(c.folder);
+        if (resuming_) path += "?last_event_id=" + last_id_[c.folder];
+    }
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + o_.sub.host + ":" +
                                 std::to_string(o_.sub.port) +
                                 "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + ws_key +
                                 "\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -149,6 +167,11 @@ void resume_run::on_text(resumer& c, std::string_view text) {
     }
     std::uint64_t seq = 0, sent = 0, offset = 0;
     std::string epoch;
+    if (nchan_) {
+        if (!read_payload(text.data(), text.size(), seq, sent)) ++r_->bad;
+        else on_nchan_message(c, seq);
+        return;
+    }
     if (!read_payload(text.data(), text.size(), seq, sent) || !stamp_number(text, R"("offset":)", offset) ||
         !stamp_string(text, R"("epoch":")", epoch)) {
         ++r_->bad;
@@ -172,6 +195,54 @@ void resume_run::on_text(resumer& c, std::string_view text) {
     } else if (c.got > want.size()) {
         ++r_->extra;
     }
+}
+
+void resume_run::on_nchan_message(resumer& c, std::uint64_t seq) {
+    if (c.heard && seq <= c.last_seq) {
+        ++r_->duplicates;
+        return;
+    }
+    c.heard = true;
+    c.last_seq = seq;
+    if (!resuming_) {
+        if (++c.live == 2) ++live_done_;
+        return;
+    }
+    const auto& want = missed_[c.folder];
+    if (c.got < want.size() && want[c.got] != seq) {
+        // Later than the one due: the ones between were skipped.
+        const auto at = std::find(want.begin() + static_cast<std::ptrdiff_t>(c.got), want.end(), seq);
+        if (at == want.end()) {
+            ++r_->wrong;
+        } else {
+            r_->gaps += static_cast<std::uint64_t>(at - want.begin()) - c.got;
+            c.got = static_cast<std::size_t>(at - want.begin());
+        }
+    }
+    if (++c.got == want.size()) {
+        c.done_ns = now_ns();
+        ++resumed_done_;
+    } else if (c.got > want.size()) {
+        ++r_->extra;
+    }
+}
+
+// The JSON reply of nchan's publisher: {"messages": 1, ..., "last_message_id": "1796231127:0" }
+bool resume_run::read_last_ids(std::string& err) {
+    last_id_.assign(o_.folders, {});
+    // The live messages went out as folder 0..F-1 twice: the second round holds the last of each.
+    if (replies_.size() != 2 * static_cast<std::size_t>(o_.folders)) {
+        err =
+            "expected " + std::to_string(2 * o_.folders) + " publisher replies, got " + std::to_string(replies_.size());
+        return false;
+    }
+    for (std::uint32_t f = 0; f < o_.folders; ++f) {
+        if (!stamp_string(replies_[o_.folders + f], R"("last_message_id": ")", last_id_[f])) {
+            err = "no last_message_id in nchan's reply: " + replies_[o_.folders + f].substr(0, 200);
+            return false;
+        }
+    }
+    return true;
 }
 
 void resume_run::on_readable(std::size_t i) {
@@ -203,7 +274,12 @@ void resume_run::on_readable(std::size_t i) {
         }
         c.upgraded = true;
         pos = end + 4;
-        send_subscribe(c, resuming_);
+        if (nchan_) {
+            c.subscribed = true;  // nchan subscribes on the upgrade
+            ++subscribed_;
+        } else {
+            send_subscribe(c, resuming_);
+        }
     }
     ws_frame_view f;
     while (ws_parse_frame(c.in.data() + pos, c.in.size() - pos, f)) {
@@ -312,7 +388,10 @@ bool resume_run::run(resume_result& r, std::string& err) {
     ev.data.u64 = publisher_tag;
     epoll_ctl(ep_, EPOLL_CTL_ADD, pub_.fd(), &ev);
     // Two messages live, so that every client resumes from a message it heard.
+    if (nchan_) pub_.keep_replies(&replies_);
     if (!publish_rounds(2, false, err)) return false;
+    pub_.keep_replies(nullptr);
+    if (nchan_ && !read_last_ids(err)) return false;
     const std::uint64_t live_deadline = now_ns() + static_cast<std::uint64_t>(o_.timeout_s * 1e9);
     if (!pump(live_deadline, [&] { return live_done_ == clients_.size(); })) {
         err = std::to_string(clients_.size() - live_done_) + " clients did not hear their live messages";
@@ -343,6 +422,8 @@ bool resume_run::run(resume_result& r, std::string& err) {
     pump(drain_until, [] { return false; });
     r.clients = clients_.size();
     r.complete = resumed_done_;
+    // nchan says nothing like recovered: a client that got all it missed was.
+    if (nchan_) r.recovered = resumed_done_;
     for (const auto& c : clients_) {
         r.expected += missed_[c.folder].size();
         r.received += std::min(c.got, missed_[c.folder].size());
