@@ -117,8 +117,14 @@ bool publisher::open(const options& o, const tls_client* tls, std::string& err) 
     set_nonblocking(fd_);
     const std::string len = std::to_string(size_);
     if (kind_ == publish_kind::http) {
-        prefix_ = "POST " + o.pub.path + " HTTP/1.1\r\nHost: " + o.pub.host + ":" + std::to_string(o.pub.port) +
-                  "\r\nContent-Type: application/json\r\nContent-Length: " + len + "\r\n\r\n";
+        head_ = "POST " + o.pub.path;
+        tail_ = " HTTP/1.1\r\nHost: " + o.pub.host + ":" + std::to_string(o.pub.port) +
+                "\r\nContent-Type: application/json\r\nContent-Length: " + len + "\r\n";
+        // nchan answers with the message's id in JSON, where a resume starts from.
+        if (o.resume && o.via == folder_via::path) tail_ += "Accept: text/json\r\n";
+        tail_ += "\r\n";
+        prefix_ = head_ + tail_;
+        via_ = o.via;
     } else {
         prefix_ = "*3\r\n$7\r\nPUBLISH\r\n$" + std::to_string(o.pub.path.size()) + "\r\n" + o.pub.path + "\r\n$" + len +
                   "\r\n";
@@ -181,8 +187,15 @@ bool publisher::mqtt_open(const options& o, std::string& err) {
     return true;
 }
 
-void publisher::append(std::uint64_t seq, std::uint64_t stamp_ns) {
-    out_ += prefix_;
+void publisher::append(std::uint64_t seq, std::uint64_t stamp_ns, std::uint32_t folder) {
+    if (folder == no_folder) {
+        out_ += prefix_;
+    } else {
+        out_ += head_;
+        out_ += via_ == folder_via::subscribe ? "?folder=" : "/";
+        out_ += via_ == folder_via::subscribe ? folder_name(folder) : nchan_channel_name(folder);
+        out_ += tail_;
+    }
     const std::size_t at = out_.size();
     out_.resize(at + size_);
     write_payload(out_.data() + at, size_, seq, stamp_ns);
@@ -273,6 +286,7 @@ bool publisher::parse_http() {
         if (ok) ++ok_;
         else fail("publish refused: " + std::string(head.substr(0, head.find("\r\n"))));
         if (in_flight_ > 0) --in_flight_;
+        if (replies_ != nullptr) replies_->push_back(in_.substr(end + 4, body));
         in_.erase(0, end + 4 + body);
     }
 }

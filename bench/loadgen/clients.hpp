@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace araldo::bench {
 
@@ -27,15 +28,18 @@ struct subscriber {
     std::uint64_t delivered = 0;  // data frames received
     std::uint64_t duplicates = 0;
     std::uint64_t out_of_order = 0;
-    std::uint64_t bad = 0;  // frames whose payload is not ours
+    std::uint64_t bad = 0;     // frames whose payload is not ours
+    std::uint64_t strays = 0;  // folder mode: messages of a folder it did not subscribe to
 };
 
 class publisher {
 public:
     bool open(const options& o, const tls_client* tls, std::string& err);
     int fd() const { return fd_; }
-    // Queues one message carrying its send time; flush() sends.
-    void append(std::uint64_t seq, std::uint64_t stamp_ns);
+    static constexpr std::uint32_t no_folder = ~0u;
+    // Queues one message carrying its send time, to folder number `folder`
+    // (HTTP only); flush() sends.
+    void append(std::uint64_t seq, std::uint64_t stamp_ns, std::uint32_t folder = no_folder);
     bool flush();  // false: the connection failed
     bool want_write() const { return off_ < out_.size(); }
     bool on_readable();  // reads replies; false: closed or failed
@@ -43,6 +47,9 @@ public:
     std::uint64_t ok() const { return ok_; }
     std::uint64_t errors() const { return errors_; }
     const std::string& last_error() const { return last_error_; }
+    // HTTP: keep the body of every reply from now on, in order (nchan's
+    // replies name the message id a subscriber resumes from).
+    void keep_replies(std::vector<std::string>* into) { replies_ = into; }
 
 private:
     bool parse_http();
@@ -57,6 +64,9 @@ private:
     int fd_ = -1;
     tls_conn tls_;        // wss:// only
     std::string prefix_;  // request bytes before the payload
+    // The same, split where a message's folder goes: "POST /pub" | "?folder=/f/1" | " HTTP/1.1...".
+    std::string head_, tail_;
+    folder_via via_ = folder_via::subscribe;
     std::string suffix_;
     std::string out_;
     std::size_t off_ = 0;
@@ -65,6 +75,7 @@ private:
     std::uint64_t ok_ = 0;
     std::uint64_t errors_ = 0;
     std::string last_error_;
+    std::vector<std::string>* replies_ = nullptr;
 };
 
 }  // namespace araldo::bench

@@ -12,6 +12,10 @@ namespace araldo::bench {
 
 enum class publish_kind { http, redis, ws, mqtt };
 enum class ack_mode { all, one };
+// How a subscriber chooses its folders and a message names its folder
+// (--folders): araldo's subscribe request and ?folder=, or nchan's channel
+// ids in the URL (a multiplexed subscriber: /sub/f1,f2; a publisher: /pub/f1).
+enum class folder_via { subscribe, path };
 
 struct target {
     std::string host = "127.0.0.1";
@@ -41,7 +45,30 @@ struct options {
     bool perf = false;  // count the relay's write syscalls with perf stat
     std::string ca;     // trusted by wss:// clients; empty: the system's store
     std::string label;
+    // Folder mode: message k goes to folder k % folders; subscriber i hears
+    // folder_subs of them (subscriber_folder()). 0: no folders.
+    std::uint32_t folders = 0;
+    std::uint32_t folder_subs = 1;
+    // stride: subscriber i hears i, i + F/K, i + 2F/K... (mod F), so messages
+    // published one after the other reach different clients, as when a
+    // client's folders have nothing to do with the order messages come in;
+    // block: it hears the K consecutive folders from i * K, so that it gets
+    // its messages in bursts of K, the easiest case for batching writes.
+    bool folder_block = false;
+    folder_via via = folder_via::subscribe;
+    // Resume mode (araldo): subscribe, disconnect everyone, publish `behind`
+    // messages per folder, reconnect everyone at once with "since".
+    bool resume = false;
+    std::uint32_t behind = 50;
 };
+
+// The j-th folder (j < folder_subs) that subscriber i hears, and whether it hears folder f.
+std::uint32_t subscriber_folder(const options& o, std::uint64_t i, std::uint32_t j);
+bool subscriber_hears(const options& o, std::uint64_t i, std::uint64_t f);
+
+// The folder of folder number n, as araldo and as nchan name it.
+std::string folder_name(std::uint32_t n);         // /f/17
+std::string nchan_channel_name(std::uint32_t n);  // f17
 
 // Throws std::invalid_argument with a message meant for the user.
 options parse_options(int argc, char** argv);

@@ -48,6 +48,18 @@ const char* usage =
     "  --drain-ms MS        end the run after this long without progress (2000)\n"
     "  --idle               memory mode: connect, measure the relay's RSS, disconnect\n"
     "  --idle-settle-ms MS  wait before the second RSS reading (1000)\n"
+    "  --folders F          folder mode: message k goes to folder k % F (/f/<n>); each subscriber\n"
+    "                       hears --folder-subs of them; HTTP publishing only\n"
+    "  --folder-subs K      folders per subscriber (1)\n"
+    "  --folder-spread S    stride: subscriber i hears (i + j*(F/K)) % F, j < K, so that messages\n"
+    "                       published in a row reach different clients (default); block: it\n"
+    "                       hears (i*K + j) % F, K folders in a row, its messages come in bursts\n"
+    "  --folder-via V       subscribe: araldo's subscribe request and ?folder= (default);\n"
+    "                       path: nchan's channel ids in the URLs (/sub/f1,f2 and /pub/f1)\n"
+    "  --resume             resume run: subscribe, disconnect all, publish --behind messages\n"
+    "                       per folder, reconnect all at once with \"since\" (araldo) or\n"
+    "                       ?last_event_id= (nchan, --folder-via path: one channel per client)\n"
+    "  --behind N           messages each folder gets while its subscribers are away (50)\n"
     "  --label TEXT         copied into the JSON line\n"
     "  --free-port          print a free loopback TCP port and exit\n";
 
@@ -107,6 +119,20 @@ options parse_options(int argc, char** argv) {
         else if (a == "--idle") o.idle = true;
         else if (a == "--idle-settle-ms") o.idle_settle_ms = static_cast<int>(number("--idle-settle-ms", value()));
         else if (a == "--label") o.label = value();
+        else if (a == "--folders") o.folders = static_cast<std::uint32_t>(number("--folders", value()));
+        else if (a == "--folder-subs") o.folder_subs = static_cast<std::uint32_t>(number("--folder-subs", value()));
+        else if (a == "--folder-spread") {
+            const std::string v = value();
+            if (v == "stride") o.folder_block = false;
+            else if (v == "block") o.folder_block = true;
+            else throw std::invalid_argument("--folder-spread: stride or block");
+        } else if (a == "--folder-via") {
+            const std::string v = value();
+            if (v == "subscribe") o.via = folder_via::subscribe;
+            else if (v == "path") o.via = folder_via::path;
+            else throw std::invalid_argument("--folder-via: subscribe or path");
+        } else if (a == "--resume") o.resume = true;
+        else if (a == "--behind") o.behind = static_cast<std::uint32_t>(number("--behind", value()));
         else if (a == "--help" || a == "-h") throw std::invalid_argument(usage);
         else throw std::invalid_argument("unknown argument " + a + "\n" + usage);
     }
@@ -115,7 +141,39 @@ options parse_options(int argc, char** argv) {
     if (o.subscribers < 1) throw std::invalid_argument("--subscribers: at least 1");
     if (o.window < 1 || o.pipeline < 1) throw std::invalid_argument("--window and --pipeline: at least 1");
     if (!o.idle && o.pub.port == 0) throw std::invalid_argument("--publish is required unless --idle");
+    if (o.folders > 0) {
+        if (o.pub_kind != publish_kind::http) throw std::invalid_argument("--folders: publish with http://");
+        if (o.folder_subs < 1 || o.folder_subs > o.folders)
+            throw std::invalid_argument("--folder-subs: from 1 to --folders");
+        // The first subscriber does not hear every folder.
+        if (o.ack == ack_mode::one) throw std::invalid_argument("--folders: only with --ack all");
+    }
+    if (o.resume && (o.folders == 0 || o.behind < 1))
+        throw std::invalid_argument("--resume needs --folders and --behind of 1 or more");
     return o;
+}
+
+// Appended rather than "/f/" + std::to_string(n): GCC 12 warns (-Wrestrict, a false positive) on that.
+std::uint32_t subscriber_folder(const options& o, std::uint64_t i, std::uint32_t j) {
+    if (o.folder_block) return static_cast<std::uint32_t>((i * o.folder_subs + j) % o.folders);
+    const std::uint64_t stride = o.folders / o.folder_subs;  // >= 1: folder_subs <= folders
+    return static_cast<std::uint32_t>((i + j * stride) % o.folders);
+}
+
+bool subscriber_hears(const options& o, std::uint64_t i, std::uint64_t f) {
+    if (o.folder_block) return (f + o.folders - i * o.folder_subs % o.folders) % o.folders < o.folder_subs;
+    const std::uint64_t stride = o.folders / o.folder_subs;
+    const std::uint64_t d = (f + o.folders - i % o.folders) % o.folders;
+    return d % stride == 0 && d / stride < o.folder_subs;
+}
+
+std::string folder_name(std::uint32_t n) {
+    std::string s = "/f/";
+    return s.append(std::to_string(n));
+}
+std::string nchan_channel_name(std::uint32_t n) {
+    std::string s = "f";
+    return s.append(std::to_string(n));
 }
 
 }  // namespace araldo::bench

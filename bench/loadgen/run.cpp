@@ -19,6 +19,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace araldo::bench {
@@ -33,6 +34,8 @@ class load_run {
 public:
     explicit load_run(const options& o) : o_(o), subs_(static_cast<std::size_t>(o.subscribers)) {}
     bool connect(std::string& err);
+    // Folder mode through araldo's protocol: until every subscriber was told subscribed.
+    bool wait_subscribed(std::string& err);
     void begin(run_result& r);
     bool step(run_result& r, std::uint64_t deadline);
     void finish(run_result& r);
@@ -44,6 +47,8 @@ private:
     void consume(std::size_t i, std::size_t total, std::uint64_t now);
     void on_frame(std::size_t i, const ws_frame_view& f, std::uint64_t now);
     void on_message(std::size_t i, const char* p, std::size_t n, std::uint64_t now);
+    void on_control(std::string_view text);
+    std::uint32_t subscribers_of(std::uint64_t seq) const;
     void acknowledge(std::uint64_t seq);
     void close_subscriber(std::size_t i);
     void set_lowat(int bytes);
@@ -63,6 +68,11 @@ private:
     std::uint64_t acked_ = 0;
     std::uint64_t held_until_ = 0;  // messages before this one were due while the window was full
     std::uint64_t unique_ = 0;
+    std::uint64_t expected_ = 0;  // deliveries: every message times the subscribers of its folder
+    // Folder mode: subscribers of each folder; subscribe requests not answered yet; a refusal.
+    std::vector<std::uint32_t> folder_count_;
+    std::size_t awaiting_subscribed_ = 0;
+    std::string control_error_;
     std::uint64_t t0_ = 0;
     std::uint64_t last_delivery_ = 0;
     std::uint64_t last_progress_ = 0;
@@ -91,8 +101,22 @@ bool load_run::connect(std::string& err) {
             return false;
         }
     }
+    if (o_.folders > 0) folder_count_.assign(o_.folders, 0);
     for (std::size_t i = 0; i < subs_.size(); ++i) {
-        subs_[i].fd = ws_connect(o_.sub, tls_.get(), subs_[i].tls, subs_[i].carry, err);
+        target sub = o_.sub;
+        std::string request;
+        for (std::uint32_t j = 0; j < o_.folders && j < o_.folder_subs; ++j) {
+            const std::uint32_t f = subscriber_folder(o_, i, j);
+            ++folder_count_[f];
+            if (o_.via == folder_via::path) {
+                sub.path += j == 0 ? '/' : ',';
+                sub.path += nchan_channel_name(f);
+            } else {
+                request += request.empty() ? R"({"type":"subscribe","parameters":{"subscriptions":[)" : ",";
+                request += R"({"folder":")" + folder_name(f) + "\"}";
+            }
+        }
+        subs_[i].fd = ws_connect(sub, tls_.get(), subs_[i].tls, subs_[i].carry, err);
         if (subs_[i].fd < 0) {
             err = "subscriber " + std::to_string(i) + ": " + err;
             return false;
@@ -106,6 +130,24 @@ bool load_run::connect(std::string& err) {
         ev.events = EPOLLIN;
         ev.data.u64 = i;
         epoll_ctl(ep_, EPOLL_CTL_ADD, subs_[i].fd, &ev);
+        if (!request.empty()) {
+            request += "]}}";
+            std::string frame;
+            ws_append_header(frame, ws_opcode::text, request.size(), true);
+            frame += request;
+            const long n = subs_[i].tls ? subs_[i].tls.write(frame.data(), frame.size())
+                                        : write(subs_[i].fd, frame.data(), frame.size());
+            if (n != static_cast<long>(frame.size())) {
+                err = "subscriber " + std::to_string(i) + ": the subscribe request did not go out whole";
+                return false;
+            }
+            ++awaiting_subscribed_;
+        }
+    }
+    if (o_.folders == 0) {
+        expected_ = o_.messages * subs_.size();
+    } else {
+        for (std::uint64_t k = 0; k < o_.messages; ++k) expected_ += subscribers_of(k);
     }
     if (!pub_.open(o_, tls_.get(), err)) return false;
     epoll_event ev{};
@@ -117,6 +159,33 @@ bool load_run::connect(std::string& err) {
     ack_counts_.assign(ring, 0);
     ack_mask_ = ring - 1;
     return true;
+}
+
+std::uint32_t load_run::subscribers_of(std::uint64_t seq) const {
+    return o_.folders == 0 ? static_cast<std::uint32_t>(subs_.size()) : folder_count_[seq % o_.folders];
+}
+
+bool load_run::wait_subscribed(std::string& err) {
+    const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(o_.timeout_s * 1e9);
+    while (awaiting_subscribed_ > 0 && control_error_.empty()) {
+        if (now_ns() >= deadline) {
+            err = std::to_string(awaiting_subscribed_) + " subscribe requests not answered";
+            return false;
+        }
+        const int n = epoll_wait(ep_, events_.data(), static_cast<int>(events_.size()), 50);
+        for (int k = 0; k < n; ++k) dispatch(events_[static_cast<std::size_t>(k)]);
+    }
+    if (!control_error_.empty()) err = "the relay refused: " + control_error_;
+    return control_error_.empty();
+}
+
+// araldo's folder protocol: {"type":"connect"|"subscribed"|"error",...}; not counted as deliveries.
+void load_run::on_control(std::string_view text) {
+    if (text.starts_with(R"({"type":"subscribed")")) {
+        if (awaiting_subscribed_ > 0) --awaiting_subscribed_;
+    } else if (text.starts_with(R"({"type":"error")") && control_error_.empty()) {
+        control_error_ = std::string(text.substr(0, 300));
+    }
 }
 
 void load_run::set_lowat(int bytes) {
@@ -156,7 +225,8 @@ void load_run::publish(std::uint64_t now) {
         // (no coordinated omission). Others carry the time they are written.
         const bool held = sent_ < held_until_;
         pub_.append(sent_,
-                    held ? t0_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * 1e9 / o_.rate) : now_ns());
+                    held ? t0_ + static_cast<std::uint64_t>(static_cast<double>(sent_) * 1e9 / o_.rate) : now_ns(),
+                    o_.folders > 0 ? static_cast<std::uint32_t>(sent_ % o_.folders) : publisher::no_folder);
     }
     last_progress_ = now;
     pub_alive_ = pub_.flush();
@@ -168,8 +238,8 @@ void load_run::publish(std::uint64_t now) {
 void load_run::acknowledge(std::uint64_t seq) {
     if (seq < acked_ || seq >= acked_ + ack_counts_.size()) return;
     ++ack_counts_[seq & ack_mask_];
-    const std::uint32_t need = o_.ack == ack_mode::all ? static_cast<std::uint32_t>(subs_.size()) : 1;
-    while (acked_ < sent_ && ack_counts_[acked_ & ack_mask_] >= need) {
+    while (acked_ < sent_ &&
+           ack_counts_[acked_ & ack_mask_] >= (o_.ack == ack_mode::all ? subscribers_of(acked_) : 1)) {
         ack_counts_[acked_ & ack_mask_] = 0;
         ++acked_;
     }
@@ -177,11 +247,20 @@ void load_run::acknowledge(std::uint64_t seq) {
 
 void load_run::on_message(std::size_t i, const char* p, std::size_t n, std::uint64_t now) {
     subscriber& s = subs_[i];
-    ++s.delivered;
     std::uint64_t seq = 0, sent_at = 0;
     if (!read_payload(p, n, seq, sent_at)) {
+        const std::string_view text(p, n);
+        if (o_.folders > 0 && text.starts_with(R"({"type":")")) return on_control(text);
+        ++s.delivered;
         ++s.bad;
         return;
+    }
+    ++s.delivered;
+    if (o_.folders > 0) {
+        if (!subscriber_hears(o_, i, seq % o_.folders)) {
+            ++s.strays;
+            return;
+        }
     }
     if (seq == s.last) {
         ++s.duplicates;
@@ -304,7 +383,9 @@ void load_run::begin(run_result& r) {
     if (o_.rate == 0) {
         // Wake a subscriber only when a batch of frames is waiting, but never for
         // more than a quarter of what the window lets the relay send it.
-        const auto window_bytes = static_cast<std::uint64_t>(o_.window) * frame;
+        // With folders a subscriber gets folder_subs / folders of the window.
+        auto window_bytes = static_cast<std::uint64_t>(o_.window) * frame;
+        if (o_.folders > 0) window_bytes = window_bytes * o_.folder_subs / o_.folders;
         set_lowat(static_cast<int>(std::max<std::uint64_t>(1, std::min<std::uint64_t>(o_.lowat, window_bytes / 4))));
     }
     // The default 50 µs timer slack would make a fixed rate late and lumpy.
@@ -327,7 +408,7 @@ void load_run::begin(run_result& r) {
 bool load_run::step(run_result& r, std::uint64_t deadline) {
     const std::uint64_t now = now_ns();
     publish(now);
-    if (unique_ >= o_.messages * subs_.size()) return false;
+    if (unique_ >= expected_) return false;
     if (now >= deadline) {
         r.timed_out = true;
         return false;
@@ -379,7 +460,7 @@ void load_run::finish(run_result& r) {
     r.publish_ok = pub_.ok();
     r.publish_errors = pub_.errors();
     r.publish_error = pub_.last_error();
-    r.expected = o_.messages * subs_.size();
+    r.expected = expected_;
     r.unique = unique_;
     r.closed = closed_;
     for (const auto& s : subs_) {
@@ -387,6 +468,7 @@ void load_run::finish(run_result& r) {
         r.duplicates += s.duplicates;
         r.out_of_order += s.out_of_order;
         r.bad += s.bad;
+        r.strays += s.strays;
     }
     r.latency = latency_;
     for (auto& s : subs_) {
@@ -400,7 +482,7 @@ void load_run::finish(run_result& r) {
 
 bool run_load(const options& o, run_result& r, std::string& err) {
     load_run run(o);
-    if (!run.connect(err)) return false;
+    if (!run.connect(err) || !run.wait_subscribed(err)) return false;
     run.begin(r);
     const auto deadline = now_ns() + static_cast<std::uint64_t>(o.timeout_s * 1e9);
     while (run.step(r, deadline)) {}
