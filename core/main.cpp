@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 // Defined by core/CMakeLists.txt from the project's version.
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
         std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text();
         return 2;
     }
+    apply_config_variable(parsed.options, std::getenv("ARALDO_CONFIG"));
     const auto& cli = parsed.options;
     if (cli.help) {
         // The commands come from the plugins: list those found, and print the
@@ -58,6 +60,10 @@ int main(int argc, char** argv) {
         relay.load();
         if (cli.list_plugins || cli.print_options) {
             std::cout << (cli.list_plugins ? relay.plugin_listing() : relay.options_reference());
+            return 0;
+        }
+        if (cli.print_config) {
+            std::cout << relay.effective_config();
             return 0;
         }
         if (cli.check) {
