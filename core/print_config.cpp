@@ -75,12 +75,18 @@ struct printer {
 
     void options_of(const options& o, const option_table& table, int indent, bool secret_above) {
         for (const auto& spec : table) {
-            if (!o.has(spec.name)) continue;
+            if (!o.has(spec.name) || skipped(o, spec.name)) continue;
             const bool secret = secret_above || secret_option(lower(spec.name));
             const std::string key = spec.name + ":";
             const std::string src = source_of(o, spec.name, file);
             switch (spec.type) {
                 case option_type::object:
+                    // Written or not can matter (a listener's tls: turns TLS on): an
+                    // absent one stays absent, and its fields' defaults unsaid.
+                    if (!o.given(spec.name)) {
+                        line(indent, "# " + key + " not set");
+                        break;
+                    }
                     line(indent, key, src);
                     options_of(o.object(spec.name), spec.fields, indent + 2, secret);
                     break;
@@ -88,7 +94,7 @@ struct printer {
                     const auto& items = o.object_list(spec.name);
                     line(indent, key + (items.empty() ? " []" : ""), src);
                     for (const auto& item : items) {
-                        printer p{{}, file};
+                        printer p{{}, file, nullptr};
                         p.options_of(*item, spec.fields, indent + 4, secret);
                         std::string text = p.out.str();
                         text.replace(static_cast<std::size_t>(indent) + 2, 2, "- ");
@@ -99,6 +105,13 @@ struct printer {
                 default: line(indent, key + " " + value(o, spec, secret), src);
             }
         }
+    }
+
+    // server-port and bind when listeners replace them: written, they would
+    // make the printed file one araldo refuses.
+    const options* global = nullptr;
+    bool skipped(const options& o, const std::string& name) const {
+        return &o == global && (name == "server-port" || name == "bind") && o.given("listeners");
     }
 
     static std::string value(const options& o, const option_spec& spec, bool secret) {
@@ -133,7 +146,7 @@ struct printer {
 }  // namespace
 
 std::string app::effective_config() const {
-    printer p{{}, config_.file};
+    printer p{{}, config_.file, &config_.global_options};
     p.out << "# " << config_.file << " as araldo runs it: ${VAR} replaced, ARALDO_* variables applied, defaults\n"
           << "# filled in. After each value: where it comes from (file:line, environment VARIABLE or default).\n"
           << "# Secrets are masked.\n";
