@@ -46,6 +46,7 @@ public:
     std::string summary() const;                      // for --check
     std::string plugin_listing() const;               // for --list-plugins
     std::string options_reference() const;            // for --print-options
+    std::string effective_config() const;             // for --print-config
     std::vector<std::string> command_usages() const;  // for --help
     // For --check: what would stop run() short of binding (a data-dir that
     // cannot be created or written); throws config_error.
@@ -74,6 +75,7 @@ private:
     void ignore_other_signals();
     void load_certificates();
     void reload_certificates();
+    bool reopen_log();
     bool bind_listeners();
     void begin_shutdown();
     void finish_if_stopped();
@@ -102,6 +104,7 @@ private:
     std::unique_ptr<admin_routes> admin_;  // mounted on the listener by register_core_routes()
     std::unique_ptr<router> router_;
     std::vector<std::pair<std::string, std::unique_ptr<marshaller>>> marshallers_;
+    std::vector<options> marshaller_options_;  // as validated, for --print-config
     std::vector<std::unique_ptr<endpoint_host>> endpoints_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::unique_ptr<asio::signal_set> signals_;

@@ -26,8 +26,8 @@ void app::scan_plugins(const std::vector<std::string>& config_dirs) {
 void app::load_plugins_only() { scan_plugins({}); }
 
 void app::load() {
-    config_ = load_config(cli_.config, process_environment());
-    set_log_level(cli_.log_level.value_or(config_.global.log_level));
+    config_ = load_config(cli_.config, process_environment(), araldo_environment());
+    configure_logging(cli_.log_level.value_or(config_.global.log_level), config_.logging);
     scan_plugins(config_.global.plugin_dirs);
     listener_ = std::make_unique<http_listener>(io_.get_executor(), log_, listener_limits{}, &metrics_);
     load_certificates();
@@ -44,6 +44,7 @@ void app::load() {
         names.push_back(h->name());
     }
     router_->install(compile_routes(config_.routes, slots, metrics_), names);
+    router_->log_payloads(config_.logging.payloads);
     register_core_routes();
 }
 
@@ -71,13 +72,11 @@ void app::build_marshallers() {
                                ids.empty() ? "no marshaller plugins were found; check the plugin folders"
                                            : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
         }
-        validation_input in{inst.node,
-                            f->options,
-                            config_.file,
-                            env,
-                            marshaller_reserved_keys,
-                            "marshaller '" + inst.name + "' (" + inst.id + ")"};
+        const std::string what = "marshaller '" + inst.name + "' (" + inst.id + ")";
+        apply_instance_env(inst, f->options, what);
+        validation_input in{inst.node, f->options, config_.file, env, marshaller_reserved_keys, what};
         options opts = validate_options(in);
+        marshaller_options_.push_back(opts);
         try {
             marshallers_.emplace_back(inst.name, f->create(opts));
         } catch (const config_error&) {
@@ -99,12 +98,9 @@ void app::build_endpoints() {
                                ids.empty() ? "no endpoint plugins were found; check the plugin folders"
                                            : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
         }
-        validation_input in{inst.node,
-                            f->options,
-                            config_.file,
-                            env,
-                            endpoint_reserved_keys,
-                            "endpoint '" + inst.name + "' (" + inst.id + ")"};
+        const std::string what = "endpoint '" + inst.name + "' (" + inst.id + ")";
+        apply_instance_env(inst, f->options, what);
+        validation_input in{inst.node, f->options, config_.file, env, endpoint_reserved_keys, what};
         endpoint_host::wiring w;
         w.name = inst.name;
         w.plugin_id = inst.id;
@@ -147,7 +143,8 @@ std::string app::summary() const {
         if (l.tls) {
             out << " (tls";
             if (l.tls->client_certs != client_cert_mode::none)
-                out << ", client certificates " << (l.tls->client_certs == client_cert_mode::required ? "required" : "optional");
+                out << ", client certificates "
+                    << (l.tls->client_certs == client_cert_mode::required ? "required" : "optional");
             out << ")";
         }
         out << "\n";
@@ -178,6 +175,14 @@ std::vector<std::string> app::command_usages() const {
 }
 
 void app::check_start_conditions() const {
+    if (const auto& file = config_.logging.file; !file.empty()) {
+        const auto folder = std::filesystem::path(file).parent_path();
+        std::error_code ec;
+        if (!std::filesystem::is_directory(folder, ec)) {
+            config_.global_options.fail("log-file", "folder " + folder.string() + " does not exist",
+                                        "a relative path starts at the config file's folder");
+        }
+    }
     // run() creates the data-dir and locks it before binding; a folder it
     // could not create or write must fail here, not at the deploy.
     if (auto problem = data_dir_problem(config_.global.data_dir); !problem.empty()) {
@@ -187,7 +192,7 @@ void app::check_start_conditions() const {
 }
 
 std::vector<std::string> app::check_warnings() const {
-    std::vector<std::string> out;
+    std::vector<std::string> out = config_.warnings;
     for (const auto& e : config_.endpoints) {
         const bool routed = std::any_of(config_.routes.begin(), config_.routes.end(),
                                         [&](const route_entry& r) { return r.source == e.name; });
@@ -207,7 +212,7 @@ int app::run_command() {
         config_.file = cli_.config;
         config_.global.data_dir = std::filesystem::absolute("data").string();
     } else {
-        config_ = load_config(cli_.config, process_environment());
+        config_ = load_config(cli_.config, process_environment(), araldo_environment());
     }
     set_log_level(cli_.log_level.value_or("warn"));
     scan_plugins(config_.global.plugin_dirs);

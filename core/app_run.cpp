@@ -1,7 +1,9 @@
 // The lifecycle: lock the data-dir, bind, run every endpoint, stop on
-// SIGINT/SIGTERM; SIGHUP re-reads TLS certificates; SIGUSR1 and SIGUSR2 are logged and ignored.
+// SIGINT/SIGTERM; SIGHUP re-reads TLS certificates; SIGUSR1 reopens the log file;
+// SIGUSR2 (and SIGUSR1 without a log file) is logged and ignored.
 #include "app.hpp"
 #include "sd_notify.hpp"
+#include "logging.hpp"
 
 #include <araldo/log_rate.hpp>
 
@@ -91,6 +93,15 @@ void app::notify_systemd(const std::string& state) {
 
 int app::run() {
     const auto& g = config_.global;
+    if (!config_.logging.file.empty()) {
+        try {
+            open_log_file(config_.logging.file);
+        } catch (const std::exception& e) {
+            log_->critical("{}", e.what());
+            return 1;
+        }
+    }
+    for (const auto& w : config_.warnings) log_->warn("{}", w);
     // Before anything can announce readiness: a signal that arrives between
     // "listening" and the handler's installation would kill the process.
     signals_ = std::make_unique<asio::signal_set>(io_, SIGINT, SIGTERM);
@@ -209,6 +220,10 @@ void app::ignore_other_signals() {
     ignored_signals_->async_wait([this](boost::system::error_code ec, int signo) {
         if (ec) return;  // cancelled: shutting down
         if (signo == SIGHUP && !tls_contexts_.empty()) reload_certificates();
+        if (signo == SIGUSR1 && reopen_log()) {
+            ignore_other_signals();
+            return;
+        }
         // Counted per signal, so that the first of each kind is always seen.
         const auto n = ++ignored_signal_counts_[signo];
         if (worth_logging(n) && !(signo == SIGHUP && !tls_contexts_.empty())) {
@@ -217,6 +232,18 @@ void app::ignore_other_signals() {
         }
         ignore_other_signals();
     });
+}
+
+// SIGUSR1 with a log-file: logrotate has renamed it; the lines written
+// until now are in the renamed file, those from here on go to a new one.
+bool app::reopen_log() {
+    try {
+        if (!reopen_log_file()) return false;
+        log_->info("log file reopened");
+    } catch (const std::exception& e) {
+        log_->error("log file not reopened, still writing to the previous one: {}", e.what());
+    }
+    return true;
 }
 
 void app::begin_shutdown() {

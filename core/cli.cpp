@@ -32,11 +32,15 @@ Routes messages between endpoints (WebSocket, Redis, HTTP, webhooks, files)
 as configured in a YAML file.
 
 options:
-  -c, --config FILE     configuration file (default: ./araldo.yaml)
+  -c, --config FILE     configuration file (default: $ARALDO_CONFIG, else
+                        ./araldo.yaml)
       --check           validate the config and plugins, print a summary, exit
       --list-plugins    list the plugins found and exit
       --print-options   print every option of the core and the plugins found
                         (Markdown, as in docs/configuration.md) and exit
+      --print-config    print the configuration as it would run (environment
+                        and defaults applied, the source of each value,
+                        secrets masked) and exit
       --plugin-dir DIR  also load plugins from DIR (repeatable)
       --log-level LEVEL trace, debug, info, warn (warning), error, critical (fatal)
                         or off
@@ -54,6 +58,12 @@ commands:
 exit codes: 0 clean stop, 1 runtime failure (port in use, data-dir locked by
 another relay), 2 usage or config error
 )";
+}
+
+void apply_config_variable(cli_options& o, const char* value) {
+    if (o.config_given || value == nullptr || *value == '\0') return;
+    o.config = value;
+    o.config_given = true;
 }
 
 cli_parse parse_cli(int argc, const char* const* argv) {
@@ -96,6 +106,8 @@ cli_parse parse_cli(int argc, const char* const* argv) {
             o.list_plugins = true;
         } else if (arg == "--print-options") {
             o.print_options = true;
+        } else if (arg == "--print-config") {
+            o.print_config = true;
         } else if (arg == "--version") {
             o.version = true;
         } else if ((arg == "-h" || arg == "--help") && !o.command.empty()) {
@@ -114,7 +126,7 @@ cli_parse parse_cli(int argc, const char* const* argv) {
             return out;
         }
         if (has_inline && (arg == "--check" || arg == "--list-plugins" || arg == "--print-options" ||
-                           arg == "--version" || arg == "--help")) {
+                           arg == "--print-config" || arg == "--version" || arg == "--help")) {
             out.error = std::string(arg) + " takes no value";
             return out;
         }

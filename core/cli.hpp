@@ -15,6 +15,7 @@ struct cli_options {
     bool check = false;
     bool list_plugins = false;
     bool print_options = false;
+    bool print_config = false;
     bool help = false;
     bool version = false;
     // `araldo <command> [args]`: a plugin-provided subcommand (e.g. deadletters).
@@ -28,6 +29,8 @@ struct cli_parse {
 };
 
 cli_parse parse_cli(int argc, const char* const* argv);
+// ARALDO_CONFIG names the file when -c does not: as if it had been given.
+void apply_config_variable(cli_options& o, const char* value);
 // The global help; `command_usages` are the plugins' command::usage texts,
 // `core_usages` the core's own commands besides init (araldo keys).
 std::string usage_text(const std::vector<std::string>& command_usages = {},

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 // Defined by core/CMakeLists.txt from the project's version.
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
         std::cerr << "araldo: " << parsed.error << "\n\n" << usage_text({}, {keys_usage()});
         return 2;
     }
+    apply_config_variable(parsed.options, std::getenv("ARALDO_CONFIG"));
     const auto& cli = parsed.options;
     // The core's own command: it needs no plugin and no config (it writes one).
     if (cli.command == "init") return run_init(cli.command_args);
@@ -64,6 +66,10 @@ int main(int argc, char** argv) {
         relay.load();
         if (cli.list_plugins || cli.print_options) {
             std::cout << (cli.list_plugins ? relay.plugin_listing() : relay.options_reference());
+            return 0;
+        }
+        if (cli.print_config) {
+            std::cout << relay.effective_config();
             return 0;
         }
         if (cli.check) {

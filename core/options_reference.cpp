@@ -49,8 +49,8 @@ void render_section(std::string& out, const std::string& title, const std::strin
 std::string options_reference(const plugin_loader& loader) {
     std::string out;
     render_section(out, "global",
-                   "The `global:` section. `ARALDO_SERVER_PORT`, `ARALDO_LOG_LEVEL` and "
-                   "`ARALDO_BIND` override the matching settings.",
+                   "The `global:` section. Each setting can also come from the environment as "
+                   "`ARALDO_<SETTING>` (upper case, `-` as `_`: `ARALDO_SHUTDOWN_TIMEOUT`), over the file.",
                    global_option_table());
     auto ids = loader.marshaller_ids();
     std::sort(ids.begin(), ids.end());

@@ -1,11 +1,14 @@
 #include "router.hpp"
 
+#include "logging.hpp"
+
+#include <araldo/log_payload.hpp>
 #include <araldo/log_rate.hpp>
 
 namespace araldo::detail {
 
 router::router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log, fault_handler on_fault)
-    : metrics_(metrics), log_(std::move(log)), on_fault_(std::move(on_fault)) {}
+    : metrics_(metrics), log_(std::move(log)), emit_log_(make_logger("emit")), on_fault_(std::move(on_fault)) {}
 
 void router::install(route_table table, const std::vector<std::string>& names) {
     table_ = std::move(table);
@@ -25,8 +28,8 @@ route_outcome router::route(std::size_t source, const message_ptr& msg) {
     route_outcome outcome;
     per_endpoint& src = endpoints_[source];
     src.in->inc();
+    if (emit_log_->should_log(spdlog::level::info)) log_emit(src, *msg);
     const bool trace = log_->should_log(spdlog::level::debug);
-    if (trace) log_->debug("EMIT {} {} {}", msg->id(), src.name, msg->payload().size());
     for (const auto& t : table_.by_source[source]) {
         if (!t.type_glob.empty() && !glob_match(t.type_glob, msg->type())) continue;
         if (t.folder && !t.folder->matches(msg->attributes())) continue;
@@ -42,6 +45,16 @@ route_outcome router::route(std::size_t source, const message_ptr& msg) {
         }
     }
     return outcome;
+}
+
+void router::log_emit(const per_endpoint& src, const message& msg) {
+    const std::string_view type = msg.type().empty() ? std::string_view("-") : msg.type();
+    if (log_payloads_) {
+        emit_log_->info("EMIT {} {} {} {} {}", msg.id(), type, src.name, msg.payload().size(),
+                        loggable_payload(msg.payload()));
+    } else {
+        emit_log_->info("EMIT {} {} {} {}", msg.id(), type, src.name, msg.payload().size());
+    }
 }
 
 // A plugin's exception must not unwind through the router into the ingress

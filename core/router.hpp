@@ -30,6 +30,8 @@ public:
     using fault_handler = std::function<void(std::size_t endpoint, std::string_view where)>;
 
     router(metrics_registry& metrics, std::shared_ptr<spdlog::logger> log, fault_handler on_fault = {});
+    // global.log-payloads: EMIT lines carry the payload.
+    void log_payloads(bool on) { log_payloads_ = on; }
 
     // Replaces the whole table (start-up now, hot reload later). `names` are
     // the endpoint names by index, for per-endpoint counters.
@@ -47,11 +49,16 @@ private:
         std::vector<std::pair<std::string_view, araldo::counter*>> dropped;
     };
     void count_drop(per_endpoint& target, std::string_view reason, const message& msg);
+    void log_emit(const per_endpoint& src, const message& msg);
 
     delivery_result deliver_contained(const route_target_ref& t, const message_ptr& msg);
 
     metrics_registry& metrics_;
     std::shared_ptr<spdlog::logger> log_;
+    // "emit": one info line per accepted message, levelled apart so a busy
+    // relay can silence it (log-levels: {emit: warn}) and keep the rest.
+    std::shared_ptr<spdlog::logger> emit_log_;
+    bool log_payloads_ = false;
     fault_handler on_fault_;
     route_table table_;
     std::vector<per_endpoint> endpoints_;

@@ -81,8 +81,11 @@ void read_back(const options& o) {
 
 void load(std::string_view text) {
     const YAML::Node root = parse_yaml(text, file);
-    const config c = parse_config(root, file, environment());
+    // Written into the tree as the process's ARALDO_* variables would be.
+    static const env_listing vars{{"ARALDO_LOG_LEVEL", "debug"}, {"ARALDO_SHUTDOWN_TIMEOUT", "1s"}};
+    const config c = parse_config(root, file, environment(), vars);
     for (const auto& e : c.endpoints) {
+        apply_instance_env(e, plugin_table(), "endpoint");
         validation_input in{e.node, plugin_table(), file, environment(), endpoint_reserved_keys, "endpoint"};
         read_back(validate_options(in));
     }

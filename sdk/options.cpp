@@ -68,7 +68,9 @@ const std::vector<std::shared_ptr<const options>>& options::object_list(std::str
 
 source_mark options::mark(std::string_view name) const {
     auto it = entries_.find(name);
-    if (it == entries_.end() || it->second.mark.line == 0) return where_;
+    // An unknown position in the same file says less than the mapping's; a
+    // value from elsewhere (an environment variable) is named as it is.
+    if (it == entries_.end() || (it->second.mark.line == 0 && it->second.mark.file == where_.file)) return where_;
     return it->second.mark;
 }
 

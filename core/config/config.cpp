@@ -43,6 +43,21 @@ const option_table& global_option_table() {
          "files served at / (the web client and demo page), relative to the config file's folder; empty: the "
          "installed web/ folder; none: serve nothing"},
         {"admin-token", option_type::string, "", "bearer token for the admin API; empty: admin API disabled"},
+        {"log-levels", option_type::string_map, "{}",
+         "levels of single loggers, over log-level: core (the relay), emit (one EMIT line per message), "
+         "endpoint/<name>; e.g. {emit: warn, endpoint/hooks: debug}"},
+        {"log-file", option_type::string, "",
+         "write the log to this file instead of stderr (relative to the config file's folder), reopened on "
+         "SIGUSR1 for logrotate; empty: stderr"},
+        {.name = "log-format",
+         .type = option_type::string,
+         .default_value = "text",
+         .description = "text: time level [logger] message; json: one object per line with time, level, logger "
+                        "and message",
+         .one_of = {"text", "json"}},
+        {"log-payloads", option_type::boolean, "false",
+         "EMIT lines (and endpoint-webhook's REQUEST and RESPONSE lines, with its log-payloads) carry the payload, "
+         "cut at 1 KiB, secrets masked"},
         listeners_option(),
         {"core-listeners", option_type::string_list, "[]",
          "the listeners that serve /_health/, /metrics, /_admin/ and the static files; empty: every listener"},
@@ -71,38 +86,14 @@ void check_map_keys(const YAML::Node& node, const std::string& file, const std::
     }
 }
 
-// Applies ARALDO_* variables on top of the file, each parsed as a YAML
-// scalar. Returns which option each variable set, so that an error in a
-// value names the variable, not a line of the file it did not come from.
-std::map<std::string, std::string> apply_env_overrides(options& opts, const env_lookup& env) {
-    std::map<std::string, std::string> from_env;
-    for (const auto& o : global_env_overrides) {
-        auto value = env(o.variable);
-        if (!value) continue;
-        const auto& table = global_option_table();
-        auto spec = std::find_if(table.begin(), table.end(), [&](const auto& s) { return s.name == o.option; });
-        const source_mark where{std::string("environment ") + o.variable, 0, 0};
-        try {
-            YAML::Node node = parse_yaml(*value, where.file);
-            opts.set(o.option, convert_option(node, *spec, where.file, env), where, true);
-        } catch (const config_error& e) {
-            throw config_error(where, e.reason() + " (from " + o.variable + "=" + *value + ")", e.hint());
-        }
-        from_env[o.option] = o.variable;
-    }
-    return from_env;
-}
-
 namespace fs = std::filesystem;
 
 global_settings read_global(const YAML::Node& node, const std::string& file, const env_lookup& env,
-                            source_mark& data_dir_mark, listener_set& listeners, std::optional<statsd_config>& statsd) {
+                            source_mark& data_dir_mark, listener_set& listeners, log_settings& logging,
+                            std::optional<statsd_config>& statsd, options& validated) {
     validation_input in{node, global_option_table(), file, env, {}, "global"};
     options opts = validate_options(in);
-    const auto from_env = apply_env_overrides(opts, env);
     auto fail = [&](const std::string& name, const std::string& what, const std::string& hint = {}) {
-        if (auto v = from_env.find(name); v != from_env.end())
-            throw config_error({"environment " + v->second, 0, 0}, name + ": " + what, hint);
         opts.fail(name, what, hint);
     };
     global_settings g;
@@ -137,6 +128,17 @@ global_settings read_global(const YAML::Node& node, const std::string& file, con
     g.node_id = new_message_id();
     listeners = read_listeners(opts, g, fail);
     statsd = read_statsd(opts);
+    logging.levels = opts.string_map("log-levels");
+    for (const auto& [logger, level] : logging.levels) {
+        if (!parse_log_level(level)) {
+            fail("log-levels", "'" + level + "' (for " + logger + ") is not a level", log_level_names);
+        }
+    }
+    logging.file = opts.string("log-file");
+    if (!logging.file.empty()) logging.file = resolve_config_path(g, logging.file);
+    logging.json = opts.string("log-format") == "json";
+    logging.payloads = opts.boolean("log-payloads");
+    validated = std::move(opts);
     return g;
 }
 
@@ -198,7 +200,87 @@ std::vector<plugin_instance> read_instances(const YAML::Node& list, const std::s
 
 std::vector<route_entry> read_routes(const YAML::Node& node, const std::string& file, const env_lookup& env);
 
-config parse_config(const YAML::Node& root, const std::string& file, const env_lookup& env) {
+namespace {
+
+// The ARALDO_* variables, sorted onto what they set: a global setting is
+// written into the global: mapping now; an instance's options wait for its
+// plugin's table (plugin_instance::env). A variable that matches nothing is
+// an error when it looks like a typo of something that exists, else a warning.
+void apply_environment(YAML::Node& root, config& c, const env_listing& vars) {
+    const auto referenced = referenced_variables(root);
+    const auto& table = global_option_table();
+    std::vector<std::string> instance_spellings;
+    for (const auto* list : {&c.endpoints, &c.marshallers})
+        for (const auto& p : *list) instance_spellings.push_back(env_spelling(p.name));
+    auto global_map = [&]() {
+        const YAML::Node& tree = root;
+        if (!tree["global"] || tree["global"].IsNull()) root["global"] = YAML::Node(YAML::NodeType::Map);
+        return tree["global"];
+    };
+    for (const auto& var : vars) {
+        if (var.name == "ARALDO_CONFIG") continue;  // chooses the file, read by main
+        const source_mark where{"environment " + var.name, 0, 0};
+        const auto segments = env_segments(std::string_view(var.name).substr(7));
+        std::vector<plugin_instance*> targets;
+        for (auto* list : {&c.endpoints, &c.marshallers})
+            for (auto& p : *list)
+                if (segments.size() > 1 && env_spelling(p.name) == segments[0]) targets.push_back(&p);
+        if (targets.size() > 1) {
+            throw config_error(where, "names both '" + targets[0]->name + "' and '" + targets[1]->name + "'",
+                               "names that differ only in case or - and _ cannot be told apart in a variable");
+        }
+        if (targets.size() == 1) {
+            targets[0]->env.push_back({var, {segments.begin() + 1, segments.end()}});
+            continue;
+        }
+        const bool global = std::any_of(table.begin(), table.end(),
+                                        [&](const option_spec& s) { return env_spelling(s.name) == segments[0]; });
+        if (global) {
+            YAML::Node g = global_map();
+            if (g.IsMap()) apply_env_value(g, resolve_env_path(var, segments, table, "global"), var);
+            continue;
+        }
+        if (segments.size() > 1) {
+            const std::string near = nearest(segments[0], instance_spellings);
+            const std::string rest = var.name.substr(7 + segments[0].size());
+            throw config_error(where, "there is no endpoint or marshaller " + segments[0],
+                               !near.empty() ? "did you mean ARALDO_" + near + rest + "?"
+                               : instance_spellings.empty()
+                                   ? "ARALDO_<NAME>__<OPTION> sets an option of the endpoint or marshaller NAME"
+                                   : "names: " + join(instance_spellings));
+        }
+        if (std::find(referenced.begin(), referenced.end(), var.name) != referenced.end()) continue;
+        for (const auto& name : instance_spellings) {
+            if (segments[0].starts_with(name + "_")) {
+                throw config_error(where, "sets nothing",
+                                   "did you mean ARALDO_" + name + "__" + segments[0].substr(name.size() + 1) +
+                                       "? (two underscores after the name)");
+            }
+        }
+        std::vector<std::string> spellings;
+        for (const auto& s : table) spellings.push_back(env_spelling(s.name));
+        if (auto near = nearest(segments[0], spellings); !near.empty()) {
+            throw config_error(where, "sets nothing", "did you mean ARALDO_" + near + "?");
+        }
+        c.warnings.push_back(var.name + " is set but matches no setting and no ${" + var.name +
+                             "} in the file; ignored");
+    }
+}
+
+// log-levels names loggers that exist: a misspelt one would silently do nothing.
+void check_logger_names(const config& c) {
+    std::vector<std::string> names{"core", "araldo", "emit"};
+    for (const auto& e : c.endpoints) names.push_back("endpoint/" + e.name);
+    for (const auto& [logger, level] : c.logging.levels) {
+        if (std::find(names.begin(), names.end(), logger) == names.end()) {
+            c.global_options.fail("log-levels", "there is no logger '" + logger + "'", suggest(logger, names));
+        }
+    }
+}
+
+}  // namespace
+
+config parse_config(YAML::Node root, const std::string& file, const env_lookup& env, const env_listing& vars) {
     if (!root || root.IsNull()) {
         throw config_error({file, 1, 1}, "the config is empty", "see docs/configuration.md for a minimal file");
     }
@@ -206,11 +288,10 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
     check_map_keys(root, file, top_level_keys, "the top level");
     config c;
     c.file = file;
-    listener_set listeners;
-    c.global = read_global(root["global"], file, env, c.data_dir_mark, listeners, c.statsd);
-    c.listeners = std::move(listeners.listeners);
-    c.core_listeners = std::move(listeners.core);
-    YAML::Node plugins = root["plugins"];
+    // Reads through a const node: a non-const [] on a missing key adds an entry.
+    const YAML::Node& tree = root;
+    // Instances first: a variable may name one.
+    YAML::Node plugins = tree["plugins"];
     if (plugins && !plugins.IsNull()) {
         if (!plugins.IsMap()) throw config_error(mark_of(plugins, file), "plugins: expected a mapping");
         check_map_keys(plugins, file, plugin_section_keys, "plugins");
@@ -218,6 +299,12 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
         c.endpoints =
             read_instances(plugins["araldo.endpoints.endpoint"], file, env, "araldo.endpoints.endpoint", true);
     }
+    apply_environment(root, c, vars);
+    listener_set listeners;
+    c.global = read_global(tree["global"], file, env, c.data_dir_mark, listeners, c.logging, c.statsd, c.global_options);
+    c.listeners = std::move(listeners.listeners);
+    c.core_listeners = std::move(listeners.core);
+    check_logger_names(c);
     std::vector<std::string> marshaller_names;
     for (const auto& m : c.marshallers) marshaller_names.push_back(m.name);
     for (const auto& e : c.endpoints) {
@@ -230,7 +317,7 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
         }
     }
     for (auto& e : c.endpoints) read_endpoint_listeners(e, c, file, env);
-    c.routes = read_routes(root["routes"], file, env);
+    c.routes = read_routes(tree["routes"], file, env);
     std::vector<std::string> endpoint_names;
     for (const auto& e : c.endpoints) endpoint_names.push_back(e.name);
     auto check_name = [&](const std::string& name, const source_mark& mark, const char* role) {
@@ -246,8 +333,15 @@ config parse_config(const YAML::Node& root, const std::string& file, const env_l
     return c;
 }
 
-config load_config(const std::string& path, const env_lookup& env) {
-    return parse_config(load_yaml_file(path), path, env);
+config load_config(const std::string& path, const env_lookup& env, const env_listing& vars) {
+    return parse_config(load_yaml_file(path), path, env, vars);
+}
+
+void apply_instance_env(const plugin_instance& inst, const option_table& table, const std::string& what) {
+    for (const auto& e : inst.env) {
+        YAML::Node node = inst.node;
+        apply_env_value(node, resolve_env_path(e.var, e.segments, table, what), e.var);
+    }
 }
 
 }  // namespace araldo::detail

@@ -3,9 +3,11 @@
 // options are validated later, once the loader knows each plugin's table.
 #pragma once
 
+#include "config/env_overrides.hpp"
 #include "config/listener_config.hpp"
 #include "config/statsd_config.hpp"
 #include "config/substitution.hpp"
+#include "logging.hpp"
 
 #include <araldo/context.hpp>
 #include <araldo/error.hpp>
@@ -20,6 +22,13 @@
 
 namespace araldo::detail {
 
+// A variable ARALDO_<NAME>__<OPTION>... aimed at one instance, applied once
+// its plugin's table is known.
+struct instance_env {
+    env_variable var;
+    std::vector<std::string> segments;  // after the instance's name: OPTION, FIELD...
+};
+
 struct plugin_instance {
     std::string name;
     std::string id;
@@ -30,6 +39,7 @@ struct plugin_instance {
     source_mark mark;                    // of the mapping
     source_mark id_mark;
     source_mark marshalling_mark;
+    std::vector<instance_env> env;  // its ARALDO_<NAME>__ variables
 };
 
 struct route_target {
@@ -50,6 +60,10 @@ struct config {
     // Relative paths in global (data-dir, static-dir, plugin-dirs) are
     // already resolved against the file's folder.
     global_settings global;
+    log_settings logging;
+    options global_options;  // as validated, with where each value came from (--print-config)
+    // Legal but worth a word at start-up: an ARALDO_ variable that sets nothing.
+    std::vector<std::string> warnings;
     source_mark data_dir_mark;  // for --check's messages about the folder
     // At least one: global.listeners, or the plain "default" one of
     // server-port and bind.
@@ -68,20 +82,16 @@ inline const std::vector<std::string> endpoint_reserved_keys{"name", "id", "mars
 // The global: section's option table (also used to generate the docs).
 const option_table& global_option_table();
 
-// Environment variables that override global settings.
-struct env_override {
-    const char* variable;
-    const char* option;
-};
-inline constexpr env_override global_env_overrides[] = {
-    {"ARALDO_SERVER_PORT", "server-port"},
-    {"ARALDO_LOG_LEVEL", "log-level"},
-    {"ARALDO_BIND", "bind"},
-};
-
 // Parses and checks everything the core can check alone: structure, globals,
-// duplicate names, routes and marshalling references. Throws config_error.
-config parse_config(const YAML::Node& root, const std::string& file, const env_lookup& env);
-config load_config(const std::string& path, const env_lookup& env);
+// duplicate names, routes and marshalling references. `vars` (the ARALDO_*
+// variables) are applied on top of the file: global settings at once, an
+// instance's options kept in plugin_instance::env for apply_instance_env().
+// Throws config_error.
+config parse_config(YAML::Node root, const std::string& file, const env_lookup& env, const env_listing& vars);
+config load_config(const std::string& path, const env_lookup& env, const env_listing& vars);
+
+// Writes an instance's ARALDO_<NAME>__ variables into its mapping, checked
+// against its plugin's table (`what` names it in errors).
+void apply_instance_env(const plugin_instance& inst, const option_table& table, const std::string& what);
 
 }  // namespace araldo::detail

@@ -1,5 +1,6 @@
 #include "config/option_validator.hpp"
 
+#include "config/env_overrides.hpp"
 #include "config/nearest.hpp"
 #include "config/option_rules.hpp"
 #include "config/yaml_source.hpp"
@@ -56,6 +57,8 @@ struct converter {
 
     std::string scalar(const YAML::Node& node, const option_spec& spec) const {
         if (!node.IsScalar()) wrong(node, spec, kind(node));
+        // A value from the environment is the value: a secret may hold "$".
+        if (env_origin(node)) return node.Scalar();
         return substitute(node.Scalar(), mark_of(node, file), env);
     }
 

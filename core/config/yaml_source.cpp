@@ -1,5 +1,7 @@
 #include "config/yaml_source.hpp"
 
+#include "config/env_overrides.hpp"
+
 #include <yaml-cpp/depthguard.h>
 
 #include <cerrno>
@@ -12,6 +14,7 @@ namespace araldo::detail {
 
 source_mark mark_of(const YAML::Node& node, const std::string& file) {
     if (!node.IsDefined()) return {file, 0, 0};  // a missing key: Mark() would throw
+    if (auto variable = env_origin(node)) return {"environment " + *variable, 0, 0};
     const YAML::Mark m = node.Mark();
     if (m.is_null()) return {file, 0, 0};
     return {file, m.line + 1, m.column + 1};

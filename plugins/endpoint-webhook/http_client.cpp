@@ -67,7 +67,7 @@ struct connection {
 // the head is read, even when an error follows.
 template <class Stream>
 asio::awaitable<error_code> read_response(Stream& s, beast::flat_buffer& buf, attempt_result& r, bool& keep_alive,
-                                          std::uint64_t body_limit) {
+                                          std::uint64_t body_limit, std::size_t keep) {
     http::response_parser<http::buffer_body> p;
     p.header_limit(header_limit);
     p.body_limit(body_limit);
@@ -85,6 +85,9 @@ asio::awaitable<error_code> read_response(Stream& s, beast::flat_buffer& buf, at
         p.get().body().data = chunk.data();
         p.get().body().size = chunk.size();
         auto [rec, m] = co_await http::async_read(s, buf, p, use_tuple);
+        const std::size_t got = chunk.size() - p.get().body().size;
+        r.body_bytes += got;
+        if (r.body_head.size() < keep) r.body_head.append(chunk.data(), std::min(got, keep - r.body_head.size()));
         if (rec && rec != http::error::need_buffer) co_return rec;
     }
     co_return error_code{};
@@ -96,6 +99,7 @@ struct http_client::impl {
     asio::any_io_executor ex;
     target_url url;
     std::uint64_t max_body = 0;
+    std::size_t keep_body = 0;
     std::optional<asio::ssl::context> ssl;
     std::vector<connection> slots;
     bool closed = false;
@@ -134,10 +138,10 @@ asio::awaitable<error_code> http_client::impl::exchange(connection& c, request& 
     error_code ec;
     if (c.tls) {
         auto [wec, n] = co_await http::async_write(*c.tls, req, use_tuple);
-        ec = wec ? wec : co_await read_response(*c.tls, c.buffer, r, keep_alive, max_body);
+        ec = wec ? wec : co_await read_response(*c.tls, c.buffer, r, keep_alive, max_body, keep_body);
     } else {
         auto [wec, n] = co_await http::async_write(*c.tcp, req, use_tuple);
-        ec = wec ? wec : co_await read_response(*c.tcp, c.buffer, r, keep_alive, max_body);
+        ec = wec ? wec : co_await read_response(*c.tcp, c.buffer, r, keep_alive, max_body, keep_body);
     }
     if (ec || !keep_alive) c.reset();
     co_return ec;
@@ -159,6 +163,8 @@ void http_client::load_tls() {
 }
 
 http_client::~http_client() { close_all(); }
+
+void http_client::keep_response_body(std::size_t bytes) { impl_->keep_body = bytes; }
 
 asio::awaitable<attempt_result> http_client::post(std::size_t slot, string_pairs headers, std::string body,
                                                   araldo::duration timeout) {

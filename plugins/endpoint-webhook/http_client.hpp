@@ -40,6 +40,10 @@ public:
     asio::awaitable<attempt_result> post(std::size_t slot, string_pairs headers, std::string body,
                                          araldo::duration timeout);
 
+    // Keeps the first `bytes` of each response body in attempt_result::body_head
+    // (for log-payloads); 0, the default, keeps nothing.
+    void keep_response_body(std::size_t bytes);
+
     // Closes every connection; posts in progress end with an error.
     void close_all();
 

@@ -5,6 +5,7 @@
 #include <araldo/units.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ struct attempt_result {
     bool timed_out = false;
     std::optional<std::chrono::seconds> retry_after;
     std::chrono::milliseconds elapsed{0};
+    // With log-payloads: the response body's first bytes, and its whole length.
+    std::string body_head;
+    std::uint64_t body_bytes = 0;
 };
 
 enum class verdict {

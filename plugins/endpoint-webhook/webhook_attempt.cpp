@@ -3,6 +3,7 @@
 #include "webhook_endpoint.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/log_payload.hpp>
 #include <araldo/signing.hpp>
 #include <araldo/time.hpp>
 
@@ -41,7 +42,13 @@ asio::awaitable<void> webhook_endpoint::attempt(std::size_t slot, delivery_queue
     ++d->attempts;
     std::string body = body_for(*d);
     string_pairs headers = headers_for(*d, body);
-    ctx_.log().info("REQUEST {} POST {} attempt={}", d->id, settings_.url.text, d->attempts);
+    if (settings_.log_payloads) {
+        // The body, never the headers: Authorization and the signature stay out of the log.
+        ctx_.log().info("REQUEST {} POST {} attempt={} {}", d->id, settings_.url.text, d->attempts,
+                        araldo::loggable_payload(body, logged_body_limit));
+    } else {
+        ctx_.log().info("REQUEST {} POST {} attempt={}", d->id, settings_.url.text, d->attempts);
+    }
     attempt_result r = co_await client_.post(slot, std::move(headers), std::move(body), settings_.timeout);
     // After stop() the delivery is already saved as pending; its outcome no longer matters.
     if (stopping_) co_return;
@@ -63,7 +70,12 @@ void webhook_endpoint::count_attempt(const attempt_result& r) {
 }
 
 void webhook_endpoint::settle(const delivery_queue::ptr& d, const attempt_result& r) {
-    if (r.status) {
+    if (r.status && settings_.log_payloads) {
+        std::string body = araldo::loggable_payload(r.body_head, logged_body_limit);
+        if (r.body_bytes > r.body_head.size() && r.body_head.size() == logged_body_limit)
+            body += "... (" + std::to_string(r.body_bytes - r.body_head.size()) + " more bytes)";
+        ctx_.log().info("RESPONSE {} {} {} {}", d->id, r.status, r.elapsed.count(), body);
+    } else if (r.status) {
         ctx_.log().info("RESPONSE {} {} {}", d->id, r.status, r.elapsed.count());
     } else {
         ctx_.log().info("RESPONSE {} {} {}", d->id, r.error, r.elapsed.count());

@@ -43,6 +43,7 @@ webhook_endpoint::webhook_endpoint(araldo::endpoint_context& ctx, webhook_settin
           ctx, "araldo_webhook_writer_busy_total",
           "jobs the disk writer had no room for (dead letters held in memory, compactions put off)")) {
     for (std::size_t i = 0; i < settings_.max_in_flight; ++i) timers_.emplace_back(ctx.executor());
+    if (settings_.log_payloads) client_.keep_response_body(logged_body_limit);
     sleeping_.assign(settings_.max_in_flight, 0);
     // The core keeps endpoints alive for the process lifetime: `this` stays valid.
     araldo::endpoint_gauge(ctx, "araldo_endpoint_queue_depth", "messages waiting in the endpoint's outbound queue",

@@ -81,6 +81,9 @@ option_table webhook_options() {
                     .description = "deliveries pending (queued, in flight, waiting to retry); when full, new ones "
                                    "are refused (the sender hears 503)",
                     .min = "1"},
+        option_spec{"log-payloads", option_type::boolean, "false",
+                    "REQUEST lines carry the body sent and RESPONSE lines the body received, each cut at 1 KiB with "
+                    "secrets masked (token, secret, password, key fields)"},
     };
 }
 
@@ -188,6 +191,7 @@ webhook_settings read_webhook_settings(const araldo::options& opts, const araldo
     if (s.schedule.empty()) opts.fail("retry-schedule", "needs at least one entry", "[0s] tries once");
     s.spool = opts.boolean("spool");
     s.queue_size = static_cast<std::size_t>(opts.integer("queue-size"));
+    s.log_payloads = opts.boolean("log-payloads");
     return s;
 }
 

@@ -42,7 +42,11 @@ struct webhook_settings {
     std::vector<araldo::duration> schedule;  // delay before attempt n (1-based: schedule[n-1])
     bool spool = false;
     std::size_t queue_size = 10000;
+    bool log_payloads = false;
 };
+
+// How much of a body a REQUEST or RESPONSE line shows with log-payloads.
+inline constexpr std::size_t logged_body_limit = 1024;
 
 option_table webhook_options();
 // Reads validated options; bad URLs, secrets, sizes and tls blocks fail

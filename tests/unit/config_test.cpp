@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "config/option_validator.hpp"
 #include "config/yaml_source.hpp"
 #include "logging.hpp"
 #include "support/temp_dir.hpp"
@@ -21,8 +22,16 @@ env_lookup env_of(std::map<std::string, std::string> vars) {
     };
 }
 
+// The ARALDO_* entries of `vars` as the process's variables.
+env_listing araldo_vars(const std::map<std::string, std::string>& vars) {
+    env_listing out;
+    for (const auto& [name, value] : vars)
+        if (name.starts_with("ARALDO_")) out.push_back({name, value});
+    return out;
+}
+
 config parse(const std::string& text, std::map<std::string, std::string> vars = {}) {
-    return parse_config(parse_yaml(text, "t.yaml"), "t.yaml", env_of(std::move(vars)));
+    return parse_config(parse_yaml(text, "t.yaml"), "t.yaml", env_of(vars), araldo_vars(vars));
 }
 
 // The error's first line, "t.yaml:L:C: reason".
@@ -173,14 +182,12 @@ TEST_CASE("global settings: defaults, substitution and environment overrides", "
 TEST_CASE("an environment override's error names the variable, not a line of the file", "[config][env]") {
     const char* text = "global:\n  server-port: 1\n  bind: 127.0.0.1\n  log-level: info\n";
     CHECK(error_of(text, {{"ARALDO_SERVER_PORT", "70000"}}) ==
-          "environment ARALDO_SERVER_PORT: server-port: must be between 0 and 65535, got 70000 (from "
-          "ARALDO_SERVER_PORT=70000)");
+          "environment ARALDO_SERVER_PORT: server-port: must be between 0 and 65535, got 70000");
     CHECK(error_of(text, {{"ARALDO_SERVER_PORT", "many"}}) ==
-          "environment ARALDO_SERVER_PORT: server-port: expected integer, got \"many\" (from ARALDO_SERVER_PORT=many)");
-    CHECK(
-        error_of(text, {{"ARALDO_LOG_LEVEL", "loud"}}) ==
-        "environment ARALDO_LOG_LEVEL: log-level: must be one of: trace, debug, info, warn, warning, error, critical, "
-        "fatal, off; got 'loud' (from ARALDO_LOG_LEVEL=loud)");
+          "environment ARALDO_SERVER_PORT: server-port: expected integer, got \"many\"");
+    CHECK(error_of(text, {{"ARALDO_LOG_LEVEL", "loud"}}) ==
+          "environment ARALDO_LOG_LEVEL: log-level: must be one of: trace, debug, info, warn, warning, error, "
+          "critical, fatal, off; got 'loud'");
     CHECK(error_of(text, {{"ARALDO_BIND", "localhost"}}) ==
           "environment ARALDO_BIND: bind: 'localhost' is not an IP address");
 }
@@ -214,7 +221,7 @@ TEST_CASE("relative paths in global are resolved against the config file's folde
     araldo::test::temp_dir dir;
     fs::create_directories(dir / "conf/web");
     const std::string file = dir / "conf/araldo.yaml";
-    auto load = [&](const std::string& text) { return parse_config(parse_yaml(text, file), file, env_of({})); };
+    auto load = [&](const std::string& text) { return parse_config(parse_yaml(text, file), file, env_of({}), {}); };
     const auto c = load("global:\n  data-dir: state\n  static-dir: ./web\n  plugin-dirs: [../plugins, /abs]\n");
     CHECK(c.global.data_dir == dir / "conf/state");
     CHECK(c.global.static_dir == dir / "conf/web");
@@ -384,4 +391,131 @@ TEST_CASE("listeners: errors point at the listener and say what is wrong", "[con
     CHECK(error_of(head + "    - {name: public, port: 1}\nplugins:\n  araldo.endpoints.endpoint:\n"
                           "    - {name: e, id: endpoint-http, listeners: [pubic]}\n") ==
           "t.yaml:6:47: no listener is named 'pubic'");
+}
+
+namespace {
+
+const char* two_instances = R"(global:
+  server-port: ${ARALDO_PORT:-8080}
+plugins:
+  araldo.marshalling:
+    - name: json
+      id: marshal-json
+  araldo.endpoints.endpoint:
+    - name: chat-room
+      id: endpoint-websocket
+routes:
+  chat-room: [chat-room]
+)";
+
+const araldo::option_table& chat_table() {
+    static const araldo::option_table table{
+        {"max-clients", araldo::option_type::integer, "10"},
+        {"allowed-origins", araldo::option_type::string_list, "[]"},
+        {"auth",
+         araldo::option_type::object,
+         std::nullopt,
+         "",
+         false,
+         {{"tokens", araldo::option_type::string_list, "[]"}, {"jwt-secret", araldo::option_type::string, ""}}},
+    };
+    return table;
+}
+
+// The endpoint's options after its ARALDO_ variables, as build_endpoints() validates them.
+araldo::options chat_options(const config& c) {
+    const auto& inst = c.endpoints.at(0);
+    apply_instance_env(inst, chat_table(), "endpoint 'chat-room'");
+    const env_lookup env = env_of({});
+    validation_input in{inst.node, chat_table(), c.file, env, endpoint_reserved_keys, "endpoint 'chat-room'"};
+    return validate_options(in);
+}
+
+std::string env_error(const std::map<std::string, std::string>& vars) {
+    try {
+        chat_options(parse(two_instances, vars));
+    } catch (const araldo::config_error& e) {
+        return std::string(e.what());
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("every global setting can be set as ARALDO_<SETTING>", "[config][env]") {
+    // Iterates the table, so that a new setting cannot be forgotten: each one
+    // read from a variable must be the value the options hold, and say so.
+    for (const auto& spec : global_option_table()) {
+        std::string name = "ARALDO_";
+        for (char ch : spec.name) name += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+        INFO(name);
+        CHECK(env_spelling(spec.name) == name.substr(7));
+        // The default, written in the variable instead of the file, passes for
+        // every setting but one that the file's server-port excludes.
+        if (spec.name == "listeners" || !spec.default_value) continue;
+        const config c = parse("global:\n  data-dir: /d\n", {{name, *spec.default_value}});
+        CHECK(c.global_options.given(spec.name));
+        CHECK(c.global_options.mark(spec.name).file == "environment " + name);
+    }
+    const config c = parse("global:\n  shutdown-timeout: 1s\n", {{"ARALDO_SHUTDOWN_TIMEOUT", "250ms"},
+                                                                 {"ARALDO_PLUGIN_DIRS", "[/a, /b]"},
+                                                                 {"ARALDO_ADMIN_TOKEN", "*not: yaml"},
+                                                                 {"ARALDO_LOG_LEVELS", "{emit: warn}"},
+                                                                 {"ARALDO_LOG_FORMAT", "json"},
+                                                                 {"ARALDO_LISTENERS", "[{name: a, port: 0}]"}});
+    CHECK(c.global.shutdown_timeout == std::chrono::milliseconds(250));
+    CHECK(c.global.plugin_dirs == std::vector<std::string>{"/a", "/b"});
+    CHECK(c.global.admin_token == "*not: yaml");  // a string is taken as written
+    CHECK(c.logging.levels == araldo::string_pairs{{"emit", "warn"}});
+    CHECK(c.logging.json);
+    REQUIRE(c.listeners.size() == 1);
+    CHECK(c.listeners[0].name == "a");
+}
+
+TEST_CASE("ARALDO_<ENDPOINT>__<OPTION> sets an endpoint's option, nested with further __", "[config][env]") {
+    const auto o = chat_options(parse(two_instances, {{"ARALDO_CHAT_ROOM__MAX_CLIENTS", "5"},
+                                                      {"ARALDO_CHAT_ROOM__ALLOWED_ORIGINS", R"(["https://a.example"])"},
+                                                      {"ARALDO_CHAT_ROOM__AUTH__TOKENS", "[x, y]"},
+                                                      {"ARALDO_CHAT_ROOM__AUTH__JWT_SECRET", "$$ stays"}}));
+    CHECK(o.integer("max-clients") == 5);
+    CHECK(o.mark("max-clients").file == "environment ARALDO_CHAT_ROOM__MAX_CLIENTS");
+    CHECK(o.string_list("allowed-origins") == std::vector<std::string>{"https://a.example"});
+    CHECK(o.object("auth").string_list("tokens") == std::vector<std::string>{"x", "y"});
+    CHECK(o.object("auth").string("jwt-secret") == "$$ stays");  // no ${} substitution in a variable's value
+}
+
+TEST_CASE("a variable that does not validate or names nothing is an error naming it", "[config][env]") {
+    CHECK_THAT(env_error({{"ARALDO_CHAT_ROOM__MAX_CLIENTS", "many"}}),
+               Catch::StartsWith("environment ARALDO_CHAT_ROOM__MAX_CLIENTS: max-clients: expected integer"));
+    CHECK_THAT(env_error({{"ARALDO_CHAT_ROOM__MAX_CLINTS", "5"}}),
+               Catch::Contains("endpoint 'chat-room' has no option MAX_CLINTS") &&
+                   Catch::Contains("did you mean ARALDO_CHAT_ROOM__MAX_CLIENTS?"));
+    CHECK_THAT(env_error({{"ARALDO_CHAT_ROM__MAX_CLIENTS", "5"}}),
+               Catch::Contains("there is no endpoint or marshaller CHAT_ROM") &&
+                   Catch::Contains("did you mean ARALDO_CHAT_ROOM__MAX_CLIENTS?"));
+    CHECK_THAT(env_error({{"ARALDO_CHAT_ROOM__MAX_CLIENTS__X", "5"}}), Catch::Contains("max-clients is not a mapping"));
+    CHECK_THAT(env_error({{"ARALDO_CHAT_ROOM_MAX_CLIENTS", "5"}}),
+               Catch::Contains("did you mean ARALDO_CHAT_ROOM__MAX_CLIENTS?"));
+    CHECK_THAT(env_error({{"ARALDO_SHUTDOWN_TIMOUT", "5s"}}), Catch::Contains("did you mean ARALDO_SHUTDOWN_TIMEOUT?"));
+    CHECK_THAT(env_error({{"ARALDO_SHUTDOWN_TIMEOUT", "5"}}),
+               Catch::StartsWith("environment ARALDO_SHUTDOWN_TIMEOUT: shutdown-timeout: \"5\" is not a duration"));
+}
+
+TEST_CASE("an ARALDO_ variable that only ${} uses, or that is nowhere near a setting, passes", "[config][env]") {
+    const config c = parse(two_instances, {{"ARALDO_PORT", "9000"}, {"ARALDO_SOMETHING_ELSE", "1"}});
+    CHECK(c.global.server_port == 9000);
+    CHECK(c.warnings == std::vector<std::string>{"ARALDO_SOMETHING_ELSE is set but matches no setting and no "
+                                                 "${ARALDO_SOMETHING_ELSE} in the file; ignored"});
+    CHECK(parse(two_instances, {{"ARALDO_CONFIG", "x.yaml"}}).warnings.empty());
+}
+
+TEST_CASE("log-levels names loggers that exist, with levels that exist", "[config][logs]") {
+    CHECK(error_of(std::string(two_instances) + "") == "no error");
+    CHECK_THAT(error_of("global:\n  log-levels: {endpoint/chat: debug}\n"),
+               Catch::Contains("log-levels: there is no logger 'endpoint/chat'"));
+    CHECK_THAT(error_of("global:\n  log-levels: {emit: loud}\n"), Catch::Contains("'loud' (for emit) is not a level"));
+    const config c = parse(
+        "global:\n  log-levels: {core: warn, emit: off}\nplugins:\n  araldo.endpoints.endpoint:\n    - name: hooks\n"
+        "      id: endpoint-webhook\n");
+    CHECK(c.logging.levels.size() == 2);
 }

@@ -92,3 +92,29 @@ TEST_CASE("bad urls and secrets stop start-up with the option's place", "[webhoo
     check("{url: \"http://127.0.0.1/\", timeout: 0s}", "timeout: must be at least 1ms, got 0s");
     check("{url: \"http://127.0.0.1/\", ca-file: /etc/hostname}", "only applies to an https:// url");
 }
+
+TEST_CASE("log-payloads: REQUEST and RESPONSE lines carry the bodies, secrets masked, headers never",
+          "[webhook][logs]") {
+    receiver rx;
+    rx.respond([](const received_request&, std::size_t) {
+        return reply{200, {}, false, R"({"ok":true,"api_key":"from-the-receiver","note":"line1
+line2"})"};
+    });
+    relay r = start(config({
+        {"logged", "{url: \"" + rx.url() + "\", log-payloads: true, headers: {Authorization: Bearer hdr-secret}}"},
+    }));
+    r.process().write_stdin(R"({"type":"a","password":"hunter2","n":1})"
+                            "\n");
+    REQUIRE(rx.wait_for(1));
+    const std::string id = rx.requests()[0].header("webhook-id");
+    REQUIRE(r.process().wait_for_err("RESPONSE " + id + " 200"));
+    r.process().signal(SIGTERM);
+    CHECK(r.process().wait(10s) == 0);
+    const std::string log = r.process().err();
+    CHECK_THAT(log, Catch::Contains("REQUEST " + id + " POST " + rx.url() + " attempt=1 " +
+                                    R"({"type":"a","password":"***","n":1})"));
+    CHECK_THAT(log, Catch::Contains(R"({"ok":true,"api_key":"***","note":"line1\nline2"})"));
+    CHECK_THAT(log, !Catch::Contains("hunter2"));
+    CHECK_THAT(log, !Catch::Contains("from-the-receiver"));
+    CHECK_THAT(log, !Catch::Contains("hdr-secret"));
+}
