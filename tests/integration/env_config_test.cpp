@@ -86,6 +86,7 @@ TEST_CASE("every global setting can come from the environment", "[cli][config][e
         if (name == "shutdown-timeout") value = "3s";
         if (name == "log-level") value = "warn";
         if (name == "data-dir") value = dir / "data-from-env";
+        if (name == "statsd") value = "{prefix: from-env}";  // a mapping; no host: off
         env.emplace_back(env_name(name), value);
     }
     const auto r = run_araldo(dir, {"--print-config", "-c", dir.write("a.yaml", every_plugin)}, env);
