@@ -86,6 +86,14 @@ private:
     void run_loop();
     std::string render_metrics() const;
     void notify_systemd(const std::string& state);
+    // SIGHUP: the routes of the file as it is now (app_reload.cpp).
+    struct reload_outcome {
+        std::string result;  // ok, invalid, needs_restart
+        std::string error;
+    };
+    reload_outcome reload_config();
+    static std::string static_part(const std::string& text);
+    void remember_config();
 
     cli_options cli_;
     // Declared first so it is destroyed last: endpoints own I/O objects bound to it.
@@ -123,6 +131,14 @@ private:
     araldo::counter& certificate_reload_failures_ =
         metrics_.counter("araldo_tls_certificate_reloads_total", {{"result", "error"}},
                          "TLS listener certificates re-read on SIGHUP, by result");
+    std::string config_text_static_;  // the loaded file without its routes (static_part)
+    std::string config_hash_;         // of the file as last loaded: /_health/?full
+    araldo::counter& reloads_ok_ = metrics_.counter("araldo_config_reloads_total", {{"result", "ok"}},
+                                                    "configuration reloads (SIGHUP), by result");
+    araldo::counter& reloads_invalid_ = metrics_.counter("araldo_config_reloads_total", {{"result", "invalid"}},
+                                                         "configuration reloads (SIGHUP), by result");
+    araldo::counter& reloads_need_restart_ = metrics_.counter(
+        "araldo_config_reloads_total", {{"result", "needs_restart"}}, "configuration reloads (SIGHUP), by result");
     araldo::counter& unowned_faults_ =
         metrics_.counter("araldo_plugin_errors_total", {{"endpoint", ""}, {"where", "handler"}},
                          "exceptions thrown by plugin code and contained by the core");

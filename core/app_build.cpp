@@ -45,6 +45,7 @@ void app::load() {
     }
     router_->install(compile_routes(config_.routes, slots, metrics_), names);
     router_->log_payloads(config_.logging.payloads);
+    remember_config();
     register_core_routes();
 }
 

@@ -2,8 +2,8 @@
 // SIGINT/SIGTERM; SIGHUP re-reads TLS certificates; SIGUSR1 reopens the log file;
 // SIGUSR2 (and SIGUSR1 without a log file) is logged and ignored.
 #include "app.hpp"
-#include "sd_notify.hpp"
 #include "logging.hpp"
+#include "sd_notify.hpp"
 
 #include <araldo/log_rate.hpp>
 
@@ -69,7 +69,6 @@ bool app::bind_listeners() {
 // now on disk; established ones keep theirs. A file that does not load
 // leaves that listener as it was.
 void app::reload_certificates() {
-    notify_systemd("RELOADING=1");
     for (const auto& l : config_.listeners) {
         if (!l.tls) continue;
         try {
@@ -213,22 +212,29 @@ void app::wait_for_signal() {
 // custom action (SIGUSR2). None of them may kill a relay that holds
 // undelivered messages. SIGHUP re-reads the TLS listeners' certificates (a
 // renewal must not restart the relay), and endpoints' keys files (their own
-// signal sets see it too); the configuration itself is not reloaded yet. The
-// others are logged and otherwise ignored.
+// signal sets see it too) and the configuration's routes (app_reload.cpp).
+// The others are logged and otherwise ignored.
 void app::ignore_other_signals() {
     if (!ignored_signals_) ignored_signals_ = std::make_unique<asio::signal_set>(io_, SIGHUP, SIGUSR1, SIGUSR2);
     ignored_signals_->async_wait([this](boost::system::error_code ec, int signo) {
         if (ec) return;  // cancelled: shutting down
-        if (signo == SIGHUP && !tls_contexts_.empty()) reload_certificates();
+        if (signo == SIGHUP) {
+            notify_systemd("RELOADING=1");
+            if (!tls_contexts_.empty()) reload_certificates();
+            reload_config();
+            notify_systemd("READY=1");
+            ignore_other_signals();
+            return;
+        }
         if (signo == SIGUSR1 && reopen_log()) {
             ignore_other_signals();
             return;
         }
         // Counted per signal, so that the first of each kind is always seen.
         const auto n = ++ignored_signal_counts_[signo];
-        if (worth_logging(n) && !(signo == SIGHUP && !tls_contexts_.empty())) {
-            const char* name = signo == SIGHUP ? "SIGHUP" : signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2";
-            log_->warn("{} received: the configuration is not reloaded; ignored ({} so far)", name, n);
+        if (worth_logging(n)) {
+            const char* name = signo == SIGUSR1 ? "SIGUSR1" : "SIGUSR2";
+            log_->warn("{} received: nothing to do (SIGUSR1 reopens a log-file); ignored ({} so far)", name, n);
         }
         ignore_other_signals();
     });

@@ -72,7 +72,7 @@ void app::register_core_routes() {
             list.emplace_back(
                 boost::json::object{{"endpoint", p.endpoint}, {"severity", p.severity}, {"problem", p.text}});
         }
-        boost::json::object body{{"live", dead.empty()}, {"problems", std::move(list)}};
+        boost::json::object body{{"live", dead.empty()}, {"problems", std::move(list)}, {"config", config_hash_}};
         co_return http_response::json(problems.empty() && dead.empty() ? 200 : 500, boost::json::serialize(body));
     };
     const auto& on = config_.core_listeners;
