@@ -161,11 +161,12 @@ TEST_CASE("an endless response body is cut at max-response-body, fails the attem
     CHECK(metric(r, R"(araldo_webhook_attempts_total{endpoint="hook",outcome="error"})") == "44");
     CHECK(endless.connections() >= 44);
     // Bound: what an attempt may hold is one read buffer (64 KiB) and one
-    // 8 KiB chunk per connection, 4 connections: well under 1 MiB. 32 MiB
-    // leaves room for ASan's allocator and shadow pages; reading the stream
+    // 8 KiB chunk per connection, 4 connections: well under 1 MiB. 64 MiB
+    // leaves room for ASan's allocator, its quarantine of freed blocks and
+    // shadow pages (growth of 35 MiB was seen under load); reading the stream
     // to its "end" would have taken gigabytes.
     INFO("VmRSS before " << before << " KiB, after " << after << " KiB");
-    CHECK(after < before + 32 * 1024);
+    CHECK(after < before + 64 * 1024);
     // And the receiver could not push much more than the limit plus what the
     // kernel's socket buffers took before araldo closed the connection.
     CHECK(endless.most_sent() < 32u * 1024 * 1024);
