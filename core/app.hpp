@@ -59,6 +59,9 @@ public:
 
     // Binds and serves until a signal; returns the process exit code.
     int run();
+    // araldo reload: checks the file, then sends SIGHUP to the relay that
+    // holds its data-dir. Returns the exit code.
+    int signal_reload();
 
     // Test hooks.
     asio::io_context& io() { return io_; }

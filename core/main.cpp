@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         } catch (const std::exception& e) {
             std::cerr << "araldo: plugin commands unavailable: " << e.what() << "\n";
         }
-        std::cout << usage_text(usages, {keys_usage()});
+        std::cout << usage_text(usages, {keys_usage(), "araldo reload [-c FILE]"});
         return 0;
     }
     if (cli.version) {
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
     try {
         init_logging(cli.log_level.value_or("info"));
         app relay(cli);
+        if (cli.command == "reload") return relay.signal_reload();
         if (!cli.command.empty()) return relay.run_command();
         if ((cli.list_plugins || cli.print_options) && !cli.config_given) {
             relay.load_plugins_only();

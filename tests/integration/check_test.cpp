@@ -374,7 +374,7 @@ TEST_CASE("the help lists the plugin commands, and help after a command reaches 
     // The core's own commands first, then the plugins'.
     CHECK_THAT(help.out, Catch::Contains("commands:\n  araldo init ") &&
                              Catch::Contains("unless --force\n  araldo keys list --file FILE\n") &&
-                             Catch::Contains("ID-or-IDENTITY\nplugin commands:\n  araldo deadletters list"));
+                             Catch::Contains("ID-or-IDENTITY\n  araldo reload [-c FILE]\nplugin commands:\n  araldo deadletters list"));
     // No araldo.yaml here: a command's help needs none.
     auto command_help = run_araldo(dir, {"deadletters", "--help"});
     CHECK_THAT(command_help.out + command_help.err, Catch::Contains("araldo deadletters list [--endpoint NAME]"));

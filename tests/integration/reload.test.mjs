@@ -4,6 +4,7 @@
 // more than routes, changes nothing and says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Relay, connect, waitUntil } from '../support/araldo.mjs';
@@ -96,6 +97,41 @@ test('a broken file, or one that changes an endpoint, changes nothing and says w
     assert.equal(readFileSync(join(relay.dir, 'araldo.yaml'), 'utf8').includes('emit: [a, b]'), true);
     a.close(1000);
     b.close(1000);
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('araldo reload checks the file first, then signals the relay on its data-dir', async () => {
+  const relay = await Relay.start(config('  emit: [a]'));
+  const file = join(relay.dir, 'araldo.yaml');
+  const reloadCommand = () => {
+    try {
+      return { code: 0, out: execFileSync(process.env.ARALDO_BINARY, ['reload', '-c', file], { cwd: relay.dir, stdio: 'pipe' }).toString() };
+    } catch (e) {
+      return { code: e.status, out: e.stdout.toString(), err: e.stderr.toString() };
+    }
+  };
+  try {
+    // Broken: exit 2 with file:line:col, and the relay is not even signalled.
+    writeFileSync(file, config('  emit: [nowhere]'));
+    const bad = reloadCommand();
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /araldo\.yaml:\d+:\d+: route target 'nowhere' is not a defined endpoint/);
+    assert.equal(await reloads(relay, 'invalid'), 0);
+
+    writeFileSync(file, config('  emit: [b]'));
+    const good = reloadCommand();
+    assert.equal(good.code, 0, good.err);
+    assert.match(good.out, /is valid; sent SIGHUP to the relay \(pid \d+\)/);
+    await waitUntil(async () => (await reloads(relay, 'ok')) === 1);
+
+    // The relay gone (its folder kept until stop() below): nothing to signal.
+    relay.signal('SIGTERM');
+    await relay.exited;
+    const none = reloadCommand();
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no relay is running on data-dir/);
   } finally {
     await relay.stop();
   }
