@@ -160,4 +160,9 @@ bool folder_glob::segment_matches(const piece& piece, std::string_view text) con
     return p == pattern.size();
 }
 
+bool folder_within(std::string_view folder, std::string_view root) noexcept {
+    if (!folder.starts_with(root)) return false;
+    return folder.size() == root.size() || root == "/" || folder[root.size()] == '/';
+}
+
 }  // namespace araldo

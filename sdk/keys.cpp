@@ -39,12 +39,6 @@ result<folder_glob> compile_right(std::string_view pattern) {
 
 namespace {
 
-// Below `own`, or `own` itself: "/" is above every folder.
-bool within(std::string_view folder, std::string_view own) {
-    if (own.empty() || !folder.starts_with(own)) return false;
-    return folder.size() == own.size() || own == "/" || folder[own.size()] == '/';
-}
-
 bool any_matches(const std::vector<folder_glob>& globs, std::string_view folder) {
     for (const auto& g : globs)
         if (g.matches(folder)) return true;
@@ -55,7 +49,9 @@ bool any_matches(const std::vector<folder_glob>& globs, std::string_view folder)
 
 bool key_identity::may_read(std::string_view f) const { return any_matches(read, f); }
 
-bool key_identity::may_write(std::string_view f) const { return within(f, folder) || any_matches(write, f); }
+bool key_identity::may_write(std::string_view f) const {
+    return (!folder.empty() && folder_within(f, folder)) || any_matches(write, f);
+}
 
 result<key_identity> key_identity::make(std::string name, std::string folder, const std::vector<std::string>& read,
                                         const std::vector<std::string>& write) {

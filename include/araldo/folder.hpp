@@ -31,6 +31,10 @@ inline constexpr std::size_t max_folder_length = 1024;
 // reason of a failure does not quote the input (it may be anything).
 ARALDO_EXPORT result<> valid_folder(std::string_view folder);
 
+// `folder` is `root` or below it ("/" is above every folder). Both valid
+// folders; compares text only, so /acme-corp is not within /acme.
+ARALDO_EXPORT bool folder_within(std::string_view folder, std::string_view root) noexcept;
+
 // A glob over folders, compiled once (from a config) and matched per message
 // without allocating:
 //   - "*" matches any run of characters within one segment (never '/'),

@@ -27,11 +27,6 @@ araldo::counter& resumes(araldo::endpoint_context& ctx, bool recovered) {
                                     {{"recovered", recovered ? "true" : "false"}});
 }
 
-bool in_subtree(std::string_view folder, std::string_view root) noexcept {
-    if (root == "/") return true;
-    return folder.starts_with(root) && (folder.size() == root.size() || folder[root.size()] == '/');
-}
-
 }  // namespace
 
 folder_hub::folder_hub(ws_endpoint& ep)
@@ -221,7 +216,8 @@ bool folder_hub::resume(const ws_session& s, const subscription_request& r, fold
     std::vector<folder_history::point> points;
     for (const auto& p : r.since) {
         // A point outside what the subscription covers resumes nothing it could hear.
-        if (p.folder != sub.folder && !(sub.include_children && in_subtree(p.folder, sub.folder))) return false;
+        if (p.folder != sub.folder && !(sub.include_children && araldo::folder_within(p.folder, sub.folder)))
+            return false;
         points.push_back({.folder = p.folder, .offset = p.offset, .epoch = p.epoch});
     }
     const auto* rights = s.rights();
