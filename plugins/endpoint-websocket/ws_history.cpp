@@ -12,11 +12,6 @@ namespace {
 // has to differ from every other epoch the same folder had.
 std::string new_epoch() { return araldo::new_message_id().substr(14); }
 
-bool below(std::string_view folder, std::string_view root) noexcept {
-    if (root == "/") return folder.size() > 1;
-    return folder.size() > root.size() && folder.starts_with(root) && folder[root.size()] == '/';
-}
-
 }  // namespace
 
 folder_history::position folder_history::start(std::string_view folder, clock::time_point now) {
@@ -93,9 +88,11 @@ folder_history::missed folder_history::resume(std::string_view root, bool childr
             return m;
     }
     if (children) {
+        // The folders below root are one range, from root + "/" on ("/a-b"
+        // sorts between "/a" and "/a/b"); below "/" is everything but "/".
         const std::string prefix = root == "/" ? std::string{"/"} : std::string{root} + "/";
-        for (auto it = rings_.lower_bound(prefix); it != rings_.end() && below(it->first, root); ++it) {
-            if (has_point(it->first) || !readable(it->first)) continue;
+        for (auto it = rings_.lower_bound(prefix); it != rings_.end() && it->first.starts_with(prefix); ++it) {
+            if (it->first == root || has_point(it->first) || !readable(it->first)) continue;
             if (!unknown_folder(it->second)) return m;
         }
     }

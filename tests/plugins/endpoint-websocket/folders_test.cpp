@@ -177,6 +177,14 @@ TEST_CASE("history: with children, folders the client never heard of count from 
     // A folder the client may not read is left out.
     m = h.resume("/x", true, points, t0, [](std::string_view f) { return f != "/x/b"; });
     CHECK(frames(m) == std::vector<std::string>{"a3", "old2", "root1"});
+    // Subscribed to "/" with children: "/" has a ring of its own, and every
+    // other folder is below it. "/x-not-below" sorts between "/x" and "/x/a".
+    const auto top = h.start("/", t0);
+    const std::string top_epoch{top.epoch};
+    put("/x-not-below", "sibling");
+    m = h.resume("/", true, {{.folder = "/", .offset = 0, .epoch = top_epoch}}, t0, anyone);
+    REQUIRE(m.recovered);
+    CHECK(frames(m) == std::vector<std::string>{"sibling"});
     // A folder new to the client that dropped messages after its horizon: not recovered.
     for (int i = 0; i < 11; ++i) put("/x/c", "c");
     CHECK_FALSE(h.resume("/x", true, points, t0, anyone).recovered);
