@@ -1,4 +1,5 @@
 #include <araldo/message.hpp>
+#include <araldo/request.hpp>
 
 #include <random>
 
@@ -28,7 +29,8 @@ message::message(fields f)
       payload_(std::move(f.payload)),
       binary_(f.binary),
       attributes_(std::move(f.attributes)),
-      format_(f.format) {}
+      format_(f.format),
+      reply_to_(std::move(f.reply_to)) {}
 
 std::string_view message::type() const noexcept { return attributes_.get("type").value_or(std::string_view{}); }
 

@@ -16,6 +16,7 @@
 namespace araldo {
 
 class marshaller;
+class reply_path;  // request.hpp
 
 // A small ordered string map. Messages carry a handful of attributes, so a
 // vector beats a tree or hash map in both memory and lookup time.
@@ -49,6 +50,8 @@ public:
         araldo::attributes attributes;
         const marshaller* format = nullptr;  // the marshaller that accepted the bytes
         clock::time_point time{};            // default: now
+        // Set on a request: where its one answer goes (request.hpp).
+        std::shared_ptr<reply_path> reply_to{};
     };
 
     explicit message(fields f);
@@ -67,6 +70,10 @@ public:
     // The "type" attribute, empty when there is none (route filters match on it).
     std::string_view type() const noexcept;
 
+    // Set when the message is a request that expects one answer: answer it
+    // through this (request.hpp). Null for every other message.
+    const std::shared_ptr<reply_path>& reply_to() const noexcept { return reply_to_; }
+
 private:
     std::string id_;
     std::string source_;
@@ -75,6 +82,7 @@ private:
     bool binary_;
     araldo::attributes attributes_;
     const marshaller* format_;
+    std::shared_ptr<reply_path> reply_to_;
 };
 
 using message_ptr = std::shared_ptr<const message>;
