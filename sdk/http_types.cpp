@@ -3,6 +3,8 @@
 #include <araldo/http.hpp>
 #include <araldo/json.hpp>
 
+#include "query_string.hpp"
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -65,7 +67,7 @@ std::optional<std::string_view> http_request::header(std::string_view name) cons
     return std::nullopt;
 }
 
-std::optional<std::string> http_request::query_param(std::string_view name) const {
+std::optional<std::string> detail::find_query_param(std::string_view query, std::string_view name) {
     std::string_view rest = query;
     while (!rest.empty()) {
         const auto amp = rest.find('&');
@@ -77,6 +79,10 @@ std::optional<std::string> http_request::query_param(std::string_view name) cons
         return decode_query_part(pair.substr(eq + 1));
     }
     return std::nullopt;
+}
+
+std::optional<std::string> http_request::query_param(std::string_view name) const {
+    return detail::find_query_param(query, name);
 }
 
 http_response http_response::json(unsigned status, std::string body) {

@@ -2,6 +2,8 @@
 #include <araldo/json.hpp>
 #include <araldo/request.hpp>
 
+#include "query_string.hpp"
+
 #include <boost/core/demangle.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -60,9 +62,7 @@ std::string request_view::handler_name() const {
 }
 
 std::optional<std::string> request_view::query_param(std::string_view name) const {
-    http_request r;
-    r.query = query;
-    return r.query_param(name);
+    return detail::find_query_param(query, name);
 }
 
 void set_request_attributes(attributes& attrs, std::string_view method, std::string_view noun,
