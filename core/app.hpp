@@ -9,6 +9,7 @@
 #include "http/admin_routes.hpp"
 #include "http/listener.hpp"
 #include "http/listener_subset.hpp"
+#include "http/staged_routes.hpp"
 #include "http/tls_server.hpp"
 #include "metrics.hpp"
 #include "plugin_loader.hpp"
@@ -73,7 +74,15 @@ private:
     void scan_plugins(const std::vector<std::string>& config_dirs);
     void build_marshallers();
     void build_endpoints();
+    const endpoint_factory& endpoint_factory_for(const plugin_instance& inst) const;
+    options endpoint_options(const plugin_instance& inst) const;  // validated; throws config_error
+    std::unique_ptr<endpoint_host> make_endpoint(const plugin_instance& inst, std::size_t index,
+                                                 std::unique_ptr<staged_routes>* staging);
+    void start_endpoint(endpoint_host& host);  // start() and spawn run(); throws what start() throws
+    void register_endpoint_gauge(endpoint_host& host);
+    void install_routes(const std::vector<route_entry>& routes);
     void register_core_routes();
+    void mount_admin();
     void wait_for_signal();
     void ignore_other_signals();
     void load_certificates();
@@ -96,7 +105,20 @@ private:
     };
     reload_outcome reload_config();
     static std::string static_part(const std::string& text);
+    // Each endpoint's mapping written out canonically, by name: what tells a
+    // reload which endpoints changed.
+    static std::map<std::string, std::string> endpoint_texts(const std::string& text);
     void remember_config();
+    // Endpoints a reload adds, removes or restarts (app_reload_endpoints.cpp).
+    struct endpoint_plan {
+        std::vector<const plugin_instance*> added, changed;
+        std::vector<endpoint_host*> removed;
+    };
+    endpoint_plan plan_endpoints(const config& next, const std::map<std::string, std::string>& texts);
+    endpoint_host* live_endpoint(const std::string& name) const;
+    void withdraw(endpoint_host& host);
+    void retire(std::unique_ptr<endpoint_host> host);
+    void restart_endpoint(endpoint_host& old, const plugin_instance& inst);
 
     cli_options cli_;
     // Declared first so it is destroyed last: endpoints own I/O objects bound to it.
@@ -116,7 +138,13 @@ private:
     std::unique_ptr<router> router_;
     std::vector<std::pair<std::string, std::unique_ptr<marshaller>>> marshallers_;
     std::vector<options> marshaller_options_;  // as validated, for --print-config
+    // Indexed as the route table is: an endpoint a reload removed stays in
+    // its place, retired; one it restarted is replaced in place.
     std::vector<std::unique_ptr<endpoint_host>> endpoints_;
+    std::vector<std::unique_ptr<endpoint_host>> retired_;       // replaced by a restart; never destroyed before exit
+    std::vector<std::unique_ptr<staged_routes>> staged_;        // registries of endpoints a reload added
+    std::map<endpoint_host*, plugin_instance> restarts_;        // stopping now, to be made anew once run() returns
+    std::map<std::string, std::string> endpoint_texts_;         // of the file as last applied
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::unique_ptr<asio::signal_set> signals_;
     std::unique_ptr<asio::signal_set> ignored_signals_;   // SIGHUP (certificates only), SIGUSR1, SIGUSR2

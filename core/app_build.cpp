@@ -37,13 +37,7 @@ void app::load() {
         metrics_, log_, [this](std::size_t i, std::string_view where) { endpoints_[i]->record_fault(where); });
     build_marshallers();
     build_endpoints();
-    std::vector<endpoint_slot> slots;
-    std::vector<std::string> names;
-    for (const auto& h : endpoints_) {
-        slots.push_back({h->name(), h->get()});
-        names.push_back(h->name());
-    }
-    router_->install(compile_routes(config_.routes, slots, metrics_), names);
+    install_routes(config_.routes);
     router_->log_payloads(config_.logging.payloads);
     remember_config();
     register_core_routes();
@@ -89,51 +83,69 @@ void app::build_marshallers() {
 }
 
 void app::build_endpoints() {
-    auto env = process_environment();
-    for (std::size_t i = 0; i < config_.endpoints.size(); ++i) {
-        const auto& inst = config_.endpoints[i];
-        const endpoint_factory* f = loader_.find_endpoint(inst.id);
-        if (!f) {
-            auto ids = loader_.endpoint_ids();
-            throw config_error(inst.id_mark, "unknown endpoint id '" + inst.id + "'",
-                               ids.empty() ? "no endpoint plugins were found; check the plugin folders"
-                                           : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
-        }
-        const std::string what = "endpoint '" + inst.name + "' (" + inst.id + ")";
-        apply_instance_env(inst, f->options, what);
-        validation_input in{inst.node, f->options, config_.file, env, endpoint_reserved_keys, what};
-        endpoint_host::wiring w;
-        w.name = inst.name;
-        w.plugin_id = inst.id;
-        w.index = i;
-        w.opts = validate_options(in);
-        w.global = &config_.global;
-        w.executor = io_.get_executor();
-        w.http = listener_.get();
-        if (!inst.listeners.empty()) {
-            listener_subsets_.push_back(std::make_unique<listener_subset>(*listener_, inst.listeners));
-            w.http = listener_subsets_.back().get();
-        }
-        w.admin = admin_.get();
-        w.metrics = &metrics_;
-        w.route = router_.get();
-        if (!inst.marshalling.empty()) {
-            auto m = std::find_if(marshallers_.begin(), marshallers_.end(),
-                                  [&](const auto& p) { return p.first == inst.marshalling; });
-            w.marshalling = m->second.get();
-        }
-        auto host = std::make_unique<endpoint_host>(std::move(w));
-        try {
-            host->attach(f->create(*host));
-        } catch (const config_error&) {
-            throw;
-        } catch (const std::exception& e) {
-            throw config_error(inst.mark,
-                               "endpoint '" + inst.name + "' (" + inst.id + ") failed to start: " + e.what());
-        }
-        if (!host->get()) throw config_error(inst.mark, "endpoint '" + inst.name + "': factory returned nothing");
-        endpoints_.push_back(std::move(host));
+    for (std::size_t i = 0; i < config_.endpoints.size(); ++i)
+        endpoints_.push_back(make_endpoint(config_.endpoints[i], i, nullptr));
+}
+
+const endpoint_factory& app::endpoint_factory_for(const plugin_instance& inst) const {
+    const endpoint_factory* f = loader_.find_endpoint(inst.id);
+    if (!f) {
+        auto ids = loader_.endpoint_ids();
+        throw config_error(inst.id_mark, "unknown endpoint id '" + inst.id + "'",
+                           ids.empty() ? "no endpoint plugins were found; check the plugin folders"
+                                       : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
     }
+    return *f;
+}
+
+options app::endpoint_options(const plugin_instance& inst) const {
+    const endpoint_factory& f = endpoint_factory_for(inst);
+    const std::string what = "endpoint '" + inst.name + "' (" + inst.id + ")";
+    apply_instance_env(inst, f.options, what);
+    auto env = process_environment();
+    validation_input in{inst.node, f.options, config_.file, env, endpoint_reserved_keys, what};
+    return validate_options(in);
+}
+
+// `staging`, when given, gets a registry to hold the endpoint's paths in
+// until the caller commits them (a reload); else they are registered at once.
+std::unique_ptr<endpoint_host> app::make_endpoint(const plugin_instance& inst, std::size_t index,
+                                                  std::unique_ptr<staged_routes>* staging) {
+    const endpoint_factory& f = endpoint_factory_for(inst);
+    endpoint_host::wiring w;
+    w.name = inst.name;
+    w.plugin_id = inst.id;
+    w.index = index;
+    w.opts = endpoint_options(inst);
+    w.global = &config_.global;
+    w.executor = io_.get_executor();
+    w.http = listener_.get();
+    if (!inst.listeners.empty()) {
+        listener_subsets_.push_back(std::make_unique<listener_subset>(*listener_, inst.listeners));
+        w.http = listener_subsets_.back().get();
+    }
+    if (staging) {
+        *staging = std::make_unique<staged_routes>(*w.http);
+        w.http = staging->get();
+    }
+    w.admin = admin_.get();
+    w.metrics = &metrics_;
+    w.route = router_.get();
+    if (!inst.marshalling.empty()) {
+        auto m = std::find_if(marshallers_.begin(), marshallers_.end(),
+                              [&](const auto& p) { return p.first == inst.marshalling; });
+        w.marshalling = m->second.get();
+    }
+    auto host = std::make_unique<endpoint_host>(std::move(w));
+    try {
+        host->attach(f.create(*host));
+    } catch (const config_error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw config_error(inst.mark, "endpoint '" + inst.name + "' (" + inst.id + ") failed to start: " + e.what());
+    }
+    if (!host->get()) throw config_error(inst.mark, "endpoint '" + inst.name + "': factory returned nothing");
+    return host;
 }
 
 std::string app::summary() const {

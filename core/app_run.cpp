@@ -153,22 +153,26 @@ bool app::start_endpoints() {
     bool all = true;
     for (auto& host : endpoints_) {
         try {
-            host->get()->start();
+            start_endpoint(*host);
         } catch (const std::exception& e) {
             log_->critical("endpoint {} cannot start: {}", host->name(), e.what());
             all = false;
             break;
         }
-        ++running_;
-        host->running = true;
-        endpoint_host* h = host.get();
-        asio::co_spawn(io_, h->get()->run(), [this, h](std::exception_ptr e) { on_endpoint_done(*h, e); });
     }
     if (!all) {
         exit_code_ = 1;
         begin_shutdown();
     }
     return all;
+}
+
+void app::start_endpoint(endpoint_host& host) {
+    host.get()->start();
+    ++running_;
+    host.running = true;
+    endpoint_host* h = &host;
+    asio::co_spawn(io_, h->get()->run(), [this, h](std::exception_ptr e) { on_endpoint_done(*h, e); });
 }
 
 // The last boundary: a handler of a plugin's own (a timer, a socket callback)
@@ -256,14 +260,16 @@ void app::begin_shutdown() {
     stopping_ = true;
     notify_systemd("STOPPING=1");
     listener_->stop();
+    restarts_.clear();  // what a reload was restarting stays stopped
     for (auto& host : endpoints_) {
-        if (host->running) host->get()->stop();
+        if (host->running && !host->retired) host->get()->stop();
     }
     deadline_->expires_after(config_.global.shutdown_timeout);
     deadline_->async_wait([this](boost::system::error_code ec) {
         if (ec) return;
-        for (const auto& host : endpoints_) {
-            if (host->running) log_->warn("shutdown timeout: endpoint {} still running", host->name());
+        for (const auto* hosts : {&endpoints_, &retired_}) {
+            for (const auto& host : *hosts)
+                if (host->running) log_->warn("shutdown timeout: endpoint {} still running", host->name());
         }
         // Coroutines still suspended reference endpoints; unwinding them now
         // gains nothing for a process that is about to end.
@@ -285,6 +291,13 @@ void app::on_endpoint_done(endpoint_host& host, std::exception_ptr e) {
         }
     } else {
         host.log().debug("stopped");
+    }
+    // A reload changed its options: the new one starts only now, so that two
+    // never share its spool, its paths or its connections.
+    if (auto next = restarts_.find(&host); next != restarts_.end()) {
+        const plugin_instance inst = std::move(next->second);
+        restarts_.erase(next);
+        restart_endpoint(host, inst);
     }
     finish_if_stopped();
 }

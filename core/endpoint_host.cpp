@@ -84,7 +84,9 @@ public:
     void add(http_route route) override {
         check_not_admin(route.path);
         route.handler = guarded(host_, "http", std::move(route.handler));
+        const std::string path = route.path;
         inner_.add(std::move(route));
+        host_.paths_.push_back(path);
     }
 
     void add(upgrade_route route) override {
@@ -109,7 +111,9 @@ public:
                 throw;
             }
         };
+        const std::string path = route.path;
         inner_.add(std::move(route));
+        host_.paths_.push_back(path);
     }
 
     void add(admin_route route) override {

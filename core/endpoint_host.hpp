@@ -62,9 +62,16 @@ public:
     const std::string& plugin_id() const { return w_.plugin_id; }
     endpoint* get() const { return endpoint_.get(); }
     void attach(std::unique_ptr<endpoint> ep) { endpoint_ = std::move(ep); }
+    // The paths this endpoint registered on the listener, so that a reload
+    // that removes or restarts it can withdraw them.
+    const std::vector<std::string>& paths() const { return paths_; }
+
     // Set when run() ended with an exception; reported by health.
     std::string failure;
     bool running = false;
+    // Removed or replaced by a reload: kept (coroutines and callbacks of its
+    // plugin may still point at it) but no longer listed, routed or checked.
+    bool retired = false;
 
 private:
     class guarded_http;
@@ -77,6 +84,7 @@ private:
     std::vector<std::pair<std::string, araldo::counter*>> fault_counters_;
     std::uint64_t faults_ = 0;
     std::string last_fault_;
+    std::vector<std::string> paths_;
     std::unique_ptr<endpoint> endpoint_;
 };
 

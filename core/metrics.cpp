@@ -1,5 +1,6 @@
 #include "metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -66,6 +67,19 @@ void metrics::gauge(std::string_view name, metric_labels labels, std::string_vie
         }
     }
     f.members.push_back(series{std::move(labels), nullptr, std::move(read)});
+}
+
+void metrics::remove_gauges(std::string_view label, std::string_view value) {
+    for (auto it = families_.begin(); it != families_.end();) {
+        auto& f = it->second;
+        if (!f.is_counter) {
+            std::erase_if(f.members, [&](const series& s) {
+                return std::any_of(s.labels.begin(), s.labels.end(),
+                                   [&](const auto& l) { return l.first == label && l.second == value; });
+            });
+        }
+        it = !f.is_counter && f.members.empty() ? families_.erase(it) : std::next(it);
+    }
 }
 
 std::string metrics::render() const {

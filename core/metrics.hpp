@@ -16,6 +16,11 @@ public:
     void gauge(std::string_view name, metric_labels labels, std::string_view help,
                std::function<double()> read) override;
 
+    // Drops the gauges labelled label=value (an endpoint a reload removed or
+    // restarts): their callbacks read an endpoint that no longer serves.
+    // Counters stay, and go on counting if the name comes back.
+    void remove_gauges(std::string_view label, std::string_view value);
+
     // Prometheus text exposition format 0.0.4.
     std::string render() const;
 

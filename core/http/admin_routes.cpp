@@ -98,7 +98,6 @@ admin_routes::admin_routes(metrics_registry& metrics, std::shared_ptr<spdlog::lo
     : log_(std::move(log)), metrics_(metrics) {}
 
 void admin_routes::add(const std::string& endpoint, const std::string& plugin_id, admin_route route) {
-    if (mounted_) throw std::logic_error("admin routes are added by the endpoint's factory, before the relay starts");
     if (!route.handler) throw std::invalid_argument("admin route '" + route.path + "' has no handler");
     auto segments = split(route.path);
     for (const auto& s : segments) {
@@ -110,21 +109,25 @@ void admin_routes::add(const std::string& endpoint, const std::string& plugin_id
     auto table = std::find_if(endpoints_.begin(), endpoints_.end(), [&](const auto& t) { return t.name == endpoint; });
     if (table == endpoints_.end()) table = endpoints_.insert(endpoints_.end(), endpoint_table{endpoint, plugin_id, {}});
     for (const auto& m : table->routes) {
-        if (m.segments == segments && m.route.prefix == route.prefix)
+        if (m.segments == segments && m.route->prefix == route.prefix)
             throw std::invalid_argument("admin route '" + route.path + "' is already registered by " + endpoint);
     }
-    table->routes.push_back({std::move(segments), std::move(route)});
+    table->routes.push_back({std::move(segments), std::make_shared<const admin_route>(std::move(route))});
+}
+
+void admin_routes::remove(const std::string& endpoint) {
+    std::erase_if(endpoints_, [&](const endpoint_table& t) { return t.name == endpoint; });
 }
 
 http_route admin_routes::mount(std::string token) {
-    mounted_ = true;
+    token_digest_.clear();
     if (!token.empty()) token_digest_ = hmac_sha256(digest_key, token);
     http_route r;
     r.path = "/_admin";
     r.prefix = true;
     r.max_body = 0;
     for (const auto& t : endpoints_)
-        for (const auto& m : t.routes) r.max_body = std::max(r.max_body, m.route.max_body);
+        for (const auto& m : t.routes) r.max_body = std::max(r.max_body, m.route->max_body);
     r.handler = [this](http_request req) { return serve(std::move(req)); };
     return r;
 }
@@ -166,27 +169,31 @@ std::variant<http_response, admin_routes::dispatch> admin_routes::resolve(const 
         if (req.method == "GET") return listing();
         return refused(req, method_not_allowed(req.method, path, {"GET"}));
     }
+    if (segments->size() == 2 && (*segments)[1] == "reload" && reload_) {
+        if (req.method == "POST") return reload_();
+        return refused(req, method_not_allowed(req.method, path, {"POST"}));
+    }
     const endpoint_table* table =
         segments->size() >= 3 && (*segments)[1] == "endpoints" ? find((*segments)[2]) : nullptr;
     if (!table) return not_found();
     const std::vector<std::string> rest(segments->begin() + 3, segments->end());
     const mounted* best = nullptr;
     for (const auto& m : table->routes) {
-        if (!matches(m.segments, m.route.prefix, rest)) continue;
+        if (!matches(m.segments, m.route->prefix, rest)) continue;
         // The longest path wins; at equal length the exact route.
         if (!best || m.segments.size() > best->segments.size() ||
-            (m.segments.size() == best->segments.size() && !m.route.prefix))
+            (m.segments.size() == best->segments.size() && !m.route->prefix))
             best = &m;
     }
     if (!best) return not_found();
-    if (!allows(best->route.methods, req.method))
-        return refused(req, method_not_allowed(req.method, path, best->route.methods));
-    if (req.body.size() > best->route.max_body) {
+    if (!allows(best->route->methods, req.method))
+        return refused(req, method_not_allowed(req.method, path, best->route->methods));
+    if (req.body.size() > best->route->max_body) {
         return refused(req, http_response::error(
-                                413, "request body larger than " + std::to_string(best->route.max_body) + " bytes"));
+                                413, "request body larger than " + std::to_string(best->route->max_body) + " bytes"));
     }
     const auto taken = static_cast<std::ptrdiff_t>(best->segments.size());
-    return dispatch{&best->route, table->name, std::vector<std::string>(rest.begin() + taken, rest.end())};
+    return dispatch{best->route, table->name, std::vector<std::string>(rest.begin() + taken, rest.end())};
 }
 
 http_response admin_routes::listing() const {
@@ -197,11 +204,11 @@ http_response admin_routes::listing() const {
             std::string path = "/_admin/endpoints/" + encode_segment(t.name);
             for (const auto& s : m.segments) path += "/" + encode_segment(s);
             json::array methods;
-            for (const auto& method : m.route.methods) methods.emplace_back(method);
+            for (const auto& method : m.route->methods) methods.emplace_back(method);
             routes.emplace_back(json::object{{"path", std::move(path)},
-                                             {"prefix", m.route.prefix},
+                                             {"prefix", m.route->prefix},
                                              {"methods", std::move(methods)},
-                                             {"max_body", m.route.max_body}});
+                                             {"max_body", m.route->max_body}});
         }
         endpoints.emplace_back(json::object{{"name", t.name}, {"plugin", t.plugin_id}, {"routes", std::move(routes)}});
     }

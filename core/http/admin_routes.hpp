@@ -3,6 +3,7 @@
 // their context, each mounted under /_admin/endpoints/<endpoint-name>/.
 //
 //   GET /_admin/                               the endpoints with admin handlers, and their paths
+//   POST /_admin/reload                        re-reads the configuration file (core)
 //   ANY /_admin/endpoints/<name>/<path>...     an endpoint's handler (admin_route)
 //
 // Guarded by global.admin-token (Authorization: Bearer <token>): an empty
@@ -15,6 +16,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,18 +37,25 @@ public:
 
     // From an endpoint's factory. Throws std::invalid_argument for a path
     // with an empty segment, '?' or '#', for a missing handler and for the
-    // same path and kind twice on one endpoint; std::logic_error once mounted.
+    // same path and kind twice on one endpoint.
     void add(const std::string& endpoint, const std::string& plugin_id, admin_route route);
+    // Every route of that endpoint (removed or restarted by a reload);
+    // requests already dispatched to them finish.
+    void remove(const std::string& endpoint);
 
-    // The one listener route for /_admin and everything below it. From here
-    // on add() refuses: the listener route's body limit is the largest of
-    // the admin routes', fixed now.
+    // POST /_admin/reload: what the core answers (the reload's outcome).
+    void on_reload(std::function<http_response()> handler) { reload_ = std::move(handler); }
+
+    // The one listener route for /_admin and everything below it, with the
+    // largest of the admin routes' body limits, so that the listener refuses
+    // a larger body before reading it. Mounted again when a reload changed
+    // the endpoints (the limit may have changed).
     http_route mount(std::string token);
 
 private:
     struct mounted {
         std::vector<std::string> segments;  // of route.path
-        admin_route route;
+        std::shared_ptr<const admin_route> route;
     };
     struct endpoint_table {
         std::string name;
@@ -56,7 +65,7 @@ private:
 
     // Where a request goes once it passed every check.
     struct dispatch {
-        const admin_route* route;
+        std::shared_ptr<const admin_route> route;  // held across the await: a reload may remove it
         std::string endpoint;
         std::vector<std::string> rest;  // below the route's path
     };
@@ -74,7 +83,7 @@ private:
     std::map<unsigned, counter*> refused_;   // by status, looked up on first use
     std::vector<endpoint_table> endpoints_;  // in the order they first added a route
     std::string token_digest_;               // of global.admin-token; empty: the API is disabled
-    bool mounted_ = false;
+    std::function<http_response()> reload_;
 };
 
 }  // namespace araldo::detail

@@ -14,6 +14,7 @@ namespace araldo::detail {
 std::vector<health_problem> app::health_problems() const {
     std::vector<health_problem> problems;
     for (const auto& host : endpoints_) {
+        if (host->retired) continue;
         if (!host->failure.empty())
             problems.push_back({host->name(), "critical", "stopped with an error: " + host->failure});
         if (host->faults() > 0) {
@@ -32,9 +33,24 @@ std::vector<health_problem> app::health_problems() const {
 std::string app::liveness_failure() const {
     if (stopping_) return "stopping";
     for (const auto& host : endpoints_) {
-        if (!host->running) return host->name() + " is not running";
+        if (!host->running && !host->retired) return host->name() + " is not running";
     }
     return {};
+}
+
+void app::register_endpoint_gauge(endpoint_host& host) {
+    endpoint_host* h = &host;
+    metrics_.gauge("araldo_endpoint_up", {{"endpoint", h->name()}}, "1 while the endpoint runs and reports no problem",
+                   [h] {
+                       return h->running && h->failure.empty() && h->faults() == 0 && h->get()->health().empty() ? 1.0
+                                                                                                                  : 0.0;
+                   });
+}
+
+// Again after a reload changed the endpoints: the largest admin body limit may have changed.
+void app::mount_admin() {
+    listener_->remove("/_admin");
+    listener_->add(admin_->mount(config_.global.admin_token), config_.core_listeners);
 }
 
 std::string app::render_metrics() const { return metrics_.render(); }
@@ -45,13 +61,7 @@ void app::register_core_routes() {
     });
     metrics_.gauge("araldo_http_connections", {}, "open HTTP connections on the core's listeners",
                    [this] { return static_cast<double>(listener_->open_connections()); });
-    for (const auto& host : endpoints_) {
-        endpoint_host* h = host.get();
-        metrics_.gauge(
-            "araldo_endpoint_up", {{"endpoint", h->name()}}, "1 while the endpoint runs and reports no problem", [h] {
-                return h->running && h->failure.empty() && h->faults() == 0 && h->get()->health().empty() ? 1.0 : 0.0;
-            });
-    }
+    for (const auto& host : endpoints_) register_endpoint_gauge(*host);
 
     http_route health;
     health.path = "/_health";
@@ -89,7 +99,18 @@ void app::register_core_routes() {
     };
     listener_->add(std::move(metrics), on);
 
-    listener_->add(admin_->mount(config_.global.admin_token), on);
+    // The same reload as SIGHUP's, with its outcome in the answer: 200 when
+    // applied, 400 for a file that does not load (where, and why), 409 when
+    // what changed needs a restart. Nothing changes unless it is 200.
+    admin_->on_reload([this] {
+        const reload_outcome o = reload_config();
+        if (o.result == "ok") {
+            return http_response::json(
+                200, boost::json::serialize(boost::json::object{{"result", "ok"}, {"config_hash", config_hash_}}));
+        }
+        return http_response::error(o.result == "invalid" ? 400 : 409, o.error);
+    });
+    mount_admin();
 
     if (std::string dir = resolve_static_dir(config_.global.static_dir); !dir.empty()) {
         try {

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace araldo::detail {
@@ -79,6 +80,19 @@ void http_listener::add(http_route route, std::vector<std::string> only) {
 void http_listener::add(upgrade_route route, std::vector<std::string> only) {
     if (!route.accept) throw std::invalid_argument("path " + route.path + " has no accept function");
     add_unique(impl_->state->upgrade_routes, std::move(route), std::move(only));
+}
+
+void http_listener::remove(const std::string& path) {
+    auto& st = *impl_->state;
+    std::erase_if(st.http_routes, [&](const auto& r) { return r.route->path == path; });
+    std::erase_if(st.upgrade_routes, [&](const auto& r) { return r.route->path == path; });
+}
+
+bool http_listener::serves(const std::string& path) const {
+    const auto& st = *impl_->state;
+    const auto at = [&](const auto& r) { return r.route->path == path; };
+    return std::any_of(st.http_routes.begin(), st.http_routes.end(), at) ||
+           std::any_of(st.upgrade_routes.begin(), st.upgrade_routes.end(), at);
 }
 
 void http_listener::bind(const std::string& address, std::uint16_t port) {

@@ -56,6 +56,13 @@ public:
     void add(http_route route, std::vector<std::string> only);
     void add(upgrade_route route, std::vector<std::string> only);
 
+    // Withdraws the routes at `path` (plain and upgrade) from every listener:
+    // an endpoint removed by a reload. Requests and connections already
+    // routed there keep their route until they end.
+    void remove(const std::string& path);
+    // Whether a route (plain or upgrade) is registered at exactly `path`.
+    bool serves(const std::string& path) const;
+
     // Binds and listens; throws boost::system::system_error on failure.
     // Port 0 picks a free port; port() tells which.
     void bind(const std::string& address, std::uint16_t port);  // a plain listener named "default"

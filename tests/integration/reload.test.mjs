@@ -1,7 +1,8 @@
-// SIGHUP reloads the routes of the config file through the real binary:
-// WebSocket clients stay connected through many reloads and every message
-// after a reload follows the new table; a broken file, or one that changes
-// more than routes, changes nothing and says why.
+// SIGHUP and POST /_admin/reload reload the config file through the real
+// binary: WebSocket clients stay connected through many reloads and every
+// message after a reload follows the new table; endpoints are added, removed
+// and restarted; a broken file, or one that changes a global setting,
+// changes nothing and says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,8 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Relay, connect, waitUntil } from '../support/araldo.mjs';
 
-const config = (routes, { maxClients = 1000 } = {}) => `global:
+const config = (routes, { maxClients = 1000, shutdown = '5s' } = {}) => `global:
   server-port: 0
+  shutdown-timeout: ${shutdown}
 plugins:
   araldo.marshalling:
     - {name: json, id: marshal-json}
@@ -67,7 +69,7 @@ test('500 clients stay connected through 100 reloads; each message follows the t
   }
 });
 
-test('a broken file, or one that changes an endpoint, changes nothing and says why', async () => {
+test('a broken file, or one that changes a global setting, changes nothing and says why', async () => {
   const relay = await Relay.start(config('  emit: [a]'));
   try {
     const a = connect(relay.url('/a'));
@@ -80,9 +82,9 @@ test('a broken file, or one that changes an endpoint, changes nothing and says w
     // A route to an endpoint that does not exist: the error names file:line:col.
     await reload(relay, config('  emit: [a]\n  emit: [nowhere]'), 'invalid', 1);
     await relay.waitForLog(/configuration not reloaded, nothing changed: .*araldo\.yaml:\d+:\d+: /);
-    // An endpoint's options changed: not applied by a reload yet.
-    await reload(relay, config('  emit: [b]', { maxClients: 5 }), 'needs_restart', 1);
-    await relay.waitForLog(/configuration not reloaded, nothing changed: only routes are applied/);
+    // A global setting changed: that needs a restart.
+    await reload(relay, config('  emit: [b]', { shutdown: '3s' }), 'needs_restart', 1);
+    await relay.waitForLog(/configuration not reloaded, nothing changed: marshallers or global settings changed/);
     assert.equal(await hash(), before);
     await post(relay, 1);
     await waitUntil(() => a.received.length === 1);
@@ -132,6 +134,97 @@ test('araldo reload checks the file first, then signals the relay on its data-di
     const none = reloadCommand();
     assert.equal(none.code, 1);
     assert.match(none.err, /no relay is running on data-dir/);
+  } finally {
+    await relay.stop();
+  }
+});
+
+// Endpoints as the reload test below changes them: `a` untouched throughout.
+const endpointsConfig = ({ b = true, c = false, emit2 = false, aLimit = 1000, bad = '' } = {}) => `global:
+  server-port: 0
+  admin-token: reload-test-token
+plugins:
+  araldo.marshalling:
+    - {name: json, id: marshal-json}
+  araldo.endpoints.endpoint:
+    - {name: emit, id: endpoint-http, path: /emit, marshalling: json}
+    - {name: a, id: endpoint-websocket, path: /a, marshalling: json, max-clients: ${aLimit}}
+${b ? '    - {name: b, id: endpoint-websocket, path: /b, marshalling: json}\n' : ''}\
+${c ? '    - {name: c, id: endpoint-websocket, path: /c, marshalling: json}\n' : ''}\
+${emit2 ? '    - {name: emit2, id: endpoint-http, path: /emit2, marshalling: json}\n' : ''}\
+${bad}\
+routes:
+  emit: [a${b ? ', b' : ''}${c ? ', c' : ''}]
+${emit2 ? '  emit2: [a]\n' : ''}`;
+
+async function adminReload(relay, text) {
+  writeFileSync(join(relay.dir, 'araldo.yaml'), text);
+  const r = await fetch(`http://127.0.0.1:${relay.port}/_admin/reload`, {
+    method: 'POST', headers: { Authorization: 'Bearer reload-test-token' },
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+const upgradeStatus = async (relay, path) => {
+  const c = connect(relay.url(path));
+  const opened = await c.opened.then(() => true, () => false);
+  if (opened) c.close(1000);
+  return opened;
+};
+
+test('a reload adds, removes and restarts endpoints; an untouched one never notices', async () => {
+  const relay = await Relay.start(endpointsConfig());
+  try {
+    const a = connect(relay.url('/a'));
+    const b = connect(relay.url('/b'));
+    await Promise.all([a.opened, b.opened]);
+    assert.equal(await upgradeStatus(relay, '/c'), false, '/c before it exists');
+
+    // b removed, c and emit2 added: SIGHUP.
+    await reload(relay, endpointsConfig({ b: false, c: true, emit2: true }), 'ok', 1);
+    await relay.waitForLog(/endpoints 2 added, 1 removed, 0 restarted/);
+    const bClosed = await b.closed;
+    assert.ok([1001, 1012].includes(bClosed.code), `b's client closed with ${bClosed.code}`);
+    assert.equal(await upgradeStatus(relay, '/b'), false, '/b after its endpoint was removed');
+    const c = connect(relay.url('/c'));
+    await c.opened;
+    await post(relay, 1);
+    const viaEmit2 = await fetch(`http://127.0.0.1:${relay.port}/emit2`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'n', parameters: { n: 2 } }),
+    });
+    assert.equal(viaEmit2.status, 202);
+    await waitUntil(() => a.received.length === 2 && c.received.length === 1, 5000, () => 'a and c hear the new table');
+    assert.deepEqual(numbers(a), [1, 2]);
+    assert.deepEqual(numbers(c), [1]);
+    assert.equal(await relay.metric('araldo_endpoint_up', { endpoint: 'c' }), 1);
+    assert.ok(!(await relay.metrics()).includes('araldo_endpoint_up{endpoint="b"}'), 'the removed endpoint is still listed');
+
+    // a's options changed, by POST /_admin/reload: a restarts (its client is
+    // closed and may come back), c keeps its client.
+    const applied = await adminReload(relay, endpointsConfig({ b: false, c: true, emit2: true, aLimit: 10 }));
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    assert.equal(applied.body.result, 'ok');
+    assert.match(applied.body.config_hash, /^[0-9a-f]{16}$/);
+    await a.closed;
+    await relay.waitForLog(/endpoint a restarted with its new options/);
+    const a2 = connect(relay.url('/a'));
+    await a2.opened;
+    await post(relay, 3);
+    await waitUntil(() => a2.received.length === 1 && c.received.length === 2, 5000, () => 'the restarted a hears');
+    assert.equal(c.readyState, 1, 'the untouched endpoint dropped its client');
+
+    // Refused through the admin API: the reason in the answer, nothing changed.
+    const broken = await adminReload(relay, endpointsConfig({ c: true, bad: '    - {name: d, id: endpoint-nowhere}\n' }));
+    assert.equal(broken.status, 400);
+    assert.match(broken.body.error, /araldo\.yaml:\d+:\d+: unknown endpoint id 'endpoint-nowhere'/);
+    const global = await adminReload(relay, endpointsConfig({ c: true }).replace('server-port: 0', 'server-port: 0\n  shutdown-timeout: 7s'));
+    assert.equal(global.status, 409);
+    assert.equal(await upgradeStatus(relay, '/b'), false, 'a refused reload added b');
+    await post(relay, 4);
+    await waitUntil(() => a2.received.length === 2 && c.received.length === 3);
+    assert.equal(await reloads(relay, 'ok'), 2);
+    assert.equal(await reloads(relay, 'invalid'), 1);
+    for (const x of [a2, c]) x.close(1000);
   } finally {
     await relay.stop();
   }
