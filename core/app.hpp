@@ -119,6 +119,7 @@ private:
     void withdraw(endpoint_host& host);
     void retire(std::unique_ptr<endpoint_host> host);
     void restart_endpoint(endpoint_host& old, const plugin_instance& inst);
+    bool take_in_place(endpoint_host& host, const plugin_instance& inst, const std::vector<plugin_instance>& before);
 
     cli_options cli_;
     // Declared first so it is destroyed last: endpoints own I/O objects bound to it.

@@ -169,6 +169,7 @@ app::reload_outcome app::reload_config() {
         register_endpoint_gauge(*endpoints_.back());
     }
     if (!plan.added.empty() || !plan.removed.empty()) mount_admin();
+    const std::vector<plugin_instance> before = std::move(config_.endpoints);
     config_.endpoints = std::move(next.endpoints);
     config_.routes = std::move(next.routes);
     install_routes(config_.routes);
@@ -178,6 +179,7 @@ app::reload_outcome app::reload_config() {
         const plugin_instance& now = *std::find_if(config_.endpoints.begin(), config_.endpoints.end(),
                                                    [&](const auto& e) { return e.name == inst->name; });
         endpoint_host& old = *live_endpoint(now.name);
+        if (old.running && take_in_place(old, now, before)) continue;
         withdraw(old);
         if (old.running) {
             restarts_[&old] = now;
@@ -202,7 +204,7 @@ app::reload_outcome app::reload_config() {
     }
     config_hash_ = key_sha256(text).substr(0, 16);
     reloads_ok_.inc();
-    log_->info("configuration reloaded from {} ({}): {} routes; endpoints {} added, {} removed, {} restarted",
+    log_->info("configuration reloaded from {} ({}): {} routes; endpoints {} added, {} removed, {} changed",
                cli_.config, config_hash_, config_.routes.size(), plan.added.size(), plan.removed.size(),
                plan.changed.size());
     return {"ok", {}};

@@ -51,6 +51,28 @@ void app::retire(std::unique_ptr<endpoint_host> host) {
     retired_.push_back(std::move(host));
 }
 
+// Options changed, the rest (id, listeners, marshalling) not: the plugin may
+// take them without a restart (endpoint::reconfigure).
+bool app::take_in_place(endpoint_host& host, const plugin_instance& inst, const std::vector<plugin_instance>& before) {
+    const auto was = std::find_if(before.begin(), before.end(),
+                                  [&](const plugin_instance& e) { return e.name == inst.name; });
+    if (was == before.end() || was->id != inst.id || was->listeners != inst.listeners ||
+        was->marshalling != inst.marshalling)
+        return false;
+    options next = endpoint_options(inst);
+    bool taken = false;
+    try {
+        taken = host.get()->reconfigure(next);
+    } catch (...) {
+        host.record_fault("reconfigure");
+        return false;
+    }
+    if (!taken) return false;
+    host.replace_opts(std::move(next));
+    log_->info("endpoint {} took its new options in place", inst.name);
+    return true;
+}
+
 // The changed endpoint made anew at its old place in the route table. When
 // its plugin refuses the new options now (a file it cannot open), the old one
 // stays stopped, reported by /_health/?full, and the next reload tries again.

@@ -39,6 +39,8 @@ public:
 
     const std::string& name() const override { return w_.name; }
     const options& opts() const override { return w_.opts; }
+    // After the endpoint took new options in place (endpoint::reconfigure).
+    void replace_opts(options next) { w_.opts = std::move(next); }
     const global_settings& global() const override { return *w_.global; }
     asio::any_io_executor executor() const override { return w_.executor; }
     spdlog::logger& log() const override { return *log_; }

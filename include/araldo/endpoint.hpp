@@ -8,6 +8,7 @@
 
 #include <araldo/export.hpp>
 #include <araldo/message.hpp>
+#include <araldo/options.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -65,6 +66,17 @@ public:
 
     // Problems for /_health/?full; empty when healthy.
     virtual std::vector<std::string> health() const { return {}; }
+    // A reload changed this endpoint's options (validated against the
+    // plugin's table): take them in place and return true, keeping every
+    // connection and queue, or return false, having changed nothing, and the
+    // core restarts the endpoint (stop(), then a new one from the factory).
+    // Only for what can change without effects on the world elsewhere: auth
+    // tokens, allowed origins, limits. Never called for a changed
+    // `listeners:` or `marshalling:`.
+    virtual bool reconfigure(const options& next) {
+        (void)next;
+        return false;
+    }
 };
 
 }  // namespace araldo

@@ -24,7 +24,7 @@
 #include <vector>
 
 // Bump whenever a header in include/araldo/ changes incompatibly.
-#define ARALDO_ABI_VERSION 5
+#define ARALDO_ABI_VERSION 6
 
 namespace araldo {
 

@@ -313,6 +313,15 @@ void ws_endpoint::flush_sessions() {
     flushing_.clear();
 }
 
+bool ws_endpoint::reconfigure(const araldo::options& next) {
+    ws_settings candidate = read_ws_settings(next, ctx_.global());
+    if (without_live_changes(candidate, settings_) != settings_) return false;
+    // Connections already open keep going: they were let in by the rules of
+    // their time, and a client's frame limit is its parser's.
+    settings_ = std::move(candidate);
+    return true;
+}
+
 std::unique_ptr<araldo::endpoint> make_ws_endpoint(araldo::endpoint_context& ctx) {
     return std::make_unique<ws_endpoint>(ctx, read_ws_settings(ctx.opts(), ctx.global()));
 }

@@ -39,6 +39,9 @@ public:
     asio::awaitable<void> run() override;
     delivery_result deliver(const message_ptr& msg) override;
     void stop() override;
+    // Credentials, origins and limits change in place (new connections see
+    // them); anything else needs a restart.
+    bool reconfigure(const araldo::options& next) override;
 
     // For sessions.
     araldo::endpoint_context& ctx() const noexcept { return ctx_; }

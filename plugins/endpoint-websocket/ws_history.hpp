@@ -34,6 +34,7 @@ struct history_settings {
     araldo::duration ttl{std::chrono::minutes(5)};
 
     bool enabled() const noexcept { return size > 0; }
+    bool operator==(const history_settings&) const = default;
 };
 
 class folder_history {

@@ -163,4 +163,15 @@ ws_settings read_ws_settings(const araldo::options& opts, const araldo::global_s
     return s;
 }
 
+ws_settings without_live_changes(ws_settings next, const ws_settings& now) {
+    next.tokens = now.tokens;
+    next.jwt_secret = now.jwt_secret;
+    next.client_certs = now.client_certs;
+    next.allowed_origins = now.allowed_origins;
+    next.max_clients = now.max_clients;
+    next.max_message_size = now.max_message_size;
+    next.send_queue_bytes = now.send_queue_bytes;
+    return next;
+}
+
 }  // namespace araldo::plugins::endpoint_websocket

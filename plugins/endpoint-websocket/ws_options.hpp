@@ -43,6 +43,8 @@ struct ws_settings {
     bool client_events = false;  // client.connected / client.disconnected into the routes
     araldo::duration offline_after{10'000};
 
+    bool operator==(const ws_settings&) const = default;
+
     bool auth_required() const {
         return !tokens.empty() || !jwt_secret.empty() || !client_certs.empty() || keys_file.has_value();
     }
@@ -51,5 +53,8 @@ struct ws_settings {
 option_table ws_options();
 // Reads validated options; values out of range are config errors at the option.
 ws_settings read_ws_settings(const araldo::options& opts, const araldo::global_settings& global);
+// `next` with what can change on a running endpoint (credentials, origins,
+// limits) copied from `now`: equal to `now` when nothing else changed.
+ws_settings without_live_changes(ws_settings next, const ws_settings& now);
 
 }  // namespace araldo::plugins::endpoint_websocket

@@ -140,7 +140,7 @@ test('araldo reload checks the file first, then signals the relay on its data-di
 });
 
 // Endpoints as the reload test below changes them: `a` untouched throughout.
-const endpointsConfig = ({ b = true, c = false, emit2 = false, aLimit = 1000, bad = '' } = {}) => `global:
+const endpointsConfig = ({ b = true, c = false, emit2 = false, aLimit = 1000, aPing = '25s', cTokens = '', bad = '' } = {}) => `global:
   server-port: 0
   admin-token: reload-test-token
 plugins:
@@ -148,9 +148,9 @@ plugins:
     - {name: json, id: marshal-json}
   araldo.endpoints.endpoint:
     - {name: emit, id: endpoint-http, path: /emit, marshalling: json}
-    - {name: a, id: endpoint-websocket, path: /a, marshalling: json, max-clients: ${aLimit}}
+    - {name: a, id: endpoint-websocket, path: /a, marshalling: json, max-clients: ${aLimit}, ping-interval: ${aPing}}
 ${b ? '    - {name: b, id: endpoint-websocket, path: /b, marshalling: json}\n' : ''}\
-${c ? '    - {name: c, id: endpoint-websocket, path: /c, marshalling: json}\n' : ''}\
+${c ? `    - {name: c, id: endpoint-websocket, path: /c, marshalling: json${cTokens ? `, auth: {tokens: [${cTokens}]}` : ''}}\n` : ''}\
 ${emit2 ? '    - {name: emit2, id: endpoint-http, path: /emit2, marshalling: json}\n' : ''}\
 ${bad}\
 routes:
@@ -172,7 +172,7 @@ const upgradeStatus = async (relay, path) => {
   return opened;
 };
 
-test('a reload adds, removes and restarts endpoints; an untouched one never notices', async () => {
+test('a reload adds, removes, reconfigures and restarts endpoints; an untouched one never notices', async () => {
   const relay = await Relay.start(endpointsConfig());
   try {
     const a = connect(relay.url('/a'));
@@ -182,7 +182,7 @@ test('a reload adds, removes and restarts endpoints; an untouched one never noti
 
     // b removed, c and emit2 added: SIGHUP.
     await reload(relay, endpointsConfig({ b: false, c: true, emit2: true }), 'ok', 1);
-    await relay.waitForLog(/endpoints 2 added, 1 removed, 0 restarted/);
+    await relay.waitForLog(/endpoints 2 added, 1 removed, 0 changed/);
     const bClosed = await b.closed;
     assert.ok([1001, 1012].includes(bClosed.code), `b's client closed with ${bClosed.code}`);
     assert.equal(await upgradeStatus(relay, '/b'), false, '/b after its endpoint was removed');
@@ -199,30 +199,40 @@ test('a reload adds, removes and restarts endpoints; an untouched one never noti
     assert.equal(await relay.metric('araldo_endpoint_up', { endpoint: 'c' }), 1);
     assert.ok(!(await relay.metrics()).includes('araldo_endpoint_up{endpoint="b"}'), 'the removed endpoint is still listed');
 
-    // a's options changed, by POST /_admin/reload: a restarts (its client is
-    // closed and may come back), c keeps its client.
-    const applied = await adminReload(relay, endpointsConfig({ b: false, c: true, emit2: true, aLimit: 10 }));
-    assert.equal(applied.status, 200, JSON.stringify(applied.body));
-    assert.equal(applied.body.result, 'ok');
-    assert.match(applied.body.config_hash, /^[0-9a-f]{16}$/);
+    // By POST /_admin/reload: a's client limit and c's tokens change in place
+    // (both keep their clients; c's rules apply to new connections), then a
+    // ping interval, which restarts a (its client is closed and may come back).
+    const inPlace = await adminReload(relay, endpointsConfig({ b: false, c: true, emit2: true, aLimit: 10, cTokens: 'sesame' }));
+    assert.equal(inPlace.status, 200, JSON.stringify(inPlace.body));
+    assert.equal(inPlace.body.result, 'ok');
+    assert.match(inPlace.body.config_hash, /^[0-9a-f]{16}$/);
+    await relay.waitForLog(/endpoint c took its new options in place/);
+    await relay.waitForLog(/endpoint a took its new options in place/);
+    assert.equal(await upgradeStatus(relay, '/c'), false, 'a client without the new token was let in');
+    assert.equal(await upgradeStatus(relay, '/c?token=sesame'), true, 'the new token was refused');
+    await post(relay, 3);
+    await waitUntil(() => a.received.length === 3 && c.received.length === 2, 5000, () => 'a and c kept their clients');
+
+    const restarted = await adminReload(relay, endpointsConfig({ b: false, c: true, emit2: true, aLimit: 10, aPing: '20s', cTokens: 'sesame' }));
+    assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
     await a.closed;
     await relay.waitForLog(/endpoint a restarted with its new options/);
     const a2 = connect(relay.url('/a'));
     await a2.opened;
-    await post(relay, 3);
-    await waitUntil(() => a2.received.length === 1 && c.received.length === 2, 5000, () => 'the restarted a hears');
+    await post(relay, 4);
+    await waitUntil(() => a2.received.length === 1 && c.received.length === 3, 5000, () => 'the restarted a hears');
     assert.equal(c.readyState, 1, 'the untouched endpoint dropped its client');
 
     // Refused through the admin API: the reason in the answer, nothing changed.
-    const broken = await adminReload(relay, endpointsConfig({ c: true, bad: '    - {name: d, id: endpoint-nowhere}\n' }));
+    const broken = await adminReload(relay, endpointsConfig({ c: true, cTokens: 'sesame', bad: '    - {name: d, id: endpoint-nowhere}\n' }));
     assert.equal(broken.status, 400);
     assert.match(broken.body.error, /araldo\.yaml:\d+:\d+: unknown endpoint id 'endpoint-nowhere'/);
-    const global = await adminReload(relay, endpointsConfig({ c: true }).replace('server-port: 0', 'server-port: 0\n  shutdown-timeout: 7s'));
+    const global = await adminReload(relay, endpointsConfig({ c: true, cTokens: 'sesame' }).replace('server-port: 0', 'server-port: 0\n  shutdown-timeout: 7s'));
     assert.equal(global.status, 409);
     assert.equal(await upgradeStatus(relay, '/b'), false, 'a refused reload added b');
-    await post(relay, 4);
-    await waitUntil(() => a2.received.length === 2 && c.received.length === 3);
-    assert.equal(await reloads(relay, 'ok'), 2);
+    await post(relay, 5);
+    await waitUntil(() => a2.received.length === 2 && c.received.length === 4);
+    assert.equal(await reloads(relay, 'ok'), 3);
     assert.equal(await reloads(relay, 'invalid'), 1);
     for (const x of [a2, c]) x.close(1000);
   } finally {
