@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 
 namespace araldo::plugins::endpoint_upstream {
 
@@ -125,14 +126,23 @@ void upstream_endpoint::begin(std::size_t slot, job j) {
                 ctx_.log().error("request on connection {} ended with an error: {}", slot, ex.what());
             }
         }
-        free_slots_.push_back(slot);
-        if (--in_flight_ == 0 && stopping_) done_.cancel();
+        --in_flight_;
+        release(slot);
     });
 }
 
-// One slot's work: this request, then whatever waits, on the same connection.
-asio::awaitable<void> upstream_endpoint::serve(std::size_t slot, job first) {
-    co_await forward(slot, std::move(first));
+// A request queued between serve()'s last look at the queue and its end would
+// otherwise wait for a slot that nobody hands out.
+void upstream_endpoint::release(std::size_t slot) {
+    if (auto next = next_waiting()) {
+        begin(slot, std::move(*next));
+        return;
+    }
+    free_slots_.push_back(slot);
+    if (in_flight_ == 0 && stopping_) done_.cancel();
+}
+
+std::optional<upstream_endpoint::job> upstream_endpoint::next_waiting() {
     while (!waiting_.empty() && !stopping_) {
         job j = std::move(waiting_.front());
         waiting_.pop_front();
@@ -142,8 +152,15 @@ asio::awaitable<void> upstream_endpoint::serve(std::size_t slot, job first) {
             count_drop("expired", *j.msg, "its deadline passed while it waited for a connection");
             continue;
         }
-        co_await forward(slot, std::move(j));
+        return j;
     }
+    return std::nullopt;
+}
+
+// One slot's work: this request, then whatever waits, on the same connection.
+asio::awaitable<void> upstream_endpoint::serve(std::size_t slot, job first) {
+    co_await forward(slot, std::move(first));
+    while (auto next = next_waiting()) co_await forward(slot, std::move(*next));
 }
 
 asio::awaitable<void> upstream_endpoint::forward(std::size_t slot, job j) {

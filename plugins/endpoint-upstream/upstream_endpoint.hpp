@@ -25,6 +25,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,8 @@ private:
     };
 
     void begin(std::size_t slot, job j);
+    void release(std::size_t slot);
+    std::optional<job> next_waiting();
     asio::awaitable<void> serve(std::size_t slot, job first);
     asio::awaitable<void> forward(std::size_t slot, job j);
     void settle(const job& j, upstream_outcome outcome);
