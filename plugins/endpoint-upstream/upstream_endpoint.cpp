@@ -193,8 +193,8 @@ void upstream_endpoint::settle(const job& j, upstream_outcome outcome) {
 std::vector<std::string> upstream_endpoint::health() const {
     std::vector<std::string> problems;
     if (failing_) {
-        problems.push_back(settings_.url.text + " failing since " + failing_since_ + " (" +
-                           std::to_string(errors_in_a_row_) + " errors in a row); last: " + last_error_);
+        problems.push_back(settings_.url.text + " failing since " + failing_since_ + " (failed " +
+                           std::to_string(errors_in_a_row_) + " times in a row); last: " + last_error_);
     }
     if (settings_.queue > 0 && waiting_.size() >= settings_.queue) {
         problems.push_back("the queue is full (" + std::to_string(waiting_.size()) +

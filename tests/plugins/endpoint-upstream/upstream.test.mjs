@@ -42,7 +42,7 @@ routes:
 
 // A service that hands each request to `handler(req, body, res)` after
 // reading its body; it records every request and counts its connections.
-async function startService(handler, { tls } = {}) {
+async function startService(handler, { tls, port = 0 } = {}) {
   const service = { requests: [], connections: 0, open: 0, maxOpen: 0, sockets: new Set() };
   const onRequest = (req, res) => {
     const chunks = [];
@@ -66,7 +66,7 @@ async function startService(handler, { tls } = {}) {
       service.sockets.delete(socket);
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   service.port = server.address().port;
   service.close = () => new Promise((resolve) => {
     server.closeAllConnections?.();
@@ -185,6 +185,7 @@ test('extra headers are sent; a message that expects no reply is dropped and cou
 
 test('an upstream that is down is a 502 with the exception document, and unhealthy', async () => {
   const port = await freePort();  // nothing listens there
+  let service;
   const relay = await Relay.start(config({ baseUrl: `http://127.0.0.1:${port}` }));
   try {
     const r = await call(relay, 'POST', '/api/anything', { body: '{}', type: 'application/json' });
@@ -194,10 +195,15 @@ test('an upstream that is down is a 502 with the exception document, and unhealt
     assert.equal(doc.exception.class, 'upstream_unreachable');
     assert.match(doc.exception.message, /cannot connect to 127\.0\.0\.1:\d+/);
     assert.equal(await relay.metric('araldo_upstream_requests_total', { endpoint: 'svc', outcome: 'unreachable' }), 1);
-    const health = await (await fetch(`http://127.0.0.1:${relay.port}/_health/?full`)).text();
-    assert.match(health, /failing since .* 1 errors in a row.*cannot connect/);
+    const health = async () => (await fetch(`http://127.0.0.1:${relay.port}/_health/?full`)).text();
+    assert.match(await health(), /failing since .* \(failed 1 times in a row\); last: cannot connect/);
+    // The service comes up on that port: the next request gets through and the problem goes.
+    service = await startService(echo, { port });
+    assert.equal((await call(relay, 'GET', '/api/back')).status, 201);
+    assert.doesNotMatch(await health(), /failing/);
   } finally {
     await relay.stop();
+    await service?.close();
   }
 });
 
