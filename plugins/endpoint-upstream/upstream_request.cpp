@@ -40,14 +40,14 @@ araldo::result<upstream_call> make_call(std::string_view base_path, const araldo
     call.target.assign(base_path);
     // The noun arrives decoded and '/'-joined: each of its segments is one
     // segment of the path again, an arg is one segment whatever it holds.
-    std::string_view noun = req.noun;
-    while (!noun.empty()) {
-        auto slash = noun.find('/');
-        std::string_view segment = noun.substr(0, slash);
+    for (std::string_view noun = req.noun; !req.noun.empty();) {
+        const auto slash = noun.find('/');
+        const std::string_view segment = noun.substr(0, slash);
         if (dot_segment(segment)) return araldo::result<upstream_call>::fail("a noun segment is '.' or '..'");
         call.target += '/';
         call.target += araldo::percent_encode(segment, araldo::percent_keep::unreserved);
-        noun = slash == std::string_view::npos ? std::string_view{} : noun.substr(slash + 1);
+        if (slash == std::string_view::npos) break;
+        noun.remove_prefix(slash + 1);
     }
     for (const auto& arg : req.args) {
         if (dot_segment(arg)) return araldo::result<upstream_call>::fail("an arg is '.' or '..'");

@@ -34,6 +34,9 @@ TEST_CASE("the target is the base path, the noun's segments and one segment per 
     CHECK(target("/api", request("GET", "files", {"", "x"})) == "/api/files//x");
     CHECK(target("", request("GET", "")) == "/");
     CHECK(target("/api", request("GET", "")) == "/api");
+    // Empty segments of the noun stay, as the caller wrote them.
+    CHECK(target("/api", request("GET", "a/")) == "/api/a/");
+    CHECK(target("/api", request("GET", "a//b")) == "/api/a//b");
     // Segments of the noun keep what makes them one segment each.
     CHECK(target("", request("GET", "a%b/c?d")) == "/a%25b/c%3Fd");
 }
