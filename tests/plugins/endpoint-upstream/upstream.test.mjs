@@ -362,3 +362,29 @@ test('--check refuses a base-url with a query, a tls block on http and an unknow
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('stopping answers the waiting requests 503 and counts them; the one in progress still gets its answer', async () => {
+  const held = [];
+  const service = await startService((req, body, res) => held.push(() => echo(req, body, res)));
+  const relay = await Relay.start(config({ baseUrl: `http://127.0.0.1:${service.port}`,
+    upstream: ', max-connections: 1, queue: 5' }));
+  let stopped;
+  try {
+    const first = call(relay, 'GET', '/api/one');
+    await waitUntil(() => service.requests.length === 1);
+    const waiting = [call(relay, 'GET', '/api/two'), call(relay, 'GET', '/api/three')];
+    await waitUntil(async () => (await relay.metric('araldo_endpoint_queue_depth', { endpoint: 'svc' })) === 2);
+    stopped = relay.stop();
+    for (const r of await Promise.all(waiting)) {
+      assert.equal(r.status, 503);
+      assert.match(r.body.toString(), /upstream endpoint stopping/);
+    }
+    held.shift()();
+    assert.equal((await first).status, 201);
+    assert.equal(service.requests.length, 1, 'nothing waiting was sent after the stop');
+    await relay.waitForLog(/not forwarding \S+ \(stopped\): the endpoint is stopping/);
+  } finally {
+    await (stopped ?? relay.stop());
+    await service.close();
+  }
+});
