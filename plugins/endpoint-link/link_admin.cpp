@@ -60,6 +60,17 @@ araldo::counter& link_endpoint::requests(std::string_view outcome) {
     return c;
 }
 
+araldo::counter& link_endpoint::disconnects(std::string_view how) {
+    auto it = disconnects_.find(how);
+    if (it != disconnects_.end()) return *it->second;
+    auto& c = araldo::endpoint_counter(ctx_, "araldo_link_disconnects_total",
+                                       "Links that ended, by how: closed (by this relay), closed_by_peer, too_big "
+                                       "(1009), heartbeat (timed out), protocol, error",
+                                       {{"how", std::string(how)}});
+    disconnects_.emplace(std::string(how), &c);
+    return c;
+}
+
 void link_endpoint::warn(araldo::counter& c, const std::string& what) {
     c.inc();
     if (araldo::worth_logging(c.value())) ctx_.log().warn("{} ({} so far)", what, c.value());

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace boost::asio::ssl {
 class context;
@@ -72,6 +73,9 @@ public:
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::chrono::steady_clock::duration last_rtt{};
+    // How it ended, a metric label: closed (by us), closed_by_peer, too_big,
+    // heartbeat, protocol, error.
+    std::string_view ended_as = "error";
 
 protected:
     std::deque<std::string> queue_;

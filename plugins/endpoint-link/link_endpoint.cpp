@@ -189,6 +189,7 @@ void link_endpoint::disconnected(const connection_ptr& conn, const std::string& 
         path->answer(araldo::reply::error(503, "link to " + conn->peer + " lost"));
     }
     last_error_ = why;
+    disconnects(conn->ended_as).inc();
     if (settings_.role == link_role::client) down_since_ = std::chrono::system_clock::now();
     ctx_.log().warn("link {} down: {} (connection {}, {} requests answered 503)", conn->peer, why, conn->serial,
                     lost.size());

@@ -76,6 +76,7 @@ private:
     std::string links_json() const;
     araldo::counter& dropped(std::string_view reason);
     araldo::counter& requests(std::string_view outcome);
+    araldo::counter& disconnects(std::string_view how);
     void warn(araldo::counter& c, const std::string& what);
 
     araldo::endpoint_context& ctx_;
@@ -98,6 +99,7 @@ private:
     std::map<std::string, std::chrono::steady_clock::duration, std::less<>> rtt_;
     std::map<std::string, araldo::counter*, std::less<>> drops_;
     std::map<std::string, araldo::counter*, std::less<>> requests_;
+    std::map<std::string, araldo::counter*, std::less<>> disconnects_;
     araldo::counter* messages_in_ = nullptr;
     araldo::counter* messages_out_ = nullptr;
     araldo::counter* bytes_in_ = nullptr;

@@ -112,6 +112,7 @@ private:
             last_heard_ = steady::now();
             if (!ws_.got_binary()) {
                 if (why_.empty()) why_ = "the far side sent a text frame, which the link protocol has none of";
+                ended_as = "protocol";
                 close(1003, "binary frames only");
                 continue;
             }
@@ -122,8 +123,10 @@ private:
     }
 
     std::string ended_by(const error_code& ec) {
+        if (ec == websocket::error::message_too_big) ended_as = "too_big";
         if (ec == websocket::error::closed) {
             const auto& r = ws_.reason();
+            ended_as = closing_ ? "closed" : "closed_by_peer";
             if (closing_) return "closed: " + close_reason_;
             return "closed by the far side (" + std::to_string(r.code) + (r.reason.empty() ? "" : " " + std::string(r.reason.data(), r.reason.size())) + ")";
         }
@@ -177,6 +180,7 @@ private:
             const bool silent = now - last_heard_ > heartbeat_timeout_;
             const bool stuck = closing_ && closing_since_ != steady::time_point{} && now - closing_since_ > heartbeat_timeout_;
             if (silent || stuck) {
+                ended_as = "heartbeat";
                 if (why_.empty())
                     why_ = silent ? "heartbeat timeout: nothing heard for " + std::to_string(
                                         std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard_).count()) +

@@ -1,0 +1,86 @@
+// The hub's limits, met by hand-driven `ws` clients holding the test PKI's
+// client certificate: a second connection with the same identity replaces
+// the first, a message over max-message-size closes with 1009, a silent peer
+// is dropped by the heartbeat, and frames that are not the link's are counted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, waitUntil } from '../../support/araldo.mjs';
+import { admin, linkUp, startHub, testPki } from './support.mjs';
+
+let pki;
+before(() => { pki = testPki(); });
+after(() => pki.remove());
+
+const open = async (hub, cert = 'client') => {
+  const ws = connect(`wss://localhost:${hub.linkPort}/link`, { family: 4, ca: pki.read('ca.pem'),
+    cert: pki.read(`${cert}.pem`), key: pki.read(`${cert}.key`) });
+  await ws.opened;
+  return ws;
+};
+const disconnects = (hub, how) => hub.metric('araldo_link_disconnects_total', { endpoint: 'link', how });
+
+test('a second connection with the same identity replaces the first, which is told why', async () => {
+  const hub = await startHub(pki);
+  try {
+    const first = await open(hub);
+    await waitUntil(async () => (await linkUp(hub, 'files')) === 1);
+    const second = await open(hub);
+    const closed = await first.closed;
+    assert.equal(closed.code, 4000);
+    assert.equal(closed.reason, 'replaced by a newer connection from the same peer');
+    assert.equal(await hub.metric('araldo_link_replaced_total', { endpoint: 'link' }), 1);
+    await hub.waitForLog(/link files \(client-a\): a new connection from 127\.0\.0\.1:\d+ replaces the one from/);
+    const links = (await admin(hub, '/_admin/endpoints/link/links')).json;
+    assert.equal(links.length, 1);
+    assert.equal(await linkUp(hub, 'files'), 1);
+    second.close(1000);
+    await second.closed;
+    await waitUntil(async () => (await linkUp(hub, 'files')) === 0);
+  } finally {
+    await hub.stop();
+  }
+});
+
+test('a message larger than max-message-size closes the link with 1009, counted', async () => {
+  const hub = await startHub(pki, { link: ', max-message-size: 1KiB' });
+  try {
+    const ws = await open(hub);
+    ws.send(Buffer.alloc(1025, 1), { binary: true });
+    assert.equal((await ws.closed).code, 1009);
+    await waitUntil(async () => (await disconnects(hub, 'too_big')) === 1);
+    await hub.waitForLog(/link files down: message larger than max-message-size/);
+  } finally {
+    await hub.stop();
+  }
+});
+
+test('a peer that stops answering is dropped after heartbeat-timeout', async () => {
+  const hub = await startHub(pki, { link: ', heartbeat-timeout: 600ms' });
+  try {
+    const ws = await open(hub);
+    await waitUntil(async () => (await linkUp(hub, 'files')) === 1);
+    ws._socket.pause();  // reads nothing more, so answers no ping
+    await waitUntil(async () => (await disconnects(hub, 'heartbeat')) === 1, 10000, () => hub.stderr.slice(-2000));
+    assert.equal(await linkUp(hub, 'files'), 0);
+    await hub.waitForLog(/link files down: heartbeat timeout: nothing heard for \d+ ms/);
+    ws.terminate();
+  } finally {
+    await hub.stop();
+  }
+});
+
+test('frames that are not the link protocol are dropped and counted; text frames close with 1003', async () => {
+  const hub = await startHub(pki);
+  try {
+    const ws = await open(hub);
+    ws.send(Buffer.from([1, 1, 0, 200, 0]), { binary: true });  // an id longer than the frame
+    ws.send(Buffer.from([9, 1, 0]), { binary: true });          // an unknown version
+    await waitUntil(async () => (await hub.metric('araldo_link_dropped_total', { reason: 'malformed' })) === 2);
+    await hub.waitForLog(/malformed frame from files: truncated message id/);
+    ws.send('text');
+    assert.equal((await ws.closed).code, 1003);
+    await waitUntil(async () => (await disconnects(hub, 'protocol')) === 1);
+  } finally {
+    await hub.stop();
+  }
+});
