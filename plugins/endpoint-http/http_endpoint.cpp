@@ -27,10 +27,9 @@ constexpr unsigned answered[] = {202, 400, 401, 403, 415, 503};
 // (its queue was full or it was stopping): long enough for a queue to drain.
 constexpr std::string_view retry_after_seconds = "5";
 
-std::vector<std::string> one_method() {
-    std::vector<std::string> m;
-    m.emplace_back("POST");
-    return m;
+std::vector<std::string> methods_of(http_mode mode) {
+    if (mode == http_mode::request) return {"GET", "POST", "PUT", "DELETE"};
+    return {"POST"};
 }
 
 }  // namespace
@@ -41,6 +40,7 @@ http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settin
       credentials_(settings_.tokens, settings_.basic, settings_.client_certs, settings_.keys_file.has_value()),
       stopped_(ctx.executor()) {
     for (unsigned status : answered) count(status, 0);
+    if (settings_.mode == http_mode::request) make_request_metrics();
     if (settings_.keys_file) {
         key_reload_failures_ = &araldo::endpoint_counter(ctx_, "araldo_keys_reload_failures_total",
                                                          "reloads of the keys file that failed (the keys loaded "
@@ -52,11 +52,16 @@ http_endpoint::http_endpoint(araldo::endpoint_context& ctx, http_settings settin
     warn_if_exposed();
 }
 
+http_endpoint::~http_endpoint() {
+    tally_->late = nullptr;
+    tally_->log = nullptr;
+}
+
 void http_endpoint::register_route() {
     http_route route;
     route.path = settings_.path;
     route.prefix = true;
-    route.methods = one_method();
+    route.methods = methods_of(settings_.mode);
     route.max_body = settings_.max_body;
     // The core keeps the endpoint alive as long as the listener, so `this` stays valid.
     route.handler = [this](http_request req) { return handle(std::move(req)); };
@@ -83,8 +88,15 @@ void http_endpoint::start() {
 }
 
 asio::awaitable<void> http_endpoint::run() {
-    ctx_.log().info("accepting POST on {} (and {}/<{}>)", settings_.path, settings_.path == "/" ? "" : settings_.path,
-                    settings_.suffix == path_suffix::folder ? "folder" : "type");
+    const std::string_view base = settings_.path == "/" ? std::string_view{} : std::string_view{settings_.path};
+    if (settings_.mode == http_mode::request)
+        ctx_.log().info("accepting requests on {}/{}<noun>//<args> (timeout {} ms, at most {} at once)", base,
+                        settings_.peer_in_path ? "<peer>/" : "",
+                        std::chrono::duration_cast<std::chrono::milliseconds>(settings_.timeout).count(),
+                        settings_.max_in_flight);
+    else
+        ctx_.log().info("accepting POST on {} (and {}/<{}>)", settings_.path, base,
+                        settings_.suffix == path_suffix::folder ? "folder" : "type");
     while (!stopping_) {
         co_await stopped_.wait();
     }
@@ -107,24 +119,45 @@ void http_endpoint::stop() {
 }
 
 asio::awaitable<http_response> http_endpoint::handle(http_request req) {
+    if (settings_.mode == http_mode::request) co_return co_await handle_request(std::move(req));
     http_response r = serve(req);
     count(r.status);
     co_return r;
 }
 
-http_response http_endpoint::serve(http_request& req) {
+std::optional<http_response> http_endpoint::admit(const http_request& req,
+                                                std::shared_ptr<const araldo::key_store>& keys,
+                                                const araldo::key_entry*& key, message::fields& f) {
     if (stopping_) return refused(req, 503, "shutting down");
     // Kept for the whole request: a reload replaces the store, not this one.
-    const std::shared_ptr<const araldo::key_store> keys = keys_ ? keys_->current() : nullptr;
-    const araldo::key_entry* key = nullptr;
-    if (auto denied = authenticate(req, keys.get(), key)) return std::move(*denied);
-    std::string id;
+    keys = keys_ ? keys_->current() : nullptr;
+    if (auto denied = authenticate(req, keys.get(), key)) return denied;
     if (verifies_signatures()) {
-        id = req.header("webhook-id").value_or("");
+        f.id = req.header("webhook-id").value_or("");
         // The SDK's one rule, so that the admin API can address every id accepted here.
-        if (!araldo::valid_message_id(id))
+        if (!araldo::valid_message_id(f.id))
             return refused(req, 400, "webhook-id must be 1 to 128 letters, digits, '-', '.', '_' or '~'");
     }
+    return std::nullopt;  // f.id empty: the core makes a new one
+}
+
+std::optional<http_response> http_endpoint::add_sender(const http_request& req, const araldo::key_entry* key,
+                                                       message::fields& f) {
+    f.attributes.set("http.path", req.path);
+    f.attributes.set("http.remote", req.remote_address);
+    // The caller's attributes win over the marshaller's: a body cannot change a verified peer's names.
+    if (req.tls) {
+        for (auto& [name, value] : araldo::tls_attributes(*req.tls)) f.attributes.set(name, std::move(value));
+    }
+    if (key) return address_by_key(req, *key, f);
+    return std::nullopt;
+}
+
+http_response http_endpoint::serve(http_request& req) {
+    std::shared_ptr<const araldo::key_store> keys;
+    const araldo::key_entry* key = nullptr;
+    message::fields f;
+    if (auto denied = admit(req, keys, key, f)) return std::move(*denied);
     // The signature has been checked: the body is not needed as it came any more.
     auto body = extract_payload(req.header("content-type"), std::move(req.body));
     if (!body) return refused(req, refusal_status(req.header("content-type")), body.reason());
@@ -135,21 +168,11 @@ http_response http_endpoint::serve(http_request& req) {
                             bad_folders_);
         return refused(req, 400, folder.reason());
     }
-    message::fields f;
-    f.id = std::move(id);  // empty: the core makes a new one
     f.payload = std::move(body).value();
     // What the sender put in the URL overrides what the marshaller lifts.
     if (auto type = type_of(req)) f.attributes.set("type", std::move(*type));
     if (folder.value()) f.attributes.set(std::string(araldo::folder_attribute), std::move(*folder.value()));
-    f.attributes.set("http.path", req.path);
-    f.attributes.set("http.remote", req.remote_address);
-    // The caller's attributes win over the marshaller's: a body cannot change a verified peer's names.
-    if (req.tls) {
-        for (auto& [name, value] : araldo::tls_attributes(*req.tls)) f.attributes.set(name, std::move(value));
-    }
-    if (key) {
-        if (auto denied = address_by_key(req, *key, f)) return std::move(*denied);
-    }
+    if (auto denied = add_sender(req, key, f)) return std::move(*denied);
     // The core unmarshals, counts and logs a rejection, and routes.
     ingest_result result = ctx_.ingest(std::move(f));
     if (!result) return refused(req, 400, result.error);
@@ -244,7 +267,9 @@ araldo::result<std::optional<std::string>> http_endpoint::folder_of(const http_r
     using answer = araldo::result<std::optional<std::string>>;
     std::optional<std::string> folder;
     std::string_view where;
-    if (auto q = req.query_param("folder"); q && !q->empty()) {
+    // In request mode the query is the request's own, for its responder.
+    auto q = settings_.mode == http_mode::emit ? req.query_param("folder") : std::nullopt;
+    if (q && !q->empty()) {
         folder = std::move(q);
         where = "?folder=";
     } else if (auto h = req.header("araldo-folder"); h && !h->empty()) {

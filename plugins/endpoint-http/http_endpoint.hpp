@@ -1,7 +1,10 @@
-// endpoint-http: an ingress-only endpoint. POSTs on `path` (and
-// `path/<type>` or `path/<folder>`) of the core listener become messages; the
-// reply carries the message id. The listener has already answered 404/405/413 by the time
-// a request reaches the handler, and read the body within max-body-size.
+// endpoint-http: an ingress-only endpoint. In emit mode, POSTs on `path`
+// (and `path/<type>` or `path/<folder>`) of the core listener become
+// messages; the reply carries the message id. In request mode, a request on
+// `path/<noun>//<args>` becomes a request message and the HTTP response is
+// the reply a responder sends back (request_mode.cpp). The listener has
+// already answered 404/405/413 by the time a request reaches the handler, and
+// read the body within max-body-size.
 #pragma once
 
 #include "http_auth.hpp"
@@ -12,12 +15,15 @@
 #include <araldo/http.hpp>
 #include <araldo/keys.hpp>
 #include <araldo/metrics.hpp>
+#include <araldo/request.hpp>
 #include <araldo/result.hpp>
 #include <araldo/wakeup.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +40,7 @@ inline constexpr std::string_view plugin_id = "endpoint-http";
 class http_endpoint final : public araldo::endpoint {
 public:
     http_endpoint(araldo::endpoint_context& ctx, http_settings settings);
+    ~http_endpoint() override;
 
     // Adds the route to the core listener; std::invalid_argument when the path is taken.
     void register_route();
@@ -46,9 +53,29 @@ public:
     void stop() override;
 
 private:
+    // What became of a request in request mode (araldo_http_request_results_total).
+    enum class request_result : std::size_t { ok, timeout, no_responder, rejected, overloaded };
+
     asio::awaitable<http_response> handle(http_request req);
     // Consumes the request's body.
     http_response serve(http_request& req);
+    // Both modes: refuses while stopping, checks credentials and the
+    // signature (its webhook-id becomes f.id). `key` is then the key that let
+    // the request in, if one did, valid while `keys` is held.
+    std::optional<http_response> admit(const http_request& req, std::shared_ptr<const araldo::key_store>& keys,
+                                       const araldo::key_entry*& key, message::fields& f);
+    // Both modes: the attributes of the sender (http.*, tls.*), then the
+    // key's identity and folder rule.
+    std::optional<http_response> add_sender(const http_request& req, const araldo::key_entry* key,
+                                            message::fields& f);
+    // Request mode (request_mode.cpp).
+    asio::awaitable<http_response> handle_request(http_request req);
+    asio::awaitable<http_response> answer_request(http_request& req);
+    std::optional<http_response> request_fields(http_request& req, message::fields& f);
+    http_response to_response(araldo::reply r);
+    http_response made_here(const http_request& req, request_result result, unsigned status, std::string_view why);
+    void count_result(request_result r) { results_[static_cast<std::size_t>(r)]->inc(); }
+    void make_request_metrics();
     // 401 with the challenges of the configured schemes, or empty when the
     // request is allowed in; `key` is then the key that let it in, if one did.
     std::optional<http_response> authenticate(const http_request& req, const araldo::key_store* keys,
@@ -84,6 +111,19 @@ private:
     std::uint64_t retry_later_ = 0;                                 // 503s for a durable refusal, likewise
     std::uint64_t bad_folders_ = 0;                                 // 400s for a folder, likewise
     std::uint64_t forbidden_ = 0;                                   // 403s for a key's folder, likewise
+
+    // Request mode. What a handler suspended on its reply, or a reply_path
+    // that a responder still holds, touches: both may outlive the endpoint
+    // (the core destroys endpoints one by one), which detaches it in its destructor.
+    struct request_tally {
+        std::size_t in_flight = 0;  // handlers awaiting a reply
+        araldo::counter* late = nullptr;
+        spdlog::logger* log = nullptr;
+        void count_late() noexcept;
+    };
+    std::array<araldo::counter*, 5> results_{};  // by request_result
+    std::shared_ptr<request_tally> tally_ = std::make_shared<request_tally>();
+    std::uint64_t own_5xx_ = 0;     // 503s and 504s araldo made itself, to rate-limit their warnings
 };
 
 // The factory: reads the options, builds the endpoint and registers its route.

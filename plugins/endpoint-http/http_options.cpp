@@ -80,6 +80,27 @@ option_table http_options() {
                     "where requests are accepted on the core listener; a path below it sets the type or the folder "
                     "(path-suffix)",
                     false},
+        option_spec{.name = "mode",
+                    .type = option_type::string,
+                    .default_value = "emit",
+                    .description = "emit: a POST becomes a message, answered 202 at once; request: a GET, POST, PUT or "
+                                   "DELETE on <path>/<noun>//<arg>/... becomes a request, answered with its reply",
+                    .one_of = {"emit", "request"}},
+        option_spec{.name = "peer-in-path",
+                    .type = option_type::boolean,
+                    .default_value = "false",
+                    .description = "request mode: the first segment below `path` names the peer (attribute "
+                                   "link.peer): <path>/<peer>/<noun>//<arg>/..."},
+        option_spec{.name = "timeout",
+                    .type = option_type::duration,
+                    .default_value = "30s",
+                    .description = "request mode: how long a request waits for its reply before it is answered 504",
+                    .min = "1ms"},
+        option_spec{.name = "max-in-flight",
+                    .type = option_type::integer,
+                    .default_value = "10000",
+                    .description = "request mode: requests awaiting their reply at once; more are answered 503",
+                    .min = "1"},
         option_spec{.name = "path-suffix",
                     .type = option_type::string,
                     .default_value = "type",
@@ -112,6 +133,16 @@ http_settings read_http_settings(const araldo::options& opts, const araldo::glob
     s.path = opts.string("path");
     check_path(opts, s.path);
     s.suffix = opts.string("path-suffix") == "folder" ? path_suffix::folder : path_suffix::type;
+    s.mode = opts.string("mode") == "request" ? http_mode::request : http_mode::emit;
+    s.peer_in_path = opts.boolean("peer-in-path");
+    s.timeout = opts.duration("timeout");
+    s.max_in_flight = static_cast<std::size_t>(opts.integer("max-in-flight"));
+    if (s.mode == http_mode::emit) {
+        for (const char* request_only : {"peer-in-path", "timeout", "max-in-flight"})
+            if (opts.given(request_only)) opts.fail(request_only, "applies to mode: request only", "add mode: request");
+    } else if (opts.given("path-suffix")) {
+        opts.fail("path-suffix", "applies to mode: emit only", "in request mode the path names the noun");
+    }
     s.max_body = opts.size("max-body-size");
     read_auth(opts, s);
     read_secrets(opts, s);

@@ -5,6 +5,7 @@
 #include <araldo/options.hpp>
 #include <araldo/units.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -18,8 +19,17 @@ namespace araldo::plugins::endpoint_http {
 // other per endpoint, so a URL never has to be guessed at.
 enum class path_suffix { type, folder };
 
+// emit: a POST becomes a message and is answered 202 at once. request: a
+// GET/POST/PUT/DELETE becomes a request message and is answered with the
+// reply a responder sends back (include/araldo/request.hpp).
+enum class http_mode { emit, request };
+
 struct http_settings {
     std::string path = "/emit";  // registered as a prefix: "/emit" and "/emit/<suffix>"
+    http_mode mode = http_mode::emit;
+    bool peer_in_path = false;                               // request mode: <path>/<peer>/<noun>...
+    araldo::duration timeout = std::chrono::seconds(30);     // request mode: how long a reply may take
+    std::size_t max_in_flight = 10000;                       // request mode: requests awaiting a reply
     path_suffix suffix = path_suffix::type;
     std::uint64_t max_body = 1024 * 1024;   // larger bodies: 413 from the listener
     std::vector<std::string> tokens;        // accepted bearer tokens

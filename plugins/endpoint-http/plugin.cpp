@@ -12,7 +12,8 @@ araldo::plugin_descriptor describe() {
     d.version = "0.1.0";
     d.endpoints.push_back(araldo::endpoint_factory{
         std::string(http::plugin_id),
-        "HTTP ingress: POSTs (JSON or form) on a path of the core listener become messages.",
+        "HTTP ingress: POSTs (JSON or form) on a path of the core listener become messages, or (mode: request) "
+        "requests answered with a responder's reply.",
         http::http_options(),
         &http::make_http_endpoint,
     });

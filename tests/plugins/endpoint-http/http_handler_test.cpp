@@ -4,6 +4,7 @@
 #include "http_endpoint.hpp"
 
 #include <araldo/context.hpp>
+#include <araldo/request.hpp>
 #include <araldo/signing.hpp>
 
 #include <spdlog/sinks/null_sink.h>
@@ -14,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 
 using namespace araldo;
@@ -72,11 +74,16 @@ public:
         f.attributes = std::move(lifted);
         f.format = &marshaller_;
         f.source = name_;
-        emitted.push_back(make_message(std::move(f)));
-        return {emitted.back(), {}, refused_by};
+        auto msg = make_message(std::move(f));
+        if (responder) responder(msg);
+        if (keep) emitted.push_back(msg);
+        return {msg, {}, refused_by};
     }
 
     std::string refused_by;  // set by a test: a durable target refuses
+    // Request mode: what "routing" does with the message; keep=false lets it go.
+    std::function<void(const message_ptr&)> responder;
+    bool keep = true;
 
     mutable asio::io_context io;
     fake_registry registry;
@@ -91,9 +98,13 @@ private:
 };
 
 options endpoint_options(std::vector<std::string> secrets = {}, std::vector<std::string> client_certs = {},
-                         std::string path_suffix = "type", std::string path = "/emit") {
+                         std::string path_suffix = "type", std::string path = "/emit", std::string mode = "emit") {
     options o;
     o.set("path", std::move(path), {}, false);
+    o.set("mode", std::move(mode), {}, false);
+    o.set("peer-in-path", false, {}, false);
+    o.set("timeout", araldo::duration{std::chrono::seconds(30)}, {}, false);
+    o.set("max-in-flight", std::int64_t{10000}, {}, false);
     o.set("path-suffix", std::move(path_suffix), {}, false);
     o.set("max-body-size", std::uint64_t{4096}, {}, true);
     auto auth = std::make_shared<options>();
@@ -370,4 +381,74 @@ TEST_CASE("path-suffix: folder makes the path below `path` the folder", "[http_e
     auto at_root = make_http_endpoint(root);
     REQUIRE(call(root, post("/acme/greenhouse", "x")).status == 202);
     CHECK(folder_of(root.emitted.back()) == "/acme/greenhouse");
+}
+
+namespace {
+
+std::optional<std::string_view> header_of(const http_response& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers)
+        if (k == name) return v;
+    return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("request mode: the responder's reply is the response, with its return code", "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options({}, {}, "type", "/api", "request"));
+    auto ep = make_http_endpoint(ctx);
+    REQUIRE(ctx.registry.routes.at(0).methods == std::vector<std::string>{"GET", "POST", "PUT", "DELETE"});
+    std::optional<request_view> seen;
+    ctx.keep = false;
+    ctx.responder = [&](const message_ptr& m) {
+        seen = read_request(*m);
+        m->reply_to()->answer(reply{201, "text/plain", "made", 7});
+    };
+    auto req = post("/api/files/report//a%2Fb/c?x=1", "{}");
+    req.method = "PUT";
+    const auto r = call(ctx, std::move(req));
+    CHECK(r.status == 201);
+    CHECK(r.content_type == "text/plain");
+    CHECK(r.body == "made");
+    CHECK(header_of(r, "X-Event-Return-Code") == "7");
+    REQUIRE(seen);
+    CHECK(seen->method == "PUT");
+    CHECK(seen->noun == "files/report");
+    CHECK(seen->args == std::vector<std::string>{"a/b", "c"});
+    CHECK(seen->query == "x=1");
+    CHECK(seen->content_type == "application/json");
+    CHECK(ctx.registry.counters["araldo_http_request_results_total,endpoint=emit,result=ok"].value() == 1);
+}
+
+TEST_CASE("request mode: nobody holding the request is a 503 at once", "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options({}, {}, "type", "/api", "request"));
+    auto ep = make_http_endpoint(ctx);
+    ctx.keep = false;  // no route took it: the reply_path answers itself
+    const auto r = call(ctx, post("/api/time", ""));
+    CHECK(r.status == 503);
+    CHECK(r.body == R"({"error":"no responder answered the request","status":503})");
+    CHECK(header_of(r, "X-Event-Return-Code") == "-1");
+    CHECK(ctx.registry.counters["araldo_http_request_results_total,endpoint=emit,result=no_responder"].value() == 1);
+}
+
+TEST_CASE("request mode: bad paths and rejected bodies are 400s", "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options({}, {}, "type", "/api", "request"));
+    auto ep = make_http_endpoint(ctx);
+    ctx.keep = false;
+    auto r = call(ctx, post("/api/a/", ""));
+    CHECK(r.status == 400);
+    CHECK(r.body.find("an empty segment in the noun") != std::string::npos);
+    r = call(ctx, post("/api/time", "bad"));
+    CHECK(r.status == 400);
+    CHECK(r.body == R"({"error":"bad input","status":400})");
+    CHECK(ctx.registry.counters["araldo_http_request_results_total,endpoint=emit,result=rejected"].value() == 2);
+}
+
+TEST_CASE("request mode: a reply with an impossible status is a 502", "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options({}, {}, "type", "/api", "request"));
+    auto ep = make_http_endpoint(ctx);
+    ctx.keep = false;
+    ctx.responder = [](const message_ptr& m) { m->reply_to()->answer(reply{99, "text/plain\r\nX: y", "", 0}); };
+    const auto r = call(ctx, post("/api/time", ""));
+    CHECK(r.status == 502);
+    CHECK(r.body.find("the responder answered with status 99") != std::string::npos);
 }
