@@ -5,10 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Relay, makeTestPki, waitUntil } from '../../support/araldo.mjs';
 
 export const token = 'link-test';
+
+// Where the build puts test-responder (tests/plugins/endpoint-link/CMakeLists.txt).
+export const testPlugins = process.env.ARALDO_TEST_PLUGINS ??
+  join(dirname(process.env.ARALDO_BINARY ?? '.'), 'tests/plugins/endpoint-link/test-plugins');
 
 export function testPki() {
   const dir = mkdtempSync(join(tmpdir(), 'araldo-link-pki-'));
@@ -19,9 +23,10 @@ export function testPki() {
 }
 
 // `link` and `endpoints` are extra YAML: options of the link endpoint, more endpoint lines.
-export function hubConfig(pki, { port = 0, link = '', endpoints = '', routes = '' } = {}) {
+export function hubConfig(pki, { port = 0, link = '', endpoints = '', routes = '', linkTo = '[seen]' } = {}) {
   return `global:
   admin-token: ${token}
+  plugin-dirs: ["${testPlugins}"]
   listeners:
     - name: public
       port: ${port}
@@ -41,14 +46,15 @@ plugins:
 ${endpoints}
 routes:
   emit: [link]
-  link: [seen]
+  link: ${linkTo}
 ${routes}
 `;
 }
 
-export function clientConfig(pki, hubPort, { cert = 'client', link = '', endpoints = '', routes = '' } = {}) {
+export function clientConfig(pki, hubPort, { cert = 'client', link = '', endpoints = '', routes = '', linkTo = '[seen]' } = {}) {
   return `global:
   admin-token: ${token}
+  plugin-dirs: ["${testPlugins}"]
   server-port: 0
 plugins:
   araldo.marshalling:
@@ -67,7 +73,7 @@ ${link}
 ${endpoints}
 routes:
   emit: [link]
-  link: [seen]
+  link: ${linkTo}
 ${routes}
 `;
 }
