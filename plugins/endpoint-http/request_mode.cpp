@@ -109,6 +109,10 @@ asio::awaitable<http_response> http_endpoint::answer_request(http_request& req) 
     routed.msg.reset();
     co_await slot->wait_until(deadline);
     auto reply = slot->take();
+    // A hop that gives up at the deadline lets go of the reply_path, which
+    // then answers "no responder" in the same instant as this deadline: the
+    // deadline passed, and that is what the caller learns.
+    if (reply && from_no_responder(*reply) && std::chrono::steady_clock::now() >= deadline) reply.reset();
     if (!reply) {
         co_return made_here(req, request_result::timeout, 504,
                             "no reply within " +

@@ -61,10 +61,34 @@ std::string received_json(const std::deque<message_ptr>& received) {
     return out + "]";
 }
 
+request_policy policy_of(const std::string& name) {
+    if (name == "hang") return request_policy::hang;
+    if (name == "fail") return request_policy::fail;
+    if (name == "echo") return request_policy::echo;
+    return request_policy::ignore;
+}
+
+// The message as recorded: a request without its reply_path.
+message_ptr for_the_record(const message_ptr& msg) {
+    if (!msg->reply_to()) return msg;
+    message::fields f;
+    f.id = msg->id();
+    f.source = msg->source();
+    f.payload = std::string(msg->payload());
+    f.binary = msg->binary();
+    f.attributes = msg->attributes();
+    f.format = msg->format();
+    f.time = msg->time();
+    return make_message(std::move(f));
+}
+
 }  // namespace
 
 mock_endpoint::mock_endpoint(araldo::endpoint_context& ctx, mock_settings settings)
-    : ctx_(ctx), settings_(std::move(settings)), wake_(ctx.executor()) {
+    : ctx_(ctx),
+      settings_(std::move(settings)),
+      wake_(ctx.executor()),
+      responder_(ctx.executor(), policy_of(settings_.requests), settings_.reply_delay, ctx.log()) {
     // The core keeps endpoints alive for the process lifetime, so `this` stays valid.
     araldo::endpoint_gauge(ctx_, "araldo_mock_received", "messages delivered to a mock endpoint since it started",
                            [this] { return static_cast<double>(total_); });
@@ -119,7 +143,7 @@ delivery_result mock_endpoint::record(const message_ptr& msg) {
     try {
         if (settings_.record_limit > 0) {
             if (received_.size() >= settings_.record_limit) received_.pop_front();
-            received_.push_back(msg);
+            received_.push_back(for_the_record(msg));
         }
         ctx_.log().info("MOCK {} received {} {} bytes: {}", ctx_.name(), msg->id(), msg->payload().size(),
                         preview(*msg));
@@ -132,6 +156,7 @@ delivery_result mock_endpoint::record(const message_ptr& msg) {
 
 void mock_endpoint::request_stop() {
     stopping_ = true;
+    responder_.stop();
     wake_.cancel();
 }
 

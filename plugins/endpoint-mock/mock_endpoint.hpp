@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "mock_options.hpp"
+#include "mock_requests.hpp"
 
 namespace araldo::plugins::endpoint_mock {
 
@@ -38,12 +39,19 @@ public:
 
     // Ingests the `inject` payloads, then waits for stop().
     asio::awaitable<void> run() override { return run_loop(); }
-    // Records the message and logs it; dropped("stopped") after stop().
-    delivery_result deliver(const message_ptr& msg) override { return record(msg); }
+    // Records the message and logs it, then treats a request as `requests`
+    // says; dropped("stopped") after stop().
+    delivery_result deliver(const message_ptr& msg) override {
+        const auto r = record(msg);
+        if (r.accepted) responder_.take(msg);
+        return r;
+    }
     void stop() override { request_stop(); }
     std::vector<std::string> health() const override { return settings_.problems; }
 
-    // The last `record-limit` messages delivered, oldest first.
+    // The last `record-limit` messages delivered, oldest first. A request is
+    // kept as a copy without its reply_path: the record must not hold a
+    // request open.
     const std::deque<message_ptr>& received() const noexcept { return received_; }
     // Every message delivered and accepted, including those no longer kept.
     std::uint64_t received_total() const noexcept { return total_; }
@@ -60,6 +68,7 @@ private:
     araldo::endpoint_context& ctx_;
     mock_settings settings_;
     asio::steady_timer wake_;  // the injection interval, then parked until stop()
+    mock_responder responder_;
     std::deque<message_ptr> received_;
     std::uint64_t total_ = 0;
     bool stopping_ = false;

@@ -23,6 +23,17 @@ option_table mock_options() {
                     "reported by health(), so tests can see /_health/?full fail", false},
         option_spec{"stop-delay", option_type::duration, "0ms",
                     "run() returns this long after stop(), to test slow drains and shutdown-timeout", false},
+        option_spec{.name = "requests",
+                    .type = option_type::string,
+                    .default_value = "ignore",
+                    .description = "what request messages get: ignore (dropped unanswered: no responder), hang (held "
+                                   "unanswered until their deadline), fail (a 502 exception reply), echo (the body "
+                                   "back with its content type; with ?describe, a JSON description of the request)",
+                    .one_of = {"ignore", "hang", "fail", "echo"}},
+        option_spec{"reply-delay", option_type::duration, "0ms",
+                    "with requests fail or echo: each reply waits a random time up to this long, so replies come "
+                    "out of order; 0ms: at once",
+                    false},
     };
 }
 
@@ -35,6 +46,8 @@ mock_settings read_mock_settings(const araldo::options& opts) {
     s.record_limit = static_cast<std::size_t>(opts.integer("record-limit"));
     s.problems = opts.string_list("problems");
     s.stop_delay = opts.duration("stop-delay");
+    s.requests = opts.string("requests");
+    s.reply_delay = opts.duration("reply-delay");
     return s;
 }
 

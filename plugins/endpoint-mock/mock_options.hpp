@@ -18,6 +18,8 @@ struct mock_settings {
     std::size_t record_limit = 10000;   // received messages kept; the oldest go first
     std::vector<std::string> problems;  // reported by health(), for testing /_health/?full
     araldo::duration stop_delay{0};     // run() returns this long after stop(): a slow drain
+    std::string requests = "ignore";    // what request messages get (mock_requests.hpp)
+    araldo::duration reply_delay{0};    // echo, fail: a random wait up to this long before the reply
 };
 
 option_table mock_options();

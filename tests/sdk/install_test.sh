@@ -28,6 +28,13 @@ cmake -S "$source_dir/examples/plugin-uppercase" -B "$work/example" \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/example" >/dev/null
 [[ -f "$work/example/plugins/araldo-marshal-uppercase.so" ]] || fail "the example plugin was not built"
+# The responder example likewise; the installed araldo takes its example config.
+cmake -S "$source_dir/examples/plugin-responder" -B "$work/responder" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/responder" >/dev/null
+[[ -f "$work/responder/plugins/araldo-endpoint-example-responder.so" ]] || fail "the responder example was not built"
+"$work/prefix/bin/araldo" --check -c "$source_dir/examples/plugin-responder/example.yaml" \
+  --plugin-dir "$work/responder/plugins" >/dev/null || fail "the installed araldo refused the responder example"
 
 # Runs the installed binary on the example config until both lines are out.
 run_example() {
