@@ -1,6 +1,7 @@
 // Requests over a link, both ways, between two real relays: endpoint-http in
-// request mode on each side, test-responder (test_responder.cpp) answering on
-// the far side, and the answers coming back the way the requests went.
+// request mode on each side, and on the far side a responder (the example
+// plugin examples/plugin-responder, or endpoint-mock told to echo, fail or
+// hang); the answers come back the way the requests went.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -11,60 +12,84 @@ let pki;
 before(() => { pki = testPki(); });
 after(() => pki.remove());
 
-// Each side: `api` (request mode, 3s) into the link, and what comes over the
-// link goes to its responder (link.* state events to `seen`).
-const sides = {
-  hub: {
-    endpoints: `    - {name: api, id: endpoint-http, path: /api, mode: request, peer-in-path: true, marshalling: raw, listeners: [local], timeout: 3s}
-    - {name: any, id: endpoint-http, path: /any, mode: request, marshalling: raw, listeners: [local], timeout: 3s}
-    - {name: hub-responder, id: test-responder}`,
-    routes: '  api: [link]\n  any: [link]',
-    linkTo: '[hub-responder, {to: seen, type: "link.*"}]',
-  },
-  client: {
-    endpoints: `    - {name: api, id: endpoint-http, path: /api, mode: request, marshalling: raw, timeout: 3s}
-    - {name: client-responder, id: test-responder}`,
-    routes: '  api: [link]',
-    linkTo: '[client-responder, {to: seen, type: "link.*"}]',
-  },
+const responders = {
+  example: '{name: responder, id: endpoint-example-responder}',
+  echo: '{name: responder, id: endpoint-mock, requests: echo, reply-delay: 20ms}',
+  fail: '{name: responder, id: endpoint-mock, requests: fail}',
+  hang: '{name: responder, id: endpoint-mock, requests: hang}',
 };
 
-async function pair(port = 0) {
-  const hub = await startHub(pki, { port, ...sides.hub });
-  const client = await startClient(pki, hub.linkPort, sides.client);
+// Each side: `api` (request mode, 3s) into the link, and what comes over the
+// link goes to its `responder` (and the link.* state events to `seen`).
+const hubSide = (responder) => ({
+  endpoints: `    - {name: api, id: endpoint-http, path: /api, mode: request, peer-in-path: true, marshalling: raw, listeners: [local], timeout: 3s}
+    - {name: any, id: endpoint-http, path: /any, mode: request, marshalling: raw, listeners: [local], timeout: 3s}
+    - ${responders[responder]}`,
+  routes: '  api: [link]\n  any: [link]',
+  linkTo: '[responder, {to: seen, type: "link.*"}]',
+});
+const clientSide = (responder) => ({
+  endpoints: `    - {name: api, id: endpoint-http, path: /api, mode: request, marshalling: raw, timeout: 3s}
+    - ${responders[responder]}`,
+  routes: '  api: [link]',
+  linkTo: '[responder, {to: seen, type: "link.*"}]',
+});
+
+async function pair({ hub: h = 'example', client: c = 'example', port = 0 } = {}) {
+  const hub = await startHub(pki, { port, ...hubSide(h) });
+  const client = await startClient(pki, hub.linkPort, clientSide(c));
   await waitLinked(hub, client);
   return { hub, client };
 }
 
 const json = (r) => JSON.parse(r.body.toString());
 
-test('requests cross the link both ways: time, cat with args, query, JSON and binary bodies', async () => {
+test("the example responder's time and cat, asked across the link both ways", async () => {
   const { hub, client } = await pair();
   try {
-    // The client asks the hub.
-    let r = await request(client, 'GET', '/api/time');
+    let r = await request(client, 'GET', '/api/time');  // the client asks the hub
     assert.equal(r.status, 200);
     assert.equal(r.headers['x-event-return-code'], '0');
-    assert.equal(json(r).node, 'hub-responder');
     assert.ok(Math.abs(json(r).time_from_server - Date.now() / 1000) < 60);
-    // The hub asks the client it names (peers: {client-a: files}).
-    r = await request(hub, 'GET', '/api/files/time');
+    r = await request(hub, 'GET', '/api/files/time');   // the hub asks the client it names
     assert.equal(r.status, 200);
-    assert.equal(json(r).node, 'client-responder');
+    assert.ok(Math.abs(json(r).time_from_server - Date.now() / 1000) < 60);
+    r = await request(hub, 'GET', '/api/files/cat//hello%20/world');
+    assert.deepEqual(json(r), { result: 'hello world' });
+    r = await request(client, 'GET', '/api/cat//a%2Fb/c');
+    assert.deepEqual(json(r), { result: 'a/bc' });
+    r = await request(client, 'GET', '/api/nothing');
+    assert.equal(r.status, 404);
+  } finally {
+    await client.stop();
+    await hub.stop();
+  }
+});
 
-    r = await request(hub, 'GET', '/api/files/cat//hello%20/a%2Fb?x=1&y=%C3%A9');
+test('GET and POST with args, query, JSON and binary bodies arrive whole and come back', async () => {
+  const { hub, client } = await pair({ client: 'echo', hub: 'echo' });
+  try {
+    let r = await request(hub, 'GET', '/api/files/report//hello%20/a%2Fb?x=1&describe&y=%C3%A9');
     assert.equal(r.status, 200);
-    assert.deepEqual(json(r).args, ['hello ', 'a/b']);
-    assert.equal(json(r).query, 'x=1&y=%C3%A9');
+    let d = json(r);
+    assert.equal(d.method, 'GET');
+    assert.equal(d.noun, 'report');
+    assert.deepEqual(d.args, ['hello ', 'a/b']);
+    assert.equal(d.query, 'x=1&describe&y=%C3%A9');
+    assert.equal(d.attributes['link.peer'], '127.0.0.1');  // set by the client's link: who sent it
 
     const body = JSON.stringify({ text: 'über', n: [1, 2] });
-    r = await request(client, 'POST', '/api/cat//x', body, { 'content-type': 'application/json' });
-    assert.equal(r.status, 200);
-    assert.equal(json(r).body, body);
-    assert.equal(json(r).content_type, 'application/json');
+    r = await request(client, 'POST', '/api/store//x?describe', body, { 'content-type': 'application/json' });
+    d = json(r);
+    assert.equal(d.method, 'POST');
+    assert.equal(d.body, body);
+    assert.equal(d.content_type, 'application/json');
+    assert.equal(d.attributes['link.peer'], 'files');
+    r = await request(client, 'POST', '/api/store', body, { 'content-type': 'application/json' });
+    assert.equal(r.body.toString(), body);
 
     const bytes = Buffer.from([0, 255, 1, 128, 10, 13, 0]);
-    r = await request(hub, 'POST', '/api/files/cat', bytes, { 'content-type': 'application/octet-stream' });
+    r = await request(hub, 'PUT', '/api/files/blob', bytes, { 'content-type': 'application/octet-stream' });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'application/octet-stream');
     assert.deepEqual(r.body, bytes);
@@ -74,21 +99,29 @@ test('requests cross the link both ways: time, cat with args, query, JSON and bi
   }
 });
 
-test('a failing responder is a 502 with its exception; a hung one a 504 while others on the link succeed', async () => {
-  const { hub, client } = await pair();
+test('a failing responder across the link is a 502 with its exception', async () => {
+  const { hub, client } = await pair({ client: 'fail' });
   try {
-    let r = await request(client, 'GET', '/api/fail');
+    const r = await request(hub, 'GET', '/api/files/anything');
     assert.equal(r.status, 502);
     assert.notEqual(r.headers['x-event-return-code'], '0');
-    assert.match(json(r).exception.message, /the responder failed on purpose/);
+    assert.match(json(r).exception.message, /told to fail/);
+  } finally {
+    await client.stop();
+    await hub.stop();
+  }
+});
 
-    const hung = request(hub, 'GET', '/api/files/hang');
+test('a hung responder is a 504 while other requests on the same link succeed', async () => {
+  const { hub, client } = await pair({ client: 'hang' });
+  try {
+    const hung = request(hub, 'GET', '/api/files/slow');
     await waitUntil(async () => (await admin(hub, '/_admin/endpoints/link/links')).json[0]?.pending === 1);
-    const others = await Promise.all([1, 2, 3].map((i) => request(hub, 'GET', `/api/files/cat//${i}`)));
-    assert.deepEqual(others.map((o) => json(o).args[0]), ['1', '2', '3']);
-    r = await hung;
+    const others = await Promise.all([1, 2, 3].map((i) => request(client, 'GET', `/api/cat//${i}`)));
+    assert.deepEqual(others.map((o) => json(o).result), ['1', '2', '3']);
+    const r = await hung;
     assert.equal(r.status, 504);
-    // The hub forgets the request by its deadline too (swept once a second).
+    // The hub forgets the request by its deadline too.
     await waitUntil(async () => (await hub.metric('araldo_link_requests_pending', { endpoint: 'link' })) === 0, 5000);
   } finally {
     await client.stop();
@@ -97,23 +130,24 @@ test('a failing responder is a 502 with its exception; a hung one a 504 while ot
 });
 
 test('1000 concurrent requests each get their own answer, in whatever order they come back', async () => {
-  const { hub, client } = await pair();
+  const { hub, client } = await pair({ client: 'echo' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 200 });
   try {
     const ask = (i) => new Promise((resolve, reject) => {
-      // Every tenth is slow, so answers overtake each other.
-      const path = i % 10 === 0 ? `/api/files/slow//${(i % 7) * 20}` : `/api/files/cat//${i}`;
-      http.get({ host: '127.0.0.1', port: hub.port, path, agent }, (res) => {
+      const body = JSON.stringify({ i });
+      const req = http.request({ host: '127.0.0.1', port: hub.port, method: 'POST', path: `/api/files/n//${i}`, agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
         let b = '';
         res.on('data', (d) => { b += d; });
-        res.on('end', () => resolve({ i, status: res.statusCode, body: JSON.parse(b) }));
-      }).on('error', reject);
+        res.on('end', () => resolve({ i, status: res.statusCode, body: b }));
+      });
+      req.on('error', reject);
+      req.end(body);
     });
     const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => ask(i)));
     for (const { i, status, body } of answers) {
       assert.equal(status, 200, `request ${i}`);
-      if (i % 10 === 0) assert.equal(body.slept, (i % 7) * 20);
-      else assert.deepEqual(body.args, [String(i)]);
+      assert.deepEqual(JSON.parse(body), { i });
     }
     assert.equal(await hub.metric('araldo_link_requests_total', { outcome: 'answered' }), 1000);
   } finally {
@@ -123,9 +157,9 @@ test('1000 concurrent requests each get their own answer, in whatever order they
   }
 });
 
-test('no link: 503 at once; a hub without link.peer: 400; back once the hub is', async () => {
+test('no link: 503 at once, also for requests in flight; a hub without link.peer: 400; back once the hub is', async () => {
   const port = await freePort();
-  let { hub, client } = await pair(port);
+  let { hub, client } = await pair({ port, hub: 'hang' });
   try {
     let r = await request(hub, 'GET', '/api/nobody/time');
     assert.equal(r.status, 503);
@@ -135,7 +169,7 @@ test('no link: 503 at once; a hub without link.peer: 400; back once the hub is',
     assert.match(json(r).error, /needs link\.peer/);
 
     // A request in flight when the link goes is answered at once, not at its deadline.
-    const inFlight = request(client, 'GET', '/api/hang');
+    const inFlight = request(client, 'GET', '/api/time');
     await waitUntil(async () => (await client.metric('araldo_link_requests_pending', { endpoint: 'link' })) === 1);
     hub.signal('SIGKILL');
     await hub.exited;
@@ -147,7 +181,7 @@ test('no link: 503 at once; a hub without link.peer: 400; back once the hub is',
     assert.equal(r.status, 503);
     assert.match(json(r).error, /no link to 127\.0\.0\.1/);
 
-    hub = await startHub(pki, { port, ...sides.hub });
+    hub = await startHub(pki, { port, ...hubSide('example') });
     await waitLinked(hub, client);
     r = await request(client, 'GET', '/api/time');
     assert.equal(r.status, 200);

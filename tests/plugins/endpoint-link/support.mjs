@@ -10,9 +10,8 @@ import { Relay, makeTestPki, waitUntil } from '../../support/araldo.mjs';
 
 export const token = 'link-test';
 
-// Where the build puts test-responder (tests/plugins/endpoint-link/CMakeLists.txt).
-export const testPlugins = process.env.ARALDO_TEST_PLUGINS ??
-  join(dirname(process.env.ARALDO_BINARY ?? '.'), 'tests/plugins/endpoint-link/test-plugins');
+// Where the build puts examples/plugin-responder (tests/examples/CMakeLists.txt).
+export const testPlugins = join(dirname(process.env.ARALDO_BINARY ?? '.'), 'example-plugins');
 
 export function testPki() {
   const dir = mkdtempSync(join(tmpdir(), 'araldo-link-pki-'));
