@@ -21,7 +21,7 @@ void link_endpoint::register_metrics() {
                                           "Hub: links closed because the same peer connected again");
     refused_ = &araldo::endpoint_counter(c, "araldo_link_refused_total",
                                          "Hub: upgrades refused for want of a verified client certificate");
-    for (const char* reason : {"no_link", "queue_full", "malformed", "late_reply", "reply_link_gone"}) dropped(reason);
+    for (const char* reason : {"no_link", "queue_full", "malformed", "late_reply", "reply_link_gone", "handshake_failed"}) dropped(reason);
     for (const char* outcome : {"answered", "timeout", "lost", "refused"}) requests(outcome);
     araldo::endpoint_gauge(c, "araldo_link_requests_pending", "Requests sent over a link and not answered yet",
                            [this] { return static_cast<double>(pending_.size()); });

@@ -56,6 +56,8 @@ public:
     bool send(std::string frame, bool bounded, std::size_t limit);
     // Sends what is queued, then a close frame with `code` and `reason`.
     void close(std::uint16_t code, std::string reason);
+    // Closes the connection now, without a close handshake.
+    virtual void abort() = 0;
     // Runs the link until it ends (either side closed, an I/O error, the
     // heartbeat timed out); returns why, for logs and health.
     virtual asio::awaitable<std::string> run(connection_events events) = 0;
@@ -92,8 +94,10 @@ using connection_ptr = std::shared_ptr<link_connection>;
 // certificate of `tls` and upgrades, all within s.connect_timeout. Fails with
 // the reason ("cannot connect: ...", "TLS handshake failed: ...", "hub refused
 // the link: 403 ...").
+// `dialing` points at the connection while it is being made, so that a stop
+// can abort() it instead of waiting for the timeout.
 asio::awaitable<araldo::result<connection_ptr>> dial(asio::any_io_executor ex, asio::ssl::context& tls,
-                                                     const link_settings& s);
+                                                     const link_settings& s, std::weak_ptr<link_connection>& dialing);
 
 // The hub: completes the WebSocket handshake on a connection the core
 // upgraded (it must be TLS) within s.connect_timeout.

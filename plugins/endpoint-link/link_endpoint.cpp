@@ -50,11 +50,14 @@ asio::awaitable<void> link_endpoint::run() {
     } else {
         while (!stopping_) co_await stopped_.wait();
     }
-    // Let the links close politely (their writers send what is queued first).
-    while (running_ > 0) {
+    // Let the links close politely (their writers send what is queued
+    // first), but not for longer than a far side that does not answer is worth.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (running_ > 0 && std::chrono::steady_clock::now() < give_up) {
         backoff_timer_.expires_after(std::chrono::milliseconds(20));
         co_await backoff_timer_.async_wait(use_tuple);
     }
+    for (auto& [peer, conn] : links_) conn->abort();
     sweep_timer_.cancel();
 }
 
@@ -62,6 +65,7 @@ void link_endpoint::stop() {
     if (stopping_) return;
     stopping_ = true;
     for (auto& [peer, conn] : links_) conn->close(1001, "relay shutting down");
+    if (auto c = dialing_.lock(); c && !c->since.time_since_epoch().count()) c->abort();  // still dialling
     backoff_timer_.cancel();
     stopped_.notify();
 }
@@ -69,7 +73,7 @@ void link_endpoint::stop() {
 asio::awaitable<void> link_endpoint::dial_loop() {
     unsigned attempt = 0;
     while (!stopping_) {
-        auto dialled = co_await dial(ctx_.executor(), *tls_, settings_);
+        auto dialled = co_await dial(ctx_.executor(), *tls_, settings_, dialing_);
         if (stopping_) break;
         if (dialled) {
             attempt = 0;
@@ -148,7 +152,7 @@ void link_endpoint::accept(araldo::http_upgrade up) {
                       up = std::move(up)]() mutable -> asio::awaitable<void> {
         auto accepted = co_await accept_upgrade(std::move(up), settings_);
         if (!accepted) {
-            ctx_.log().warn("link from {} ({}) failed: {}", peer, cn, accepted.reason());
+            warn(dropped("handshake_failed"), "link from " + peer + " (" + cn + ") failed: " + accepted.reason());
             co_return;
         }
         connection_ptr conn = std::move(accepted).value();
@@ -159,8 +163,11 @@ void link_endpoint::accept(araldo::http_upgrade up) {
             conn->close(1001, "relay shutting down");
         } else if (auto old = links_.find(conn->peer); old != links_.end()) {
             replaced_->inc();
-            ctx_.log().warn("link {} ({}): a new connection from {} replaces the one from {} since {}", conn->peer,
-                            conn->cn, conn->remote, old->second->remote, araldo::format_utc(old->second->since));
+            // Two machines sharing one certificate replace each other for good: rate-limited.
+            if (araldo::worth_logging(replaced_->value()))
+                ctx_.log().warn("link {} ({}): a new connection from {} replaces the one from {} since {} ({} so far)",
+                                conn->peer, conn->cn, conn->remote, old->second->remote,
+                                araldo::format_utc(old->second->since), replaced_->value());
             old->second->close(close_replaced, "replaced by a newer connection from the same peer");
             links_.erase(old);
         }

@@ -84,6 +84,7 @@ private:
     std::unique_ptr<asio::ssl::context> tls_;
     std::map<std::string, connection_ptr, std::less<>> links_;  // by peer name: the live one each
     pending_requests pending_;
+    std::weak_ptr<link_connection> dialing_;  // client: the attempt under way
     std::uint64_t next_serial_ = 1;
     bool stopping_ = false;
     araldo::wakeup stopped_;

@@ -76,6 +76,11 @@ public:
 
     websocket::stream<Stream>& ws() noexcept { return ws_; }
 
+    void abort() override {
+        if (why_.empty()) why_ = "closed without waiting for the far side";
+        beast::close_socket(beast::get_lowest_layer(ws_));
+    }
+
     asio::awaitable<std::string> run(connection_events events) override {
         auto self = std::static_pointer_cast<ws_connection>(shared_from_this());
         events_ = std::move(events);
@@ -281,9 +286,10 @@ asio::awaitable<araldo::result<>> dial_steps(client_connection& conn, const link
 }  // namespace
 
 asio::awaitable<araldo::result<connection_ptr>> dial(asio::any_io_executor ex, asio::ssl::context& tls,
-                                                     const link_settings& s) {
+                                                     const link_settings& s, std::weak_ptr<link_connection>& dialing) {
     using araldo::result;
     auto conn = std::make_shared<client_connection>(ex, s, ex, tls);
+    dialing = conn;
     auto timer = watchdog(ex, conn, s.connect_timeout);
     bool handshaking = false;
     result<> r = co_await dial_steps(*conn, s, handshaking);

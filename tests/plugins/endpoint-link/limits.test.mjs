@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, waitUntil } from '../../support/araldo.mjs';
-import { admin, linkUp, startHub, testPki } from './support.mjs';
+import { admin, linkUp, request, startHub, testPki } from './support.mjs';
 
 let pki;
 before(() => { pki = testPki(); });
@@ -80,6 +80,24 @@ test('frames that are not the link protocol are dropped and counted; text frames
     ws.send('text');
     assert.equal((await ws.closed).code, 1003);
     await waitUntil(async () => (await disconnects(hub, 'protocol')) === 1);
+  } finally {
+    await hub.stop();
+  }
+});
+
+test('a link whose far side stops reading fills its send-queue; then events are dropped, counted', async () => {
+  const hub = await startHub(pki, { link: ', send-queue: 4, heartbeat-timeout: 60s' });
+  try {
+    const ws = await open(hub);
+    await waitUntil(async () => (await linkUp(hub, 'files')) === 1);
+    ws._socket.pause();  // the socket buffers fill, then the queue
+    const big = JSON.stringify({ text: 'x'.repeat(256 * 1024) });
+    for (let i = 0; i < 200 && (await hub.metric('araldo_link_dropped_total', { reason: 'queue_full' })) === 0; ++i) {
+      assert.equal((await request(hub, 'POST', '/emit', big)).status, 202);
+    }
+    assert.ok(await hub.metric('araldo_link_dropped_total', { reason: 'queue_full' }) >= 1);
+    await hub.waitForLog(/event \S+ to files dropped: send queue full \(1 so far\)/);
+    ws.terminate();
   } finally {
     await hub.stop();
   }
