@@ -1,9 +1,14 @@
 // The hub's limits, met by hand-driven `ws` clients holding the test PKI's
 // client certificate: a second connection with the same identity replaces
 // the first, a message over max-message-size closes with 1009, a silent peer
-// is dropped by the heartbeat, and frames that are not the link's are counted.
+// is dropped by the heartbeat, frames that are not the link's are counted, a
+// full send-queue drops events, and option mistakes stop --check.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, waitUntil } from '../../support/araldo.mjs';
 import { admin, linkUp, request, startHub, testPki } from './support.mjs';
 
@@ -100,5 +105,33 @@ test('a link whose far side stops reading fills its send-queue; then events are 
     ws.terminate();
   } finally {
     await hub.stop();
+  }
+});
+
+test('option mistakes stop --check at the option, with the reason', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'araldo-link-check-'));
+  try {
+    const check = (link) => {
+      const file = join(dir, 'araldo.yaml');
+      writeFileSync(file, `plugins:\n  araldo.endpoints.endpoint:\n    - {name: link, id: endpoint-link, ${link}}\n`);
+      const r = spawnSync(process.env.ARALDO_BINARY, ['--check', '-c', file], { encoding: 'utf8' });
+      return { code: r.status, out: r.stderr + r.stdout };
+    };
+    let r = check('connect: "wss://h:1/l", accept: /link');
+    assert.equal(r.code, 2);
+    assert.match(r.out, /araldo\.yaml:3:\d+: .*write exactly one of connect \(client\) and accept \(hub\)/);
+    r = check('connect: "ws://h:1/l"');
+    assert.equal(r.code, 2);
+    assert.match(r.out, /connect.*must start with wss:\/\//);
+    r = check('connect: "wss://h:99999/l"');
+    assert.match(r.out, /the port must be a number from 1 to 65535/);
+    r = check('accept: /link, peer-name: x');
+    assert.match(r.out, /peer-name.*is for a client \(connect\), not the hub/);
+    r = check('connect: "wss://h/l", heartbeat: 1s, heartbeat-timeout: 1s');
+    assert.match(r.out, /heartbeat-timeout.*must be longer than heartbeat/);
+    r = check('connect: "wss://hub.example.net/link"');
+    assert.equal(r.code, 0, r.out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
