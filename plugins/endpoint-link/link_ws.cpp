@@ -274,12 +274,15 @@ asio::awaitable<araldo::result<>> dial_steps(client_connection& conn, const link
     websocket::response_type response;
     const std::string host_header = s.host + ":" + s.port;
     auto [wec] = co_await conn.ws().async_handshake(response, host_header, s.path, use_tuple);
-    if (wec) {
-        if (response.result_int() != 0 && response.result_int() != 101)
-            co_return result<>::fail("hub refused the link: " + std::to_string(response.result_int()) + " " +
-                                     std::string(response.reason()));
-        co_return result<>::fail("WebSocket handshake failed: " + describe(wec));
-    }
+    if (wec == websocket::error::upgrade_declined)
+        co_return result<>::fail("hub refused the link: " + std::to_string(response.result_int()) + " " +
+                                 std::string(response.reason()));
+    // Under TLS 1.3 the hub verifies the client's certificate after the
+    // client's handshake has completed: a refusal arrives as an alert on the
+    // first read, which is this one.
+    if (wec && wec.category() == asio::error::get_ssl_category())
+        co_return result<>::fail("TLS handshake failed: the hub refused this relay's certificate (" + wec.message() + ")");
+    if (wec) co_return result<>::fail("WebSocket handshake failed: " + describe(wec));
     co_return result<>::ok();
 }
 
