@@ -11,17 +11,25 @@ namespace araldo::plugins::endpoint_link {
 
 void link_endpoint::register_metrics() {
     auto& c = ctx_;
-    messages_in_ = &araldo::endpoint_counter(c, "araldo_link_messages_total", "Frames over links", {{"direction", "in"}});
-    messages_out_ = &araldo::endpoint_counter(c, "araldo_link_messages_total", "Frames over links", {{"direction", "out"}});
-    bytes_in_ = &araldo::endpoint_counter(c, "araldo_link_bytes_total", "Frame bytes over links", {{"direction", "in"}});
-    bytes_out_ = &araldo::endpoint_counter(c, "araldo_link_bytes_total", "Frame bytes over links", {{"direction", "out"}});
-    reconnects_ = &araldo::endpoint_counter(c, "araldo_link_reconnects_total", "Client: dials after a failure or a lost link");
-    dial_failures_ = &araldo::endpoint_counter(c, "araldo_link_dial_failures_total", "Client: attempts that did not link");
+    messages_in_ =
+        &araldo::endpoint_counter(c, "araldo_link_messages_total", "Frames over links", {{"direction", "in"}});
+    messages_out_ =
+        &araldo::endpoint_counter(c, "araldo_link_messages_total", "Frames over links", {{"direction", "out"}});
+    bytes_in_ =
+        &araldo::endpoint_counter(c, "araldo_link_bytes_total", "Frame bytes over links", {{"direction", "in"}});
+    bytes_out_ =
+        &araldo::endpoint_counter(c, "araldo_link_bytes_total", "Frame bytes over links", {{"direction", "out"}});
+    reconnects_ =
+        &araldo::endpoint_counter(c, "araldo_link_reconnects_total", "Client: dials after a failure or a lost link");
+    dial_failures_ =
+        &araldo::endpoint_counter(c, "araldo_link_dial_failures_total", "Client: attempts that did not link");
     replaced_ = &araldo::endpoint_counter(c, "araldo_link_replaced_total",
                                           "Hub: links closed because the same peer connected again");
     refused_ = &araldo::endpoint_counter(c, "araldo_link_refused_total",
                                          "Hub: upgrades refused for want of a verified client certificate");
-    for (const char* reason : {"no_link", "queue_full", "malformed", "late_reply", "reply_link_gone", "handshake_failed"}) dropped(reason);
+    for (const char* reason :
+         {"no_link", "queue_full", "malformed", "late_reply", "reply_link_gone", "handshake_failed"})
+        dropped(reason);
     for (const char* outcome : {"answered", "timeout", "lost", "refused"}) requests(outcome);
     araldo::endpoint_gauge(c, "araldo_link_requests_pending", "Requests sent over a link and not answered yet",
                            [this] { return static_cast<double>(pending_.size()); });
@@ -29,16 +37,14 @@ void link_endpoint::register_metrics() {
 
 void link_endpoint::watch_peer(const std::string& peer) {
     if (!watched_peers_.insert(peer).second) return;
-    araldo::endpoint_gauge(
-        ctx_, "araldo_link_up", "1 while the link to this peer is up",
-        [this, peer] { return live(peer) ? 1.0 : 0.0; }, {{"peer", peer}});
-    araldo::endpoint_gauge(
-        ctx_, "araldo_link_heartbeat_rtt_seconds", "The last heartbeat's round trip",
-        [this, peer] {
-            auto it = rtt_.find(peer);
-            return it == rtt_.end() ? 0.0 : std::chrono::duration<double>(it->second).count();
-        },
-        {{"peer", peer}});
+    araldo::endpoint_gauge(ctx_, "araldo_link_up", "1 while the link to this peer is up",
+                           [this, peer] { return live(peer) ? 1.0 : 0.0; }, {{"peer", peer}});
+    araldo::endpoint_gauge(ctx_, "araldo_link_heartbeat_rtt_seconds", "The last heartbeat's round trip",
+                           [this, peer] {
+                               auto it = rtt_.find(peer);
+                               return it == rtt_.end() ? 0.0 : std::chrono::duration<double>(it->second).count();
+                           },
+                           {{"peer", peer}});
 }
 
 araldo::counter& link_endpoint::dropped(std::string_view reason) {

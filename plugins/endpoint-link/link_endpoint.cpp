@@ -17,8 +17,13 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 }
 
 link_endpoint::link_endpoint(araldo::endpoint_context& ctx, link_settings settings)
-    : ctx_(ctx), settings_(std::move(settings)), stopped_(ctx.executor()), backoff_timer_(ctx.executor()),
-      sweep_timer_(ctx.executor()), random_(std::random_device{}()), down_since_(std::chrono::system_clock::now()) {
+    : ctx_(ctx),
+      settings_(std::move(settings)),
+      stopped_(ctx.executor()),
+      backoff_timer_(ctx.executor()),
+      sweep_timer_(ctx.executor()),
+      random_(std::random_device{}()),
+      down_since_(std::chrono::system_clock::now()) {
     register_metrics();
     register_admin();
     if (settings_.role == link_role::server) {
@@ -206,7 +211,8 @@ void link_endpoint::disconnected(const connection_ptr& conn, const std::string& 
 void link_endpoint::emit_state(std::string_view type, const link_connection& conn, std::string_view reason) {
     if (stopping_) return;  // nothing routes while the relay stops
     std::string json = R"({"type":)" + araldo::json_quote(type) + R"(,"parameters":{"peer":)" +
-                       araldo::json_quote(conn.peer) + R"(,"since":)" + araldo::json_quote(araldo::format_utc(conn.since));
+                       araldo::json_quote(conn.peer) + R"(,"since":)" +
+                       araldo::json_quote(araldo::format_utc(conn.since));
     if (!conn.cn.empty()) json += R"(,"cn":)" + araldo::json_quote(conn.cn);
     json += R"(,"remote":)" + araldo::json_quote(conn.remote);
     if (!reason.empty()) json += R"(,"reason":)" + araldo::json_quote(reason);

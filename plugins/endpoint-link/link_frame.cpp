@@ -66,8 +66,7 @@ araldo::result<frame> decode_message(reader& in, frame f) {
 
 }  // namespace
 
-std::string encode_message(frame_kind kind, const message& msg, std::uint64_t correlation,
-                           std::uint32_t remaining_ms) {
+std::string encode_message(frame_kind kind, const message& msg, std::uint64_t correlation, std::uint32_t remaining_ms) {
     std::size_t size = 3 + 12 + 1 + msg.id().size() + 2 + msg.payload().size();
     for (const auto& [k, v] : msg.attributes()) size += 6 + k.size() + v.size();
     std::string out;
@@ -115,31 +114,31 @@ araldo::result<frame> decode_frame(std::string_view bytes) {
     frame f;
     f.binary = (flags & flag_binary) != 0;
     switch (kind) {
-    case static_cast<std::uint64_t>(frame_kind::event):
-        f.kind = frame_kind::event;
-        return decode_message(in, std::move(f));
-    case static_cast<std::uint64_t>(frame_kind::request): {
-        f.kind = frame_kind::request;
-        std::uint64_t remaining = 0;
-        if (!in.uint(8, f.correlation) || !in.uint(4, remaining)) return bad("truncated request header");
-        f.remaining_ms = static_cast<std::uint32_t>(remaining);
-        return decode_message(in, std::move(f));
-    }
-    case static_cast<std::uint64_t>(frame_kind::reply): {
-        f.kind = frame_kind::reply;
-        std::uint64_t status = 0;
-        std::uint64_t code = 0;
-        if (!in.uint(8, f.correlation) || !in.uint(2, status) || !in.uint(4, code)) return bad("truncated reply header");
-        if (status < 100 || status > 599) return bad("reply status out of range");
-        if (f.binary) return bad("a reply has no binary flag");
-        f.status = static_cast<unsigned>(status);
-        f.return_code = static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(code)));
-        if (!in.string(1, f.content_type)) return bad("truncated content type");
-        f.body = in.rest();
-        return araldo::result<frame>::ok(std::move(f));
-    }
-    default:
-        return bad("unknown frame kind " + std::to_string(kind));
+        case static_cast<std::uint64_t>(frame_kind::event):
+            f.kind = frame_kind::event;
+            return decode_message(in, std::move(f));
+        case static_cast<std::uint64_t>(frame_kind::request): {
+            f.kind = frame_kind::request;
+            std::uint64_t remaining = 0;
+            if (!in.uint(8, f.correlation) || !in.uint(4, remaining)) return bad("truncated request header");
+            f.remaining_ms = static_cast<std::uint32_t>(remaining);
+            return decode_message(in, std::move(f));
+        }
+        case static_cast<std::uint64_t>(frame_kind::reply): {
+            f.kind = frame_kind::reply;
+            std::uint64_t status = 0;
+            std::uint64_t code = 0;
+            if (!in.uint(8, f.correlation) || !in.uint(2, status) || !in.uint(4, code))
+                return bad("truncated reply header");
+            if (status < 100 || status > 599) return bad("reply status out of range");
+            if (f.binary) return bad("a reply has no binary flag");
+            f.status = static_cast<unsigned>(status);
+            f.return_code = static_cast<int>(static_cast<std::int32_t>(static_cast<std::uint32_t>(code)));
+            if (!in.string(1, f.content_type)) return bad("truncated content type");
+            f.body = in.rest();
+            return araldo::result<frame>::ok(std::move(f));
+        }
+        default: return bad("unknown frame kind " + std::to_string(kind));
     }
 }
 

@@ -22,8 +22,7 @@ option_spec reconnect_option() {
 void read_url(const araldo::options& opts, link_settings& s) {
     constexpr std::string_view scheme = "wss://";
     const std::string_view url = opts.string("connect");
-    if (!url.starts_with(scheme))
-        opts.fail("connect", "must start with wss://", "e.g. wss://hub.example:8443/link");
+    if (!url.starts_with(scheme)) opts.fail("connect", "must start with wss://", "e.g. wss://hub.example:8443/link");
     std::string_view rest = url.substr(scheme.size());
     const auto slash = rest.find('/');
     s.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
@@ -47,7 +46,8 @@ void read_url(const araldo::options& opts, link_settings& s) {
     if (host.empty()) opts.fail("connect", "has no host");
     if (ec != std::errc{} || end != port.data() + port.size() || number == 0 || number > 65535)
         opts.fail("connect", "the port must be a number from 1 to 65535");
-    if (s.path.find_first_of("?# ") != std::string::npos) opts.fail("connect", "the path may carry no query or fragment");
+    if (s.path.find_first_of("?# ") != std::string::npos)
+        opts.fail("connect", "the path may carry no query or fragment");
     s.url = std::string(url);
     s.host = std::string(host);
     s.port = std::string(port);
@@ -59,29 +59,47 @@ araldo::option_table link_options() {
     option_spec tls = araldo::tls_client_option("tls");
     tls.description += ". client: ca verifies the hub, cert and key are the certificate the hub knows this relay by";
     return {
-        {.name = "connect", .type = option_type::string,
+        {.name = "connect",
+         .type = option_type::string,
          .description = "client role: the hub's link URL, wss://host:port/path (exactly one of connect and accept)"},
-        {.name = "accept", .type = option_type::string,
+        {.name = "accept",
+         .type = option_type::string,
          .description = "server role (hub): the path clients dial, served on the core's listeners; put it on a TLS "
                         "listener with client-certs: required"},
         tls,
-        {.name = "peer-name", .type = option_type::string,
+        {.name = "peer-name",
+         .type = option_type::string,
          .description = "client: the link.peer attribute of what arrives from the hub; default: the hub's host"},
-        {.name = "peers", .type = option_type::string_map, .default_value = "{}",
+        {.name = "peers",
+         .type = option_type::string_map,
+         .default_value = "{}",
          .description = "server: a name per client certificate CN (CN: name); a CN not listed is known by itself"},
         reconnect_option(),
-        {.name = "connect-timeout", .type = option_type::duration, .default_value = "10s",
-         .description = "client: one attempt to connect, handshake TLS and upgrade", .min = "1ms"},
-        {.name = "heartbeat", .type = option_type::duration, .default_value = "10s",
-         .description = "a WebSocket ping to the far side this often", .min = "10ms"},
-        {.name = "heartbeat-timeout", .type = option_type::duration,
+        {.name = "connect-timeout",
+         .type = option_type::duration,
+         .default_value = "10s",
+         .description = "client: one attempt to connect, handshake TLS and upgrade",
+         .min = "1ms"},
+        {.name = "heartbeat",
+         .type = option_type::duration,
+         .default_value = "10s",
+         .description = "a WebSocket ping to the far side this often",
+         .min = "10ms"},
+        {.name = "heartbeat-timeout",
+         .type = option_type::duration,
          .description = "a far side silent this long is dropped (and redialled by the client); default: 3 heartbeats",
          .min = "10ms"},
-        {.name = "send-queue", .type = option_type::integer, .default_value = "4096",
+        {.name = "send-queue",
+         .type = option_type::integer,
+         .default_value = "4096",
          .description = "messages waiting to go out on one link; full: an event is dropped, a request answered 503",
-         .min = "1", .max = "1000000"},
-        {.name = "max-message-size", .type = option_type::size, .default_value = "16MiB",
-         .description = "largest frame taken from the far side; larger closes the link with 1009", .min = "1KiB",
+         .min = "1",
+         .max = "1000000"},
+        {.name = "max-message-size",
+         .type = option_type::size,
+         .default_value = "16MiB",
+         .description = "largest frame taken from the far side; larger closes the link with 1009",
+         .min = "1KiB",
          .max = "1GiB"},
     };
 }

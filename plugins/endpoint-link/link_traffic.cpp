@@ -103,11 +103,12 @@ araldo::delivery_result link_endpoint::send_event(const araldo::message_ptr& msg
 void link_endpoint::on_frame(link_connection& conn, std::string bytes) {
     messages_in_->inc();
     bytes_in_->inc(bytes.size());
-    if (bytes.size() < 2) return warn(dropped("malformed"), "a frame of " + std::to_string(bytes.size()) + " bytes from " + conn.peer);
+    if (bytes.size() < 2)
+        return warn(dropped("malformed"), "a frame of " + std::to_string(bytes.size()) + " bytes from " + conn.peer);
     switch (static_cast<frame_kind>(bytes[1])) {
-    case frame_kind::reply: return take_reply(conn, bytes);
-    case frame_kind::request: return ingest_message(conn, std::move(bytes), true);
-    default: return ingest_message(conn, std::move(bytes), false);
+        case frame_kind::reply: return take_reply(conn, bytes);
+        case frame_kind::request: return ingest_message(conn, std::move(bytes), true);
+        default: return ingest_message(conn, std::move(bytes), false);
     }
 }
 

@@ -67,7 +67,10 @@ class ws_connection final : public link_connection {
 public:
     template <class... Args>
     ws_connection(asio::any_io_executor ex, const link_settings& s, Args&&... args)
-        : link_connection(ex), ws_(std::forward<Args>(args)...), heartbeat_timer_(ex), heartbeat_(s.heartbeat),
+        : link_connection(ex),
+          ws_(std::forward<Args>(args)...),
+          heartbeat_timer_(ex),
+          heartbeat_(s.heartbeat),
           heartbeat_timeout_(s.heartbeat_timeout) {
         ws_.binary(true);
         ws_.read_message_max(s.max_message_size);
@@ -133,7 +136,8 @@ private:
             const auto& r = ws_.reason();
             ended_as = closing_ ? "closed" : "closed_by_peer";
             if (closing_) return "closed: " + close_reason_;
-            return "closed by the far side (" + std::to_string(r.code) + (r.reason.empty() ? "" : " " + std::string(r.reason.data(), r.reason.size())) + ")";
+            return "closed by the far side (" + std::to_string(r.code) +
+                   (r.reason.empty() ? "" : " " + std::string(r.reason.data(), r.reason.size())) + ")";
         }
         return describe(ec);
     }
@@ -183,12 +187,15 @@ private:
             const auto now = steady::now();
             // A close the far side does not answer, or silence: either way it is gone.
             const bool silent = now - last_heard_ > heartbeat_timeout_;
-            const bool stuck = closing_ && closing_since_ != steady::time_point{} && now - closing_since_ > heartbeat_timeout_;
+            const bool stuck =
+                closing_ && closing_since_ != steady::time_point{} && now - closing_since_ > heartbeat_timeout_;
             if (silent || stuck) {
                 ended_as = "heartbeat";
                 if (why_.empty())
-                    why_ = silent ? "heartbeat timeout: nothing heard for " + std::to_string(
-                                        std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard_).count()) +
+                    why_ = silent ? "heartbeat timeout: nothing heard for " +
+                                        std::to_string(
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(now - last_heard_)
+                                                .count()) +
                                         " ms"
                                   : "the far side did not answer the close";
                 beast::close_socket(beast::get_lowest_layer(ws_));
@@ -281,7 +288,8 @@ asio::awaitable<araldo::result<>> dial_steps(client_connection& conn, const link
     // client's handshake has completed: a refusal arrives as an alert on the
     // first read, which is this one.
     if (wec && wec.category() == asio::error::get_ssl_category())
-        co_return result<>::fail("TLS handshake failed: the hub refused this relay's certificate (" + wec.message() + ")");
+        co_return result<>::fail("TLS handshake failed: the hub refused this relay's certificate (" + wec.message() +
+                                 ")");
     if (wec) co_return result<>::fail("WebSocket handshake failed: " + describe(wec));
     co_return result<>::ok();
 }
@@ -299,8 +307,9 @@ asio::awaitable<araldo::result<connection_ptr>> dial(asio::any_io_executor ex, a
     const bool timed_out = timer->expiry() <= steady::now();
     timer->cancel();
     if (!r) {
-        if (timed_out) co_return result<connection_ptr>::fail("timed out after " + format_duration(s.connect_timeout) +
-                                                              ": " + r.reason());
+        if (timed_out)
+            co_return result<connection_ptr>::fail("timed out after " + format_duration(s.connect_timeout) + ": " +
+                                                   r.reason());
         co_return result<connection_ptr>::fail(r.reason());
     }
     conn->since = std::chrono::system_clock::now();
@@ -317,8 +326,8 @@ asio::awaitable<araldo::result<connection_ptr>> accept_upgrade(araldo::http_upgr
     request.version(11);
     for (const auto& [name, value] : up.request.headers) request.insert(name, value);
     const auto ex = up.socket.get_executor();
-    auto conn = std::make_shared<server_connection>(ex, s, std::move(up.socket), std::move(up.tls),
-                                                    std::move(up.buffered));
+    auto conn =
+        std::make_shared<server_connection>(ex, s, std::move(up.socket), std::move(up.tls), std::move(up.buffered));
     conn->remote = up.request.remote_address;
     auto timer = watchdog(ex, conn, s.connect_timeout);
     auto [ec] = co_await conn->ws().async_accept(request, use_tuple);
