@@ -186,8 +186,11 @@ void link_endpoint::accept(araldo::http_upgrade up) {
 void link_endpoint::connected(const connection_ptr& conn) {
     if (!stopping_) links_[conn->peer] = conn;
     watch_peer(conn->peer);
-    ctx_.log().info("link {} up: {} ({}), connection {}", conn->peer, conn->remote,
-                    conn->cn.empty() ? "no CN" : conn->cn, conn->serial);
+    // A link that flaps (two machines sharing a certificate, a hub that
+    // drops it at once) must not flood the log: up and down are rate-limited.
+    if (araldo::worth_logging(++links_up_))
+        ctx_.log().info("link {} up: {} ({}), connection {} ({} links made so far)", conn->peer, conn->remote,
+                        conn->cn.empty() ? "no CN" : conn->cn, conn->serial, links_up_);
     emit_state("link.connected", *conn, {});
 }
 
@@ -201,10 +204,12 @@ void link_endpoint::disconnected(const connection_ptr& conn, const std::string& 
         path->answer(araldo::reply::error(503, "link to " + conn->peer + " lost"));
     }
     last_error_ = why;
-    disconnects(conn->ended_as).inc();
+    auto& ended = disconnects(conn->ended_as);
+    ended.inc();
     if (settings_.role == link_role::client) down_since_ = std::chrono::system_clock::now();
-    ctx_.log().warn("link {} down: {} (connection {}, {} requests answered 503)", conn->peer, why, conn->serial,
-                    lost.size());
+    if (araldo::worth_logging(ended.value()) || !lost.empty())
+        ctx_.log().warn("link {} down: {} (connection {}, {} requests answered 503; {} ended so far)", conn->peer, why,
+                        conn->serial, lost.size(), ended.value());
     if (was_live || settings_.role == link_role::client) emit_state("link.disconnected", *conn, why);
 }
 

@@ -95,6 +95,7 @@ private:
     std::chrono::system_clock::time_point down_since_;
     std::string last_error_ = "not connected yet";
     unsigned running_ = 0;  // serve() coroutines still running
+    std::uint64_t links_up_ = 0;
 
     std::set<std::string, std::less<>> watched_peers_;
     std::map<std::string, std::chrono::steady_clock::duration, std::less<>> rtt_;
