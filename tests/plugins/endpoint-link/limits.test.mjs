@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, waitUntil } from '../../support/araldo.mjs';
-import { admin, linkUp, request, startHub, testPki } from './support.mjs';
+import { admin, linkUp, received, request, startHub, testPki } from './support.mjs';
 
 let pki;
 before(() => { pki = testPki(); });
@@ -68,6 +68,11 @@ test('a peer that stops answering is dropped after heartbeat-timeout', async () 
     await waitUntil(async () => (await disconnects(hub, 'heartbeat')) === 1, 10000, () => hub.stderr.slice(-2000));
     assert.equal(await linkUp(hub, 'files'), 0);
     await hub.waitForLog(/link files down: heartbeat timeout: nothing heard for \d+ ms/);
+    // The hub's routes hear of it, with the reason.
+    let down = [];
+    await waitUntil(async () => (down = (await received(hub)).filter((m) => m.attributes.type === 'link.disconnected')).length === 1);
+    assert.equal(down[0].attributes['link.peer'], 'files');
+    assert.match(JSON.parse(down[0].payload).parameters.reason, /^heartbeat timeout/);
     ws.terminate();
   } finally {
     await hub.stop();
