@@ -114,6 +114,7 @@ delivery_result http_endpoint::deliver(const message_ptr&) {
 
 void http_endpoint::stop() {
     stopping_ = true;
+    wake_waiting();
     if (keys_) keys_->stop();
     stopped_.notify();
 }

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,8 @@
 #include <vector>
 
 namespace araldo::plugins::endpoint_http {
+
+class reply_slot;
 
 inline constexpr std::string_view plugin_id = "endpoint-http";
 
@@ -76,6 +79,7 @@ private:
     http_response made_here(const http_request& req, request_result result, unsigned status, std::string_view why);
     void count_result(request_result r) { results_[static_cast<std::size_t>(r)]->inc(); }
     void make_request_metrics();
+    void wake_waiting();
     // 401 with the challenges of the configured schemes, or empty when the
     // request is allowed in; `key` is then the key that let it in, if one did.
     std::optional<http_response> authenticate(const http_request& req, const araldo::key_store* keys,
@@ -116,7 +120,8 @@ private:
     // that a responder still holds, touches: both may outlive the endpoint
     // (the core destroys endpoints one by one), which detaches it in its destructor.
     struct request_tally {
-        std::size_t in_flight = 0;  // handlers awaiting a reply
+        std::size_t in_flight = 0;        // handlers in request mode
+        std::list<reply_slot*> waiting;   // of those, the ones awaiting their reply: stop() wakes them
         araldo::counter* late = nullptr;
         spdlog::logger* log = nullptr;
         void count_late() noexcept;

@@ -14,7 +14,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <functional>
-#include <memory>
 #include <optional>
 #include <utility>
 
@@ -50,13 +49,10 @@ public:
         return std::exchange(reply_, std::nullopt);
     }
 
-    // For the waiter's scope: however it ends (a coroutine destroyed at
-    // shutdown included), a reply after it never touches the timer, whose
-    // io_context may be gone by then.
-    struct closer {
-        std::shared_ptr<reply_slot> slot;
-        ~closer() { slot->taken_ = true; }
-    };
+    // For the end of the waiter's scope, however it ends (a coroutine
+    // destroyed at shutdown included): a reply after it never touches the
+    // timer, whose io_context may be gone by then.
+    void close() noexcept { taken_ = true; }
 
 private:
     asio::steady_timer timer_;

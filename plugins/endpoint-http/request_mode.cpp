@@ -62,6 +62,12 @@ void http_endpoint::make_request_metrics() {
                            [tally = tally_] { return static_cast<double>(tally->in_flight); });
 }
 
+void http_endpoint::wake_waiting() {
+    // Their timers would keep the loop, and so the relay, alive until their
+    // deadlines: answer them now. A reply for one of them comes too late.
+    for (reply_slot* slot : tally_->waiting) slot->fill(araldo::reply::error(503, "shutting down"));
+}
+
 void http_endpoint::request_tally::count_late() noexcept {
     if (!late) return;  // the endpoint is gone: the relay is exiting
     late->inc();
@@ -96,7 +102,15 @@ asio::awaitable<http_response> http_endpoint::answer_request(http_request& req) 
     }
     const auto deadline = std::chrono::steady_clock::now() + settings_.timeout;
     auto slot = std::make_shared<reply_slot>(ctx_.executor(), [tally = tally_] { tally->count_late(); });
-    const reply_slot::closer closing{slot};
+    struct waiting_entry {
+        std::shared_ptr<request_tally> tally;
+        std::shared_ptr<reply_slot> slot;
+        std::list<reply_slot*>::iterator at;
+        ~waiting_entry() {
+            slot->close();
+            tally->waiting.erase(at);
+        }
+    } const waiting{tally_, slot, tally_->waiting.insert(tally_->waiting.end(), slot.get())};
     f.reply_to = araldo::reply_path::make(deadline, [slot](araldo::reply r) { slot->fill(std::move(r)); });
     ingest_result routed = ctx_.ingest(std::move(f));
     if (!routed) {
@@ -112,7 +126,11 @@ asio::awaitable<http_response> http_endpoint::answer_request(http_request& req) 
     // A hop that gives up at the deadline lets go of the reply_path, which
     // then answers "no responder" in the same instant as this deadline: the
     // deadline passed, and that is what the caller learns.
-    if (reply && from_no_responder(*reply) && std::chrono::steady_clock::now() >= deadline) reply.reset();
+    // Counted late either way, whichever timer fired first.
+    if (reply && from_no_responder(*reply) && std::chrono::steady_clock::now() >= deadline) {
+        reply.reset();
+        tally_->count_late();
+    }
     if (!reply) {
         co_return made_here(req, request_result::timeout, 504,
                             "no reply within " +
@@ -123,8 +141,8 @@ asio::awaitable<http_response> http_endpoint::answer_request(http_request& req) 
     if (from_no_responder(*reply)) {
         count_result(request_result::no_responder);
         if (araldo::worth_logging(++own_5xx_))
-            ctx_.log().warn("503 for {} {} from {}: no responder ({} so far)", req.method, req.target,
-                            req.remote_address, own_5xx_);
+            ctx_.log().warn("503 for {} {} from {}: {} ({} so far)", req.method, req.target, req.remote_address,
+                            stopping_ ? "shutting down" : "no responder", own_5xx_);
     } else {
         count_result(request_result::ok);
         ctx_.log().debug("{} {} from {}: {} (return code {}) id={}", req.method, req.target, req.remote_address,

@@ -452,3 +452,18 @@ TEST_CASE("request mode: a reply with an impossible status is a 502", "[http_end
     CHECK(r.status == 502);
     CHECK(r.body.find("the responder answered with status 99") != std::string::npos);
 }
+
+TEST_CASE("request mode: stop() answers the requests still waiting with 503", "[http_endpoint][unit]") {
+    fake_context ctx(endpoint_options({}, {}, "type", "/api", "request"));
+    auto ep = make_http_endpoint(ctx);
+    // Kept by the fake router: nobody answers and nobody lets go, as a link
+    // that still waits for the far side would.
+    auto future = asio::co_spawn(ctx.io, ctx.registry.routes.at(0).handler(post("/api/time", "")), asio::use_future);
+    ctx.io.poll();
+    REQUIRE(ctx.emitted.size() == 1);
+    ep->stop();
+    ctx.io.run();  // a waiter left behind would hold this until its 30 s deadline
+    const auto r = future.get();
+    CHECK(r.status == 503);
+    CHECK(r.body == R"({"error":"shutting down","status":503})");
+}
