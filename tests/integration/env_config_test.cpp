@@ -34,6 +34,9 @@ plugins:
     - name: chat-room
       id: endpoint-websocket
       auth: {tokens: [file-ws-token]}
+    - {name: devices, id: endpoint-mqtt, url: "mqtt://127.0.0.1:9", publish: {topic: events}}
+    - {name: hub, id: endpoint-link, connect: "wss://127.0.0.1:9/link"}
+    - {name: service, id: endpoint-upstream, base-url: "http://127.0.0.1:9/"}
 routes:
   source: [out]
 )";
@@ -114,6 +117,8 @@ TEST_CASE("one option of each plugin from the environment", "[cli][config][env]"
         {"ARALDO_OUT__QUEUE_SIZE", "12"},        {"ARALDO_EMIT__MAX_BODY_SIZE", "13KiB"},
         {"ARALDO_CACHE__QUEUE_SIZE", "14"},      {"ARALDO_HOOKS__TIMEOUT", "15s"},
         {"ARALDO_CHAT_ROOM__MAX_CLIENTS", "16"}, {"ARALDO_CHAT_ROOM__ALLOWED_ORIGINS", R"(["https://a.example"])"},
+        {"ARALDO_DEVICES__KEEPALIVE", "17s"},    {"ARALDO_HUB__PEER_NAME", "web"},
+        {"ARALDO_SERVICE__MAX_CONNECTIONS", "18"},
     };
     const auto r = run_araldo(dir, {"--print-config", "-c", dir.write("a.yaml", every_plugin)}, env);
     INFO(r.err);
@@ -127,6 +132,9 @@ TEST_CASE("one option of each plugin from the environment", "[cli][config][env]"
     CHECK_THAT(r.out, Catch::Contains("max-clients: 16  # environment ARALDO_CHAT_ROOM__MAX_CLIENTS"));
     CHECK_THAT(r.out, Catch::Contains(
                           "allowed-origins: [https://a.example]  # environment ARALDO_CHAT_ROOM__ALLOWED_ORIGINS"));
+    CHECK_THAT(r.out, Catch::Contains("keepalive: 17s  # environment ARALDO_DEVICES__KEEPALIVE"));
+    CHECK_THAT(r.out, Catch::Contains("peer-name: web  # environment ARALDO_HUB__PEER_NAME"));
+    CHECK_THAT(r.out, Catch::Contains("max-connections: 18  # environment ARALDO_SERVICE__MAX_CONNECTIONS"));
 }
 
 TEST_CASE("a value from the environment takes effect in the running relay", "[cli][config][env]") {
