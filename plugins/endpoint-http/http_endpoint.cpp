@@ -100,6 +100,7 @@ asio::awaitable<void> http_endpoint::run() {
     while (!stopping_) {
         co_await stopped_.wait();
     }
+    if (settings_.mode == http_mode::request) co_await drain_waiting();
 }
 
 delivery_result http_endpoint::deliver(const message_ptr&) {
@@ -114,7 +115,6 @@ delivery_result http_endpoint::deliver(const message_ptr&) {
 
 void http_endpoint::stop() {
     stopping_ = true;
-    wake_waiting();
     if (keys_) keys_->stop();
     stopped_.notify();
 }

@@ -79,7 +79,7 @@ private:
     http_response made_here(const http_request& req, request_result result, unsigned status, std::string_view why);
     void count_result(request_result r) { results_[static_cast<std::size_t>(r)]->inc(); }
     void make_request_metrics();
-    void wake_waiting();
+    asio::awaitable<void> drain_waiting();
     // 401 with the challenges of the configured schemes, or empty when the
     // request is allowed in; `key` is then the key that let it in, if one did.
     std::optional<http_response> authenticate(const http_request& req, const araldo::key_store* keys,
@@ -121,7 +121,7 @@ private:
     // (the core destroys endpoints one by one), which detaches it in its destructor.
     struct request_tally {
         std::size_t in_flight = 0;        // handlers in request mode
-        std::list<reply_slot*> waiting;   // of those, the ones awaiting their reply: stop() wakes them
+        std::list<reply_slot*> waiting;   // of those, the ones awaiting their reply: drained at stop
         araldo::counter* late = nullptr;
         spdlog::logger* log = nullptr;
         void count_late() noexcept;

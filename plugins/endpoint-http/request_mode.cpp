@@ -62,9 +62,21 @@ void http_endpoint::make_request_metrics() {
                            [tally = tally_] { return static_cast<double>(tally->in_flight); });
 }
 
-void http_endpoint::wake_waiting() {
+asio::awaitable<void> http_endpoint::drain_waiting() {
+    // The responders are stopping too, and answer what they already hold (an
+    // upstream request in progress, a link's far side): give those replies
+    // half of shutdown-timeout to come back, so that the core's deadline still
+    // finds every waiter answered.
+    const auto until = std::chrono::steady_clock::now() + ctx_.global().shutdown_timeout / 2;
+    asio::steady_timer tick{ctx_.executor()};
+    while (!tally_->waiting.empty() && std::chrono::steady_clock::now() < until) {
+        tick.expires_after(std::chrono::milliseconds(10));
+        co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
     // Their timers would keep the loop, and so the relay, alive until their
     // deadlines: answer them now. A reply for one of them comes too late.
+    if (!tally_->waiting.empty())
+        ctx_.log().warn("answering {} requests still waiting 503: the relay is stopping", tally_->waiting.size());
     for (reply_slot* slot : tally_->waiting) slot->fill(araldo::reply::error(503, "shutting down"));
 }
 

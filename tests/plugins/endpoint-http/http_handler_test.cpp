@@ -453,17 +453,26 @@ TEST_CASE("request mode: a reply with an impossible status is a 502", "[http_end
     CHECK(r.body.find("the responder answered with status 99") != std::string::npos);
 }
 
-TEST_CASE("request mode: stop() answers the requests still waiting with 503", "[http_endpoint][unit]") {
+TEST_CASE("request mode: at stop, a waiting request gets its reply within the grace, else 503", "[http_endpoint][unit]") {
     fake_context ctx(endpoint_options({}, {}, "type", "/api", "request"));
     auto ep = make_http_endpoint(ctx);
-    // Kept by the fake router: nobody answers and nobody lets go, as a link
-    // that still waits for the far side would.
-    auto future = asio::co_spawn(ctx.io, ctx.registry.routes.at(0).handler(post("/api/time", "")), asio::use_future);
+    auto run = asio::co_spawn(ctx.io, ep->run(), asio::use_future);
+    // Kept by the fake router: nobody answers and nobody lets go unless the
+    // test does, as a link that still waits for the far side would.
+    auto answered = asio::co_spawn(ctx.io, ctx.registry.routes.at(0).handler(post("/api/one", "")), asio::use_future);
+    auto held = asio::co_spawn(ctx.io, ctx.registry.routes.at(0).handler(post("/api/two", "")), asio::use_future);
     ctx.io.poll();
-    REQUIRE(ctx.emitted.size() == 1);
+    REQUIRE(ctx.emitted.size() == 2);
     ep->stop();
+    ctx.io.poll();
+    // The responder answers the first while the endpoint drains (half of the
+    // default 5 s shutdown-timeout).
+    asio::steady_timer later{ctx.io, std::chrono::milliseconds(50)};
+    later.async_wait([&](auto) { ctx.emitted.at(0)->reply_to()->answer(araldo::reply::json(200, R"({"ok":true})")); });
     ctx.io.run();  // a waiter left behind would hold this until its 30 s deadline
-    const auto r = future.get();
+    run.get();
+    CHECK(answered.get().status == 200);
+    const auto r = held.get();
     CHECK(r.status == 503);
     CHECK(r.body == R"({"error":"shutting down","status":503})");
 }
