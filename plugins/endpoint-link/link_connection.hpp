@@ -80,6 +80,10 @@ public:
     std::string_view ended_as = "error";
 
 protected:
+    // What goes out next: the front frame alone, or as many waiting frames as
+    // fit in one batch (max_batch_bytes); `frames` says how many it holds.
+    std::string take_next(std::size_t& frames);
+
     std::deque<std::string> queue_;
     araldo::wakeup wake_;
     bool closing_ = false;

@@ -62,8 +62,9 @@ private:
     void emit_state(std::string_view type, const link_connection& conn, std::string_view reason);
 
     // link_traffic.cpp: frames both ways
-    void on_frame(link_connection& conn, std::string bytes);
-    void ingest_message(link_connection& conn, std::string bytes, bool request);
+    void on_frame(link_connection& conn, std::string bytes);  // one frame, or a batch of them
+    void take_frame(link_connection& conn, std::string_view bytes);
+    void ingest_message(link_connection& conn, std::string_view bytes, bool request);
     void take_reply(link_connection& conn, std::string_view bytes);
     araldo::delivery_result send_request(const araldo::message_ptr& msg, const connection_ptr& conn);
     araldo::delivery_result send_event(const araldo::message_ptr& msg);

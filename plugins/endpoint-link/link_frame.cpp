@@ -103,6 +103,37 @@ std::string encode_reply(std::uint64_t correlation, const reply& r) {
     return out;
 }
 
+void append_to_batch(std::string& batch, std::string_view frame) {
+    if (batch.empty()) {
+        batch.push_back(static_cast<char>(wire_version));
+        batch.push_back(static_cast<char>(frame_kind::batch));
+        batch.push_back(0);
+    }
+    put_string(batch, frame, 4);
+}
+
+araldo::result<std::vector<std::string_view>> split_batch(std::string_view bytes) {
+    using parts = araldo::result<std::vector<std::string_view>>;
+    reader in(bytes);
+    std::uint64_t version = 0;
+    std::uint64_t kind = 0;
+    std::uint64_t flags = 0;
+    if (!in.uint(1, version) || !in.uint(1, kind) || !in.uint(1, flags)) return parts::fail("truncated header");
+    if (version != wire_version) return parts::fail("unknown wire version " + std::to_string(version));
+    if (kind != static_cast<std::uint64_t>(frame_kind::batch)) return parts::fail("not a batch");
+    if (flags != 0) return parts::fail("a batch has no flags");
+    std::vector<std::string_view> out;
+    while (!in.rest().empty()) {
+        std::string_view part;
+        if (!in.string(4, part)) return parts::fail("truncated frame in a batch");
+        if (part.size() >= 2 && static_cast<std::uint8_t>(part[1]) == static_cast<std::uint8_t>(frame_kind::batch))
+            return parts::fail("a batch inside a batch");
+        out.push_back(part);
+    }
+    if (out.empty()) return parts::fail("an empty batch");
+    return parts::ok(std::move(out));
+}
+
 araldo::result<frame> decode_frame(std::string_view bytes) {
     reader in(bytes);
     std::uint64_t version = 0;

@@ -20,7 +20,13 @@ namespace araldo::plugins::endpoint_link {
 
 inline constexpr std::uint8_t wire_version = 1;
 
-enum class frame_kind : std::uint8_t { event = 1, request = 2, reply = 3 };
+enum class frame_kind : std::uint8_t { event = 1, request = 2, reply = 3, batch = 4 };
+
+// Frames that wait together go out as one batch: one WebSocket message, one
+// TLS record, one write, instead of one each (under load, most of the cost).
+// A batch is never larger than this, so a far side whose max-message-size is
+// at least as large (its minimum) takes any batch.
+inline constexpr std::size_t max_batch_bytes = 64 * 1024;
 
 // A decoded frame. String views point into the bytes given to decode_frame().
 struct frame {
@@ -46,5 +52,11 @@ std::string encode_message(frame_kind kind, const message& msg, std::uint64_t co
 std::string encode_reply(std::uint64_t correlation, const reply& r);
 
 araldo::result<frame> decode_frame(std::string_view bytes);
+
+// Adds `frame` (not itself a batch) to `batch`, writing the batch header first
+// when `batch` is empty.
+void append_to_batch(std::string& batch, std::string_view frame);
+// The frames of a batch, in order; views into `bytes`.
+araldo::result<std::vector<std::string_view>> split_batch(std::string_view bytes);
 
 }  // namespace araldo::plugins::endpoint_link

@@ -98,8 +98,9 @@ araldo::option_table link_options() {
         {.name = "max-message-size",
          .type = option_type::size,
          .default_value = "16MiB",
-         .description = "largest frame taken from the far side; larger closes the link with 1009",
-         .min = "1KiB",
+         .description = "largest frame taken from the far side; larger closes the link with 1009 (at least 64KiB: "
+                        "frames that wait together travel as one batch of up to 64KiB)",
+         .min = "64KiB",
          .max = "1GiB"},
     };
 }

@@ -101,18 +101,30 @@ araldo::delivery_result link_endpoint::send_event(const araldo::message_ptr& msg
 }
 
 void link_endpoint::on_frame(link_connection& conn, std::string bytes) {
+    if (bytes.size() < 2 || static_cast<frame_kind>(bytes[1]) != frame_kind::batch) return take_frame(conn, bytes);
+    auto parts = split_batch(bytes);
+    if (!parts) {
+        messages_in_->inc();
+        bytes_in_->inc(bytes.size());
+        return warn(dropped("malformed"), "malformed batch from " + conn.peer + ": " + parts.reason());
+    }
+    for (std::string_view part : parts.value()) take_frame(conn, part);
+}
+
+void link_endpoint::take_frame(link_connection& conn, std::string_view bytes) {
+    ++conn.messages_in;
     messages_in_->inc();
     bytes_in_->inc(bytes.size());
     if (bytes.size() < 2)
         return warn(dropped("malformed"), "a frame of " + std::to_string(bytes.size()) + " bytes from " + conn.peer);
     switch (static_cast<frame_kind>(bytes[1])) {
         case frame_kind::reply: return take_reply(conn, bytes);
-        case frame_kind::request: return ingest_message(conn, std::move(bytes), true);
-        default: return ingest_message(conn, std::move(bytes), false);
+        case frame_kind::request: return ingest_message(conn, bytes, true);
+        default: return ingest_message(conn, bytes, false);
     }
 }
 
-void link_endpoint::ingest_message(link_connection& conn, std::string bytes, bool request) {
+void link_endpoint::ingest_message(link_connection& conn, std::string_view bytes, bool request) {
     auto decoded = decode_frame(bytes);
     if (!decoded) return warn(dropped("malformed"), "malformed frame from " + conn.peer + ": " + decoded.reason());
     const frame& f = decoded.value();

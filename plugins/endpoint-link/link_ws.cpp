@@ -2,6 +2,7 @@
 // unit that includes Beast (it is slow to compile). The client runs on an
 // asio::ssl::stream it dials; the hub on tls_adapter over the core's upgrade.
 #include "link_connection.hpp"
+#include "link_frame.hpp"
 #include "link_tls_adapter.hpp"
 
 #include <araldo/tls.hpp>
@@ -42,6 +43,26 @@ bool link_connection::send(std::string frame, bool bounded, std::size_t limit) {
     queue_.push_back(std::move(frame));
     wake_.notify();
     return true;
+}
+
+std::string link_connection::take_next(std::size_t& frames) {
+    frames = 1;
+    const auto fits = [](std::size_t batch, const std::string& f) { return batch + 4 + f.size() <= max_batch_bytes; };
+    if (queue_.size() < 2 || !fits(3, queue_[0]) || !fits(3 + 4 + queue_[0].size(), queue_[1])) {
+        std::string frame = std::move(queue_.front());
+        queue_.pop_front();
+        return frame;
+    }
+    std::size_t size = 3;
+    frames = 0;
+    while (frames < queue_.size() && fits(size, queue_[frames])) size += 4 + queue_[frames++].size();
+    std::string batch;
+    batch.reserve(size);
+    for (std::size_t i = 0; i < frames; ++i) {
+        append_to_batch(batch, queue_.front());
+        queue_.pop_front();
+    }
+    return batch;
 }
 
 void link_connection::close(std::uint16_t code, std::string reason) {
@@ -124,7 +145,6 @@ private:
                 close(1003, "binary frames only");
                 continue;
             }
-            ++messages_in;
             bytes_in += n;
             events_.on_frame(*this, beast::buffers_to_string(buffer.data()));
         }
@@ -158,11 +178,11 @@ private:
                 continue;
             }
             if (!queue_.empty()) {
-                std::string frame = std::move(queue_.front());
-                queue_.pop_front();
-                auto [ec, n] = co_await ws_.async_write(asio::buffer(frame), use_tuple);
+                std::size_t frames = 0;
+                std::string out = take_next(frames);
+                auto [ec, n] = co_await ws_.async_write(asio::buffer(out), use_tuple);
                 if (ec) co_return fail(ec);
-                ++messages_out;
+                messages_out += frames;
                 bytes_out += n;
                 continue;
             }

@@ -105,3 +105,34 @@ TEST_CASE("corrupt frames are refused with the reason", "[link]") {
     status[12] = 0;
     CHECK(decode_frame(status).reason() == "reply status out of range");
 }
+
+TEST_CASE("a batch splits into its frames, in order; a broken one is refused with the reason", "[link]") {
+    const std::string event = encode_message(frame_kind::event, *sample());
+    const std::string reply = encode_reply(7, araldo::reply::json(200, R"({"ok":true})"));
+    std::string batch;
+    append_to_batch(batch, event);
+    append_to_batch(batch, reply);
+    auto parts = split_batch(batch);
+    REQUIRE(parts);
+    REQUIRE(parts.value().size() == 2);
+    CHECK(parts.value()[0] == event);
+    CHECK(parts.value()[1] == reply);
+    CHECK_FALSE(decode_frame(batch));  // a batch is not a frame
+
+    for (std::size_t cut = 3; cut < batch.size(); ++cut) {
+        auto r = split_batch(std::string_view(batch).substr(0, cut));
+        if (cut == 4 + event.size() + 3) {
+            CHECK(r);  // exactly the first frame
+            continue;
+        }
+        REQUIRE_FALSE(r);
+        CHECK(r.reason() == (cut == 3 ? "an empty batch" : "truncated frame in a batch"));
+    }
+    std::string nested;
+    append_to_batch(nested, batch);
+    CHECK(split_batch(nested).reason() == "a batch inside a batch");
+    std::string flagged = batch;
+    flagged[2] = 1;
+    CHECK(split_batch(flagged).reason() == "a batch has no flags");
+    CHECK(split_batch(event).reason() == "not a batch");
+}

@@ -47,10 +47,10 @@ test('a second connection with the same identity replaces the first, which is to
 });
 
 test('a message larger than max-message-size closes the link with 1009, counted', async () => {
-  const hub = await startHub(pki, { link: ', max-message-size: 1KiB' });
+  const hub = await startHub(pki, { link: ', max-message-size: 64KiB' });
   try {
     const ws = await open(hub);
-    ws.send(Buffer.alloc(1025, 1), { binary: true });
+    ws.send(Buffer.alloc(64 * 1024 + 1, 1), { binary: true });
     assert.equal((await ws.closed).code, 1009);
     await waitUntil(async () => (await disconnects(hub, 'too_big')) === 1);
     await hub.waitForLog(/link files down: message larger than max-message-size/);
