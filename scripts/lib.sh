@@ -8,14 +8,15 @@ ARALDO_BUILD_PACKAGES=(
   libboost-url1.81-dev libboost-json1.81-dev
   libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev libmosquitto-dev
 )
-# nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo.
+# nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo;
+# wrk drives the link smoke test (bench/link).
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
 # mosquitto, mosquitto-clients: endpoint-mqtt tests run a real broker and its clients.
 # curl: the tour test runs the curl commands of examples/tour/README.md.
 # dpkg-dev, systemd: the package test builds the .deb (dpkg-shlibdeps) and
 # verifies its unit (systemd-analyze).
-ARALDO_TEST_PACKAGES=(catch2 redis-server mosquitto mosquitto-clients chromium nginx libnginx-mod-nchan jq curl
+ARALDO_TEST_PACKAGES=(catch2 redis-server mosquitto mosquitto-clients chromium nginx libnginx-mod-nchan jq curl wrk
   dpkg-dev systemd)
 # scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
 # targets are built with clang; the product stays on g++).
