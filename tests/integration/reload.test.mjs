@@ -6,8 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Relay, connect, waitUntil } from '../support/araldo.mjs';
 
 const config = (routes, { maxClients = 1000, shutdown = '5s' } = {}) => `global:
@@ -237,5 +238,36 @@ test('a reload adds, removes, reconfigures and restarts endpoints; an untouched 
     for (const x of [a2, c]) x.close(1000);
   } finally {
     await relay.stop();
+  }
+});
+
+test('a plugin copied into a plugin folder after the start is loaded by the next reload', async () => {
+  const built = join(dirname(process.env.ARALDO_BINARY), 'example-plugins', 'araldo-endpoint-example-responder.so');
+  const folder = mkdtempSync(join(tmpdir(), 'araldo-more-plugins-'));  // empty at the start
+  const text = (responder) => `global:
+  server-port: 0
+  plugin-dirs: ["${folder}"]
+plugins:
+  araldo.marshalling:
+    - {name: raw, id: marshal-raw}
+  araldo.endpoints.endpoint:
+    - {name: api, id: endpoint-http, path: /api, mode: request, marshalling: raw}
+${responder ? '    - {name: responder, id: endpoint-example-responder, marshalling: raw}\n' : ''}\
+routes:
+${responder ? '  api: [responder]' : '  {}'}
+`;
+  const relay = await Relay.start(text(false));
+  try {
+    const time = () => fetch(`http://127.0.0.1:${relay.port}/api/time`);
+    assert.equal((await time()).status, 503, 'a request nobody answers');
+    copyFileSync(built, join(folder, 'araldo-endpoint-example-responder.so'));
+    await reload(relay, text(true), 'ok', 1);
+    await relay.waitForLog(/endpoints 1 added, 0 removed, 0 changed/);
+    const answer = await time();
+    assert.equal(answer.status, 200);
+    assert.ok(Number.isInteger((await answer.json()).time_from_server));
+  } finally {
+    await relay.stop();
+    rmSync(folder, { recursive: true, force: true });
   }
 });
