@@ -52,7 +52,9 @@ bool reply_path::answer(reply r) {
 
 reply reply_path::no_responder() { return reply::error(503, "no responder answered the request"); }
 
-std::string request_view::handler_name() const {
+namespace {
+
+std::string handler_name_of(std::string_view method, std::string_view noun) {
     std::string name;
     name.reserve(method.size() + 1 + noun.size());
     for (char c : method) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -60,6 +62,10 @@ std::string request_view::handler_name() const {
     for (char c : noun) name += c == '/' ? '_' : c;
     return name;
 }
+
+}  // namespace
+
+std::string request_view::handler_name() const { return handler_name_of(method, noun); }
 
 std::optional<std::string> request_view::query_param(std::string_view name) const {
     return detail::find_query_param(query, name);
@@ -79,6 +85,9 @@ void set_request_attributes(attributes& attrs, std::string_view method, std::str
     attrs.set(std::string(request_attributes::args), std::move(list));
     attrs.set(std::string(request_attributes::query), std::string(query));
     attrs.set(std::string(request_attributes::content_type), std::string(content_type));
+    // So that a route's `type` filter can send get_time to one responder and
+    // post_files_report to another.
+    attrs.set("type", handler_name_of(method, noun));
 }
 
 namespace {

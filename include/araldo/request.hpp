@@ -120,7 +120,8 @@ struct ARALDO_EXPORT request_view {
     std::optional<std::string> query_param(std::string_view name) const;
 };
 
-// Writes a request's attributes (method, noun, args, query, content type).
+// Writes a request's attributes (method, noun, args, query, content type),
+// and `type`: the handler name, for routes that filter by type.
 ARALDO_EXPORT void set_request_attributes(attributes& attrs, std::string_view method, std::string_view noun,
                                           const std::vector<std::string>& args, std::string_view query,
                                           std::string_view content_type);

@@ -60,6 +60,7 @@ TEST_CASE("a request's attributes read back as they were written", "[request]") 
     CHECK(req->content_type == "text/plain");
     CHECK(req->body == "body bytes");
     CHECK(req->handler_name() == "post_files_report");
+    CHECK(msg->attributes().get("type") == "post_files_report");  // what a route filter matches
     CHECK(req->query_param("b") == "x y");
     CHECK_FALSE(req->query_param("c"));
 }

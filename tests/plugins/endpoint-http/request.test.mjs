@@ -119,6 +119,26 @@ test('the example responder answers time and cat', async () => {
   }
 });
 
+test("a request's type is its handler name, so routes can send each kind to its own responder", async () => {
+  const relay = await Relay.start(config([
+    '{ name: api, id: endpoint-http, path: /api, mode: request, marshalling: raw }',
+    '{ name: responder, id: endpoint-example-responder }',
+    '{ name: echo, id: endpoint-mock, requests: echo }',
+  ], { api: ['{to: responder, type: "get_*"}', '{to: echo, type: "post_files_*"}'] }));
+  try {
+    let r = await call(relay.port, 'GET', '/api/time');
+    assert.equal(r.status, 200);
+    assert.ok(Number.isInteger(json(r).time_from_server), 'get_time went to the responder');
+    r = await call(relay.port, 'POST', '/api/files/report?describe', { body: 'x' });
+    assert.equal(r.status, 200);
+    assert.equal(json(r).attributes.type, 'post_files_report');
+    r = await call(relay.port, 'POST', '/api/time', { body: 'x' });
+    assert.equal(r.status, 503, 'post_time matches no route');
+  } finally {
+    await relay.stop();
+  }
+});
+
 test('a failing responder is a 502 with its exception and a non-zero return code', async () => {
   const relay = await Relay.start(config([
     '{ name: api, id: endpoint-http, path: /api, mode: request, marshalling: raw }',
