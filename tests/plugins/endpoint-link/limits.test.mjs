@@ -2,7 +2,7 @@
 // client certificate: a second connection with the same identity replaces
 // the first, a message over max-message-size closes with 1009, a silent peer
 // is dropped by the heartbeat, frames that are not the link's are counted, a
-// full send-queue drops events, and option mistakes stop --check.
+// full send-queue drops events and refuses requests, and option mistakes stop --check.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -95,8 +95,12 @@ test('frames that are not the link protocol are dropped and counted; text frames
   }
 });
 
-test('a link whose far side stops reading fills its send-queue; then events are dropped, counted', async () => {
-  const hub = await startHub(pki, { link: ', send-queue: 4, heartbeat-timeout: 60s' });
+test('a link whose far side stops reading fills its send-queue; then events are dropped and requests refused 503', async () => {
+  const hub = await startHub(pki, {
+    link: ', send-queue: 4, heartbeat-timeout: 60s',
+    endpoints: '    - {name: api, id: endpoint-http, path: /api, mode: request, peer-in-path: true, listeners: [local], marshalling: raw}',
+    routes: '  api: [link]',
+  });
   try {
     const ws = await open(hub);
     await waitUntil(async () => (await linkUp(hub, 'files')) === 1);
@@ -107,6 +111,10 @@ test('a link whose far side stops reading fills its send-queue; then events are 
     }
     assert.ok(await hub.metric('araldo_link_dropped_total', { reason: 'queue_full' }) >= 1);
     await hub.waitForLog(/event \S+ to files dropped: send queue full \(1 so far\)/);
+    const refused = await request(hub, 'GET', '/api/files/time');
+    assert.equal(refused.status, 503);
+    assert.match(refused.body.toString(), /link to files is full/);
+    assert.equal(await hub.metric('araldo_link_requests_total', { outcome: 'refused' }), 1);
     ws.terminate();
   } finally {
     await hub.stop();
