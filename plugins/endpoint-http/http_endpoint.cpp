@@ -173,6 +173,7 @@ http_response http_endpoint::serve(http_request& req) {
     // What the sender put in the URL overrides what the marshaller lifts.
     if (auto type = type_of(req)) f.attributes.set("type", std::move(*type));
     if (folder.value()) f.attributes.set(std::string(araldo::folder_attribute), std::move(*folder.value()));
+    if (auto peer = link_peer_of(req)) f.attributes.set("link.peer", std::move(*peer));
     if (auto denied = add_sender(req, key, f)) return std::move(*denied);
     // The core unmarshals, counts and logs a rejection, and routes.
     ingest_result result = ctx_.ingest(std::move(f));
@@ -250,6 +251,13 @@ std::optional<http_response> http_endpoint::address_by_key(const http_request& r
         ctx_.log().warn("403 for {} from {}: key {} ({}) may not write to {} ({} so far)", req.target,
                         req.remote_address, key.id, key.identity.name, *folder, forbidden_);
     return refused(req, 403, key.identity.name + " may not write to the folder " + *folder);
+}
+
+// For a link hub (endpoint-link): the one client an event goes to.
+std::optional<std::string> http_endpoint::link_peer_of(const http_request& req) const {
+    if (auto q = req.query_param("peer"); q && !q->empty()) return q;
+    if (auto h = req.header("araldo-link-peer"); h && !h->empty()) return std::string(*h);
+    return std::nullopt;
 }
 
 std::optional<std::string> http_endpoint::type_of(const http_request& req) const {

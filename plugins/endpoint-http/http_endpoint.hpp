@@ -89,6 +89,7 @@ private:
     std::optional<http_response> address_by_key(const http_request& req, const araldo::key_entry& key,
                                                 message::fields& f);
     std::optional<std::string> type_of(const http_request& req) const;
+    std::optional<std::string> link_peer_of(const http_request& req) const;
     // The folder the request names (none: nullopt), or why it is not one.
     araldo::result<std::optional<std::string>> folder_of(const http_request& req) const;
     // The request's path below `path`, from its '/' on (empty: none).

@@ -58,7 +58,7 @@ test('events cross the link both ways, with link.peer naming where they came fro
   }
 });
 
-test('an event to the hub without link.peer goes to every client', async () => {
+test('an event to the hub without link.peer goes to every client; with ?peer= or Araldo-Link-Peer to that one', async () => {
   const hub = await startHub(pki);
   const a = await startClient(pki, hub.linkPort);
   const b = await startClient(pki, hub.linkPort, { cert: 'client-b' });
@@ -69,6 +69,12 @@ test('an event to the hub without link.peer goes to every client', async () => {
     await waitUntil(async () => events(await received(a)).length === 1 && events(await received(b)).length === 1);
     assert.equal(events(await received(a))[0].payload, j('to all'));
     assert.equal(events(await received(b))[0].payload, j('to all'));
+
+    assert.equal((await request(hub, 'POST', '/emit?peer=client-b', j('to b'))).status, 202);
+    assert.equal((await request(hub, 'POST', '/emit', j('to files'), { 'Araldo-Link-Peer': 'files' })).status, 202);
+    await waitUntil(async () => events(await received(a)).length === 2 && events(await received(b)).length === 2);
+    assert.equal(events(await received(a))[1].payload, j('to files'));
+    assert.equal(events(await received(b))[1].payload, j('to b'));
   } finally {
     await b.stop();
     await a.stop();
