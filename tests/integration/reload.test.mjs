@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -269,5 +270,47 @@ ${responder ? '  api: [responder]' : '  {}'}
   } finally {
     await relay.stop();
     rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a webhook removed by a reload keeps what it still had to deliver; added back, it delivers it once', async () => {
+  let failing = true;
+  const delivered = [];
+  const receiver = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      if (!failing) delivered.push(Buffer.concat(chunks).toString());
+      res.writeHead(failing ? 503 : 200);
+      res.end();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const text = (hooks) => `global:
+  server-port: 0
+plugins:
+  araldo.marshalling:
+    - {name: json, id: marshal-json}
+  araldo.endpoints.endpoint:
+    - {name: emit, id: endpoint-http, path: /emit, marshalling: json}
+${hooks ? `    - {name: hooks, id: endpoint-webhook, url: "http://127.0.0.1:${receiver.address().port}/in", retry-schedule: [0s, 3s, 3s]}\n` : ''}\
+routes:
+${hooks ? '  emit: [hooks]' : '  {}'}
+`;
+  const relay = await Relay.start(text(true));
+  try {
+    await post(relay, 7);
+    await relay.waitForLog(/RESPONSE \S+ 503/);  // the first attempt failed; the next is 3 s away
+    await reload(relay, text(false), 'ok', 1);
+    await relay.waitForLog(/endpoints 0 added, 1 removed, 0 changed/);
+    failing = false;
+    await reload(relay, text(true), 'ok', 2);
+    await waitUntil(() => delivered.length === 1, 15000, () => 'the kept delivery after the webhook came back');
+    assert.equal(JSON.parse(delivered[0]).parameters.n, 7);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(delivered.length, 1, 'delivered twice');
+  } finally {
+    await relay.stop();
+    receiver.close();
   }
 });
