@@ -36,7 +36,7 @@ class link_connection;
 
 // Called for every binary message that arrives, and for every pong.
 struct connection_events {
-    std::function<void(link_connection&, std::string)> on_frame;
+    std::function<void(link_connection&, std::string_view)> on_frame;  // valid during the call
     std::function<void(link_connection&, std::chrono::steady_clock::duration)> on_rtt;
 };
 

@@ -104,7 +104,7 @@ asio::awaitable<void> link_endpoint::serve(connection_ptr conn) {
     ++running_;
     connected(conn);
     connection_events events;
-    events.on_frame = [this](link_connection& c, std::string bytes) { on_frame(c, std::move(bytes)); };
+    events.on_frame = [this](link_connection& c, std::string_view bytes) { on_frame(c, bytes); };
     events.on_rtt = [this](link_connection& c, std::chrono::steady_clock::duration rtt) { rtt_[c.peer] = rtt; };
     std::string why;
     try {

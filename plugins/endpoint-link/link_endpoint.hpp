@@ -62,7 +62,7 @@ private:
     void emit_state(std::string_view type, const link_connection& conn, std::string_view reason);
 
     // link_traffic.cpp: frames both ways
-    void on_frame(link_connection& conn, std::string bytes);  // one frame, or a batch of them
+    void on_frame(link_connection& conn, std::string_view bytes);  // one frame, or a batch of them
     void take_frame(link_connection& conn, std::string_view bytes);
     void ingest_message(link_connection& conn, std::string_view bytes, bool request);
     void take_reply(link_connection& conn, std::string_view bytes);

@@ -100,7 +100,7 @@ araldo::delivery_result link_endpoint::send_event(const araldo::message_ptr& msg
     return sent > 0 ? araldo::delivery_result::ok() : araldo::delivery_result::dropped("queue_full");
 }
 
-void link_endpoint::on_frame(link_connection& conn, std::string bytes) {
+void link_endpoint::on_frame(link_connection& conn, std::string_view bytes) {
     if (bytes.size() < 2 || static_cast<frame_kind>(bytes[1]) != frame_kind::batch) return take_frame(conn, bytes);
     auto parts = split_batch(bytes);
     if (!parts) {

@@ -18,7 +18,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
@@ -46,16 +45,16 @@ bool link_connection::send(std::string frame, bool bounded, std::size_t limit) {
 }
 
 std::string link_connection::take_next(std::size_t& frames) {
-    frames = 1;
-    const auto fits = [](std::size_t batch, const std::string& f) { return batch + 4 + f.size() <= max_batch_bytes; };
-    if (queue_.size() < 2 || !fits(3, queue_[0]) || !fits(3 + 4 + queue_[0].size(), queue_[1])) {
+    std::size_t size = 3;  // the batch header
+    frames = 0;
+    while (frames < queue_.size() && size + 4 + queue_[frames].size() <= max_batch_bytes)
+        size += 4 + queue_[frames++].size();
+    if (frames < 2) {  // one frame, or one too large to share a batch: it goes alone
+        frames = 1;
         std::string frame = std::move(queue_.front());
         queue_.pop_front();
         return frame;
     }
-    std::size_t size = 3;
-    frames = 0;
-    while (frames < queue_.size() && fits(size, queue_[frames])) size += 4 + queue_[frames++].size();
     std::string batch;
     batch.reserve(size);
     for (std::size_t i = 0; i < frames; ++i) {
@@ -146,7 +145,8 @@ private:
                 continue;
             }
             bytes_in += n;
-            events_.on_frame(*this, beast::buffers_to_string(buffer.data()));
+            const auto data = buffer.cdata();  // a flat_buffer is one contiguous block
+            events_.on_frame(*this, std::string_view(static_cast<const char*>(data.data()), data.size()));
         }
     }
 
