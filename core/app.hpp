@@ -117,6 +117,7 @@ private:
     endpoint_plan plan_endpoints(const config& next, const std::map<std::string, std::string>& texts);
     endpoint_host* live_endpoint(const std::string& name) const;
     void withdraw(endpoint_host& host);
+    void unregister(const std::string& name);
     void retire(std::unique_ptr<endpoint_host> host);
     void restart_endpoint(endpoint_host& old, const plugin_instance& inst);
     bool take_in_place(endpoint_host& host, const plugin_instance& inst, const std::vector<plugin_instance>& before);

@@ -13,6 +13,17 @@
 
 namespace araldo::detail {
 
+namespace {
+
+// `kind`: "endpoint" or "marshaller"; `ids`: what the plugin folders offer.
+config_error unknown_id(const plugin_instance& inst, const std::string& kind, const std::vector<std::string>& ids) {
+    return config_error(inst.id_mark, "unknown " + kind + " id '" + inst.id + "'",
+                        ids.empty() ? "no " + kind + " plugins were found; check the plugin folders"
+                                    : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
+}
+
+}  // namespace
+
 app::app(cli_options cli) : cli_(std::move(cli)), log_(core_logger()) {}
 
 app::~app() = default;
@@ -61,12 +72,7 @@ void app::build_marshallers() {
     auto env = process_environment();
     for (const auto& inst : config_.marshallers) {
         const marshaller_factory* f = loader_.find_marshaller(inst.id);
-        if (!f) {
-            auto ids = loader_.marshaller_ids();
-            throw config_error(inst.id_mark, "unknown marshaller id '" + inst.id + "'",
-                               ids.empty() ? "no marshaller plugins were found; check the plugin folders"
-                                           : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
-        }
+        if (!f) throw unknown_id(inst, "marshaller", loader_.marshaller_ids());
         const std::string what = "marshaller '" + inst.name + "' (" + inst.id + ")";
         apply_instance_env(inst, f->options, what);
         validation_input in{inst.node, f->options, config_.file, env, marshaller_reserved_keys, what};
@@ -89,12 +95,7 @@ void app::build_endpoints() {
 
 const endpoint_factory& app::endpoint_factory_for(const plugin_instance& inst) const {
     const endpoint_factory* f = loader_.find_endpoint(inst.id);
-    if (!f) {
-        auto ids = loader_.endpoint_ids();
-        throw config_error(inst.id_mark, "unknown endpoint id '" + inst.id + "'",
-                           ids.empty() ? "no endpoint plugins were found; check the plugin folders"
-                                       : suggest(inst.id, ids) + " (found: " + join(ids) + ")");
-    }
+    if (!f) throw unknown_id(inst, "endpoint", loader_.endpoint_ids());
     return *f;
 }
 

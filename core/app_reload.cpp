@@ -119,8 +119,7 @@ app::reload_outcome app::reload_config() {
     std::vector<std::unique_ptr<staged_routes>> staged;
     const auto discard_added = [&] {
         for (auto& h : added) {
-            admin_->remove(h->name());
-            metrics_.remove_gauges("endpoint", h->name());
+            unregister(h->name());
             retire(std::move(h));
         }
     };
@@ -136,8 +135,7 @@ app::reload_outcome app::reload_config() {
             try {
                 added.push_back(make_endpoint(*inst, endpoints_.size() + added.size(), &staged.back()));
             } catch (...) {
-                admin_->remove(inst->name);
-                metrics_.remove_gauges("endpoint", inst->name);
+                unregister(inst->name);
                 throw;
             }
             for (const auto& p : staged.back()->paths()) {

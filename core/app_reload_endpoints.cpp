@@ -42,8 +42,13 @@ app::endpoint_plan app::plan_endpoints(const config& next, const std::map<std::s
 // inside finish with the endpoint's stop().
 void app::withdraw(endpoint_host& host) {
     for (const auto& p : host.paths()) listener_->remove(p);
-    admin_->remove(host.name());
-    metrics_.remove_gauges("endpoint", host.name());
+    unregister(host.name());
+}
+
+// What an endpoint's factory registered besides paths: admin routes, gauges.
+void app::unregister(const std::string& name) {
+    admin_->remove(name);
+    metrics_.remove_gauges("endpoint", name);
 }
 
 void app::retire(std::unique_ptr<endpoint_host> host) {
@@ -95,8 +100,7 @@ void app::restart_endpoint(endpoint_host& old, const plugin_instance& inst) {
     } catch (const std::exception& e) {
         if (host && committed) withdraw(*host);
         if (host) retire(std::move(host));
-        admin_->remove(inst.name);
-        metrics_.remove_gauges("endpoint", inst.name);
+        unregister(inst.name);
         old.failure = std::string("not restarted with its new options: ") + e.what();
         endpoint_texts_[inst.name].clear();
         register_endpoint_gauge(old);
