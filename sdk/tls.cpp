@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <stdexcept>
 
@@ -110,6 +111,37 @@ result<> prepare_tls_client(ssl_st* ssl, std::string_view host) {
     if (::SSL_set_tlsext_host_name(ssl, h.c_str()) != 1) return result<>::fail("cannot send the server name " + h);
     if (::SSL_set1_host(ssl, h.c_str()) != 1) return result<>::fail("cannot verify the server name " + h);
     return result<>::ok();
+}
+
+namespace {
+
+std::string asn1_utf8(const ASN1_STRING* s) {
+    unsigned char* utf8 = nullptr;
+    const int n = ::ASN1_STRING_to_UTF8(&utf8, s);
+    if (n < 0) return {};
+    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+    ::OPENSSL_free(utf8);
+    return out;
+}
+
+}  // namespace
+
+std::optional<tls_peer> verified_peer(ssl_st* ssl) {
+    X509* cert = ::SSL_get0_peer_certificate(ssl);
+    if (cert == nullptr || ::SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+    tls_peer p;
+    const X509_NAME* subject = ::X509_get_subject_name(cert);
+    if (const int i = ::X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0)
+        p.cn = asn1_utf8(::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(subject, i)));
+    auto* names = static_cast<GENERAL_NAMES*>(::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    if (names == nullptr) return p;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+        const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+        if (name->type == GEN_DNS) p.san.push_back(asn1_utf8(name->d.dNSName));
+        if (name->type == GEN_URI) p.san.push_back(asn1_utf8(name->d.uniformResourceIdentifier));
+    }
+    ::GENERAL_NAMES_free(names);
+    return p;
 }
 
 }  // namespace araldo

@@ -4,7 +4,6 @@
 #include <boost/asio/ssl/error.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -45,31 +44,6 @@ int alpn_select(SSL*, const unsigned char** out, unsigned char* outlen, const un
         return SSL_TLSEXT_ERR_NOACK;  // a client offering only h2 still gets HTTP/1.1, without ALPN
     *out = chosen;
     return SSL_TLSEXT_ERR_OK;
-}
-
-std::string asn1_utf8(const ASN1_STRING* s) {
-    unsigned char* utf8 = nullptr;
-    const int n = ::ASN1_STRING_to_UTF8(&utf8, s);
-    if (n < 0) return {};
-    std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
-    ::OPENSSL_free(utf8);
-    return out;
-}
-
-tls_peer peer_of(X509* cert) {
-    tls_peer p;
-    const X509_NAME* subject = ::X509_get_subject_name(cert);
-    if (const int i = ::X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0)
-        p.cn = asn1_utf8(::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(subject, i)));
-    auto* names = static_cast<GENERAL_NAMES*>(::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-    if (names == nullptr) return p;
-    for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
-        const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-        if (name->type == GEN_DNS) p.san.push_back(asn1_utf8(name->d.dNSName));
-        if (name->type == GEN_URI) p.san.push_back(asn1_utf8(name->d.uniformResourceIdentifier));
-    }
-    ::GENERAL_NAMES_free(names);
-    return p;
 }
 
 // An encrypted key would make OpenSSL ask for a passphrase on the terminal
@@ -198,8 +172,7 @@ void server_tls_connection::collect_info() {
     info->alpn.assign(reinterpret_cast<const char*>(alpn), alpn_len);
     info->kernel_send = BIO_get_ktls_send(::SSL_get_wbio(ssl_)) != 0;  // macros
     info->kernel_recv = BIO_get_ktls_recv(::SSL_get_rbio(ssl_)) != 0;
-    if (X509* cert = ::SSL_get0_peer_certificate(ssl_); cert != nullptr && ::SSL_get_verify_result(ssl_) == X509_V_OK)
-        info->peer = peer_of(cert);
+    info->peer = verified_peer(ssl_);
     info_ = std::move(info);
 }
 

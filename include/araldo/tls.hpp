@@ -123,4 +123,8 @@ ARALDO_EXPORT void configure_tls_client(boost::asio::ssl::context& ctx, const tl
 // mismatch". A name is also sent as SNI (RFC 6066 allows no addresses).
 ARALDO_EXPORT result<> prepare_tls_client(ssl_st* ssl, std::string_view host);
 
+// Who the other side of `ssl` is, by the certificate it presented, when that
+// certificate verified: a listener's client, or the server a client dialled.
+ARALDO_EXPORT std::optional<tls_peer> verified_peer(ssl_st* ssl);
+
 }  // namespace araldo

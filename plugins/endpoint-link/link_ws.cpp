@@ -264,17 +264,6 @@ std::shared_ptr<asio::steady_timer> watchdog(asio::any_io_executor ex, const std
     return timer;
 }
 
-std::string subject_cn(SSL* ssl) {
-    X509* cert = ::SSL_get1_peer_certificate(ssl);
-    if (!cert) return {};
-    std::string cn(256, '\0');
-    const int n = ::X509_NAME_get_text_by_NID(::X509_get_subject_name(cert), NID_commonName, cn.data(),
-                                              static_cast<int>(cn.size()));
-    ::X509_free(cert);
-    cn.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-    return cn;
-}
-
 asio::awaitable<araldo::result<>> dial_steps(client_connection& conn, const link_settings& s, bool& handshaking) {
     using araldo::result;
     asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
@@ -297,7 +286,7 @@ asio::awaitable<araldo::result<>> dial_steps(client_connection& conn, const link
             why += std::string(": ") + ::X509_verify_cert_error_string(v);
         co_return result<>::fail("TLS handshake failed: " + why);
     }
-    conn.cn = subject_cn(tls.native_handle());
+    if (auto hub = araldo::verified_peer(tls.native_handle())) conn.cn = std::move(hub->cn);
     websocket::response_type response;
     const std::string host_header = s.host + ":" + s.port;
     auto [wec] = co_await conn.ws().async_handshake(response, host_header, s.path, use_tuple);
