@@ -10,7 +10,7 @@ import http from 'node:http';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Relay, connect, waitUntil } from '../support/araldo.mjs';
+import { Relay, connect, upgradeStatus, waitUntil } from '../support/araldo.mjs';
 
 const config = (routes, { maxClients = 1000, shutdown = '5s' } = {}) => `global:
   server-port: 0
@@ -167,12 +167,7 @@ async function adminReload(relay, text) {
   return { status: r.status, body: await r.json() };
 }
 
-const upgradeStatus = async (relay, path) => {
-  const c = connect(relay.url(path));
-  const opened = await c.opened.then(() => true, () => false);
-  if (opened) c.close(1000);
-  return opened;
-};
+const opens = async (relay, path) => (await upgradeStatus(relay.url(path))) === 101;
 
 test('a reload adds, removes, reconfigures and restarts endpoints; an untouched one never notices', async () => {
   const relay = await Relay.start(endpointsConfig());
@@ -180,14 +175,14 @@ test('a reload adds, removes, reconfigures and restarts endpoints; an untouched 
     const a = connect(relay.url('/a'));
     const b = connect(relay.url('/b'));
     await Promise.all([a.opened, b.opened]);
-    assert.equal(await upgradeStatus(relay, '/c'), false, '/c before it exists');
+    assert.equal(await opens(relay, '/c'), false, '/c before it exists');
 
     // b removed, c and emit2 added: SIGHUP.
     await reload(relay, endpointsConfig({ b: false, c: true, emit2: true }), 'ok', 1);
     await relay.waitForLog(/endpoints 2 added, 1 removed, 0 changed/);
     const bClosed = await b.closed;
     assert.ok([1001, 1012].includes(bClosed.code), `b's client closed with ${bClosed.code}`);
-    assert.equal(await upgradeStatus(relay, '/b'), false, '/b after its endpoint was removed');
+    assert.equal(await opens(relay, '/b'), false, '/b after its endpoint was removed');
     const c = connect(relay.url('/c'));
     await c.opened;
     await post(relay, 1);
@@ -210,8 +205,8 @@ test('a reload adds, removes, reconfigures and restarts endpoints; an untouched 
     assert.match(inPlace.body.config_hash, /^[0-9a-f]{16}$/);
     await relay.waitForLog(/endpoint c took its new options in place/);
     await relay.waitForLog(/endpoint a took its new options in place/);
-    assert.equal(await upgradeStatus(relay, '/c'), false, 'a client without the new token was let in');
-    assert.equal(await upgradeStatus(relay, '/c?token=sesame'), true, 'the new token was refused');
+    assert.equal(await opens(relay, '/c'), false, 'a client without the new token was let in');
+    assert.equal(await opens(relay, '/c?token=sesame'), true, 'the new token was refused');
     await post(relay, 3);
     await waitUntil(() => a.received.length === 3 && c.received.length === 2, 5000, () => 'a and c kept their clients');
 
@@ -231,7 +226,7 @@ test('a reload adds, removes, reconfigures and restarts endpoints; an untouched 
     assert.match(broken.body.error, /araldo\.yaml:\d+:\d+: unknown endpoint id 'endpoint-nowhere'/);
     const global = await adminReload(relay, endpointsConfig({ c: true, cTokens: 'sesame' }).replace('server-port: 0', 'server-port: 0\n  shutdown-timeout: 7s'));
     assert.equal(global.status, 409);
-    assert.equal(await upgradeStatus(relay, '/b'), false, 'a refused reload added b');
+    assert.equal(await opens(relay, '/b'), false, 'a refused reload added b');
     await post(relay, 5);
     await waitUntil(() => a2.received.length === 2 && c.received.length === 4);
     assert.equal(await reloads(relay, 'ok'), 3);
