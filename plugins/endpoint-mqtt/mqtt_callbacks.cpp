@@ -61,6 +61,18 @@ void mqtt_endpoint::install_callbacks() {
         mosq_, [](::mosquitto*, void* self, int mid, int count, const int* granted, const mosquitto_property*) {
             guarded(self, "subscribe", [&](mqtt_endpoint& e) { e.on_subscribe(mid, count, granted); });
         });
+    listen_to_library_log(true);
+}
+
+// libmosquitto formats every log line (one per packet, at debug level) into a
+// fresh allocation whenever a log callback is set. A session listens while it
+// connects, where the library's error lines explain failures, and after that
+// only while trace logging is on.
+void mqtt_endpoint::listen_to_library_log(bool on) {
+    if (!on) {
+        mosquitto_log_callback_set(mosq_, nullptr);
+        return;
+    }
     mosquitto_log_callback_set(mosq_, [](::mosquitto*, void* self, int level, const char* text) {
         guarded(self, "log", [&](mqtt_endpoint& e) { e.on_log(level, text); });
     });
@@ -112,6 +124,7 @@ void mqtt_endpoint::on_connect(int reason, int flags) {
     refused_subscriptions_.clear();
     const bool resumed = (flags & 1) != 0;
     ctx_.log().info("connected to {} ({})", where_, resumed ? "session resumed" : "new session");
+    if (!ctx_.log().should_log(spdlog::level::trace)) listen_to_library_log(false);
     subscribe_all();
     queue_.notify();  // the SUBSCRIBEs and anything queued go out
 }

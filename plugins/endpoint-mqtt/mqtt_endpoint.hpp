@@ -89,6 +89,7 @@ private:
 
     // Callbacks and inbound (mqtt_callbacks.cpp).
     void install_callbacks();
+    void listen_to_library_log(bool on);
     // The broker's name checked in its certificate and sent as SNI: by an
     // SSL_CTX info callback, as each handshake starts (libmosquitto makes
     // the SSL object itself, from the address it was given).

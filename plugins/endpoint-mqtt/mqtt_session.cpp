@@ -31,7 +31,7 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 // Packets read before other coroutines get a turn.
-constexpr int read_budget = 256;
+constexpr int read_budget = 1024;
 constexpr std::chrono::seconds misc_period{1};
 
 }  // namespace
@@ -46,6 +46,7 @@ asio::awaitable<std::string> mqtt_endpoint::session() {
     tls_failure_.clear();
     session_end_.clear();
     connected_ = false;
+    listen_to_library_log(true);
     errno = 0;
     if (int rc = begin_connect(address); rc != MOSQ_ERR_SUCCESS) co_return describe(rc);
     fd_ = mosquitto_socket(mosq_);
@@ -105,20 +106,22 @@ int mqtt_endpoint::begin_connect(const std::string& address) {
 }
 
 asio::awaitable<void> mqtt_endpoint::read_loop() {
+    bool drained = !readable_now();
     for (;;) {
         // Asio's reactor is edge-triggered: wait only once the socket is drained.
-        if (!readable_now()) {
+        if (drained) {
             auto [ec] = co_await socket_.async_wait(asio::posix::descriptor_base::wait_read, use_tuple);
             if (ec || !session_end_.empty()) co_return;
         }
-        const bool more = pump_reads();
+        drained = !pump_reads();
         queue_.notify();  // acknowledgements and SUBSCRIBEs queued by callbacks; freed in-flight slots
         if (!session_end_.empty()) co_return;
-        if (more) co_await asio::post(ctx_.executor(), asio::use_awaitable);
+        if (!drained) co_await asio::post(ctx_.executor(), asio::use_awaitable);
     }
 }
 
-// Reads packets until the socket would block. True when the budget ran out first.
+// Reads packets until the socket would block (or the session ended). True when
+// the budget ran out first.
 bool mqtt_endpoint::pump_reads() {
     for (int i = 0; i < read_budget; ++i) {
         errno = 0;
