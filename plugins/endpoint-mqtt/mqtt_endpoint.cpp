@@ -3,18 +3,12 @@
 #include <araldo/log_rate.hpp>
 #include <araldo/time.hpp>
 #include <araldo/tls.hpp>
-#include <araldo/utf8.hpp>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <mosquitto.h>
-#include <mqtt_protocol.h>
-
-#include <cstring>
-#include <stdexcept>
 
 namespace araldo::plugins::endpoint_mqtt {
 
@@ -28,22 +22,13 @@ araldo::counter& dropped(araldo::endpoint_context& ctx, const char* reason) {
                                     {{"reason", reason}});
 }
 
-// mosquitto_lib_init() is process-wide and not thread-safe: once, on the core thread.
-void init_library() {
-    static const bool done = [] {
-        mosquitto_lib_init();
-        return true;
-    }();
-    (void)done;
-}
-
 }  // namespace
 
 mqtt_endpoint::mqtt_endpoint(araldo::endpoint_context& ctx, mqtt_settings settings)
     : ctx_(ctx),
       settings_(std::move(settings)),
       where_(settings_.address.display()),
-      socket_(ctx.executor()),
+      stream_(ctx.executor()),
       down_since_(std::chrono::system_clock::now()),
       stop_signal_(ctx.executor(), asio::steady_timer::time_point::max()),
       queue_(ctx.executor(), settings_.queue_size),
@@ -72,42 +57,13 @@ mqtt_endpoint::mqtt_endpoint(araldo::endpoint_context& ctx, mqtt_settings settin
                            [this] { return static_cast<double>(queue_.size()); });
 }
 
-mqtt_endpoint::~mqtt_endpoint() {
-    release_socket();
-    if (mosq_) mosquitto_destroy(mosq_);  // closes its socket, frees its reference to the SSL context
-}
-
 void mqtt_endpoint::start() {
     random_.seed(std::random_device{}());
-    init_library();
-    const char* id = settings_.client_id.empty() ? nullptr : settings_.client_id.c_str();
-    mosq_ = mosquitto_new(id, settings_.clean_start, this);
-    if (!mosq_) throw std::runtime_error("libmosquitto could not make a client: " + std::string(strerror(errno)));
-    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, settings_.mqtt5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
-    mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
-    // The broker may send as many QoS 1 messages at once as we may: each is
-    // routed before the next is read, so more in flight costs the broker only.
-    mosquitto_int_option(mosq_, MOSQ_OPT_RECEIVE_MAXIMUM, static_cast<int>(settings_.max_inflight));
-    mosquitto_int_option(mosq_, MOSQ_OPT_SEND_MAXIMUM, static_cast<int>(settings_.max_inflight));
-    const auto& a = settings_.address;
-    if (!a.user.empty() &&
-        mosquitto_username_pw_set(mosq_, a.user.c_str(), a.password.empty() ? nullptr : a.password.c_str()))
-        throw std::runtime_error("libmosquitto refused the URL's user name");
-    if (settings_.will) {
-        const auto& w = *settings_.will;
-        if (int rc = mosquitto_will_set(mosq_, w.topic.c_str(), static_cast<int>(w.payload.size()), w.payload.data(),
-                                        w.qos, w.retain))
-            throw std::runtime_error(std::string("libmosquitto refused the will: ") + mosquitto_strerror(rc));
-    }
-    install_callbacks();
     if (!settings_.tls) return;
     // Here, not in the constructor: it reads the CA, certificate and key files.
     tls_context_.emplace(asio::ssl::context::tls_client);
     araldo::configure_tls_client(*tls_context_, *settings_.tls);
     install_tls_hooks();
-    // As configured by the SDK, not overlaid with libmosquitto's defaults.
-    mosquitto_int_option(mosq_, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
-    mosquitto_void_option(mosq_, MOSQ_OPT_SSL_CTX, tls_context_->native_handle());  // libmosquitto takes a reference
 }
 
 asio::awaitable<void> mqtt_endpoint::run() {
@@ -116,7 +72,7 @@ asio::awaitable<void> mqtt_endpoint::run() {
                                       : std::string("no publish topic: routed messages are refused"));
     while (!stopping_) {
         std::string reason = co_await session();
-        release_socket();
+        stream_.close();
         if (stopping_) break;
         went_down(std::move(reason));
         co_await backoff();
@@ -143,8 +99,7 @@ delivery_result mqtt_endpoint::deliver(const message_ptr& msg) {
         dropped_loop_.inc();
         return delivery_result::ok();
     }
-    if (!settings_.publish->topic.literal() &&
-        (mosquitto_pub_topic_check2(topic.c_str(), topic.size()) != MOSQ_ERR_SUCCESS || !araldo::valid_utf8(topic))) {
+    if (!settings_.publish->topic.literal() && !codec::valid_topic_name(topic)) {
         count_drop(dropped_invalid_topic_, "the publish template made no valid topic", msg->id());
         return delivery_result::dropped("invalid_topic");
     }

@@ -1,14 +1,15 @@
 // endpoint-mqtt: an MQTT 3.1.1 and 5 client on the core thread.
 //
-// libmosquitto speaks the protocol; this class runs its external loop
-// (mqtt_session.cpp): the library's socket is waited on through an Asio
-// descriptor, and the library reads, writes and keeps alive only when called.
-// No thread of libmosquitto's own ever runs. Its C callbacks come back through
-// trampolines (mqtt_callbacks.cpp), always from inside one of those calls,
-// on the core thread.
+// The protocol is spoken by araldo itself (mqtt_codec.cpp) over an Asio
+// stream (mqtt_stream.cpp): the session (mqtt_session.cpp) reads up to 64 KiB
+// at a time and routes every PUBLISH in it before the next read, and writes
+// what is waiting (acknowledgements, publishes, pings) in one go. Inbound
+// packets are handled in mqtt_inbound.cpp.
 #pragma once
 
+#include "mqtt_codec.hpp"
 #include "mqtt_options.hpp"
+#include "mqtt_stream.hpp"
 
 #include <araldo/context.hpp>
 #include <araldo/endpoint.hpp>
@@ -16,7 +17,6 @@
 #include <araldo/outbound_queue.hpp>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -28,11 +28,8 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
-struct mosquitto;
-struct mosquitto_message;
 struct ssl_st;
 
 namespace araldo::plugins::endpoint_mqtt {
@@ -42,10 +39,9 @@ inline constexpr std::string_view plugin_id = "endpoint-mqtt";
 // Owned by the core; keeps a reference to its context, which outlives it.
 class mqtt_endpoint final : public araldo::endpoint {
 public:
-    // Prepares only: no socket, no file, no libmosquitto object (`--check`
-    // constructs and never starts).
+    // Prepares only: no socket, no file (`--check` constructs and never starts).
     mqtt_endpoint(araldo::endpoint_context& ctx, mqtt_settings settings);
-    ~mqtt_endpoint() override;
+    ~mqtt_endpoint() override = default;
 
     void start() override;
     asio::awaitable<void> run() override;
@@ -53,47 +49,37 @@ public:
     void stop() override;
     std::vector<std::string> health() const override;
 
-    // libmosquitto's callbacks, through the trampolines (mqtt_callbacks.cpp).
-    void on_connect(int reason, int flags);
-    void on_disconnect(int reason);
-    void on_message(const mosquitto_message& m);
-    void on_publish(int mid, int reason);
-    void on_subscribe(int mid, int count, const int* granted);
-    void on_tls_event(ssl_st* ssl, int where, int ret);
-    void on_log(int level, const char* text);
-
 private:
-    // The external loop (mqtt_session.cpp).
+    // The session (mqtt_session.cpp).
     asio::awaitable<std::string> session();
-    asio::awaitable<std::optional<std::string>> resolve(std::string& address);
-    int begin_connect(const std::string& address);
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
-    asio::awaitable<void> misc_loop();
+    asio::awaitable<void> keepalive_loop();
     asio::awaitable<void> stop_watch();
-    bool pump_reads();
-    bool readable_now() const;
-    bool handshaking() const;
-    // After every call into libmosquitto: false (and the descriptor released)
-    // once the library has closed its socket or the call failed.
-    bool still_up(int rc);
     void end_session(std::string reason);
-    void release_socket();
     void publish_queued();
     void subscribe_all();
-    std::string describe(int rc) const;
+    std::uint16_t next_packet_id();
     asio::awaitable<void> backoff();
     asio::awaitable<void> wait_stopped();
     void went_down(std::string reason);
     void disconnect_at_stop();
 
-    // Callbacks and inbound (mqtt_callbacks.cpp).
-    void install_callbacks();
-    void listen_to_library_log(bool on);
-    // The broker's name checked in its certificate and sent as SNI: by an
-    // SSL_CTX info callback, as each handshake starts (libmosquitto makes
-    // the SSL object itself, from the address it was given).
+    // Inbound packets (mqtt_inbound.cpp).
+    void take_input();
+    bool skip_oversized(std::string_view& data);
+    void on_packet(const codec::packet& p);
+    void on_connack(const codec::packet& p);
+    void on_publish(const codec::publish_fields& f);
+    void on_oversized_publish(const codec::publish_fields& head, std::size_t size);
+    void on_puback(const codec::packet& p);
+    void on_suback(const codec::packet& p);
+    void on_broker_disconnect(const codec::packet& p);
+    void protocol_error(const std::string& what);
+    // What the TLS layer said when a handshake or a record failed: by an
+    // SSL_CTX info callback, as OpenSSL sends or receives an alert.
     void install_tls_hooks();
+    void on_tls_event(ssl_st* ssl, int where, int ret);
     bool folder_for(const std::string& topic, araldo::attributes& attrs);
     void count_drop(araldo::counter& c, std::string_view what, std::string_view detail);
 
@@ -101,18 +87,37 @@ private:
     mqtt_settings settings_;
     std::string where_;  // the URL without credentials, for logs and health
 
-    ::mosquitto* mosq_ = nullptr;  // made in start(), kept across reconnects (it holds the session's QoS 1 state)
     std::optional<asio::ssl::context> tls_context_;
-    asio::posix::stream_descriptor socket_;  // libmosquitto's fd, never closed by Asio (released first)
-    int fd_ = -1;
-    bool in_session_ = false;
+    mqtt_stream stream_;
     bool connected_ = false;  // CONNACK accepted in this session
     bool ever_connected_ = false;
-    std::string session_end_;    // why the session ended, once it has
-    std::string refusal_;        // the CONNACK's or DISCONNECT's reason, when the broker gave one
-    std::string library_error_;  // libmosquitto's last error-level log line in this session
-    std::string tls_failure_;    // what the TLS handshake said when it failed
-    std::vector<std::pair<int, std::string>> pending_subscriptions_;  // SUBSCRIBE mid -> filter
+    std::string session_end_;  // why the session ended, once it has
+    std::string refusal_;      // the CONNACK's or DISCONNECT's reason, when the broker gave one
+    std::string tls_failure_;  // what the TLS layer said when it failed
+    std::string client_id_;    // client-id, or a random one for this connection
+
+    // Reading: bytes not yet taken as packets are in_[in_begin_, in_end_).
+    std::vector<char> in_;
+    std::size_t in_begin_ = 0;
+    std::size_t in_end_ = 0;
+    std::size_t skip_ = 0;  // bytes still to come of a PUBLISH too large to hold
+    std::size_t max_packet_ = 0;
+
+    // Writing: packets waiting for the writer, and the ones it is writing.
+    std::string out_;
+    std::string sending_;
+    std::size_t qos0_waiting_ = 0;  // QoS 0 publishes in out_, counted once written
+    bool ping_outstanding_ = false;
+    std::chrono::seconds keepalive_{0};
+    std::size_t send_limit_ = 0;  // QoS 1 publishes in flight at once: ours, or the broker's receive maximum
+
+    struct inflight_publish {
+        std::uint16_t id;
+        std::string packet;  // the whole PUBLISH, resent (DUP set) after a reconnect
+    };
+    std::deque<inflight_publish> inflight_;  // in the order sent; PUBACKs come back in that order
+    std::uint16_t last_packet_id_ = 0;
+    std::vector<std::pair<std::uint16_t, std::string>> pending_subscriptions_;  // SUBSCRIBE id -> filter
     std::vector<std::string> refused_subscriptions_;
     std::string down_reason_ = "not connected yet";
     std::chrono::system_clock::time_point down_since_;
@@ -124,8 +129,7 @@ private:
     std::minstd_rand random_;         // seeded in start(): std::random_device may open a device file
 
     araldo::outbound_queue queue_;      // marshalled, waiting to be published; write_loop parks on it
-    std::deque<std::string> topics_;    // beside queue_, each message's topic
-    std::unordered_set<int> inflight_;  // QoS 1 mids libmosquitto holds until their PUBACK
+    std::deque<std::string> topics_;  // beside queue_, each message's topic
 
     araldo::counter& received_;
     araldo::counter& published_;

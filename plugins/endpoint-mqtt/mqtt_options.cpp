@@ -1,9 +1,10 @@
 #include "mqtt_options.hpp"
 
+#include "mqtt_codec.hpp"
+
 #include <araldo/folder.hpp>
 #include <araldo/utf8.hpp>
 
-#include <mosquitto.h>
 
 namespace araldo::plugins::endpoint_mqtt {
 
@@ -26,7 +27,7 @@ option_spec qos_option(std::string what) {
 }
 
 void check_topic(const araldo::options& opts, std::string_view name, const std::string& topic) {
-    if (mosquitto_pub_topic_check2(topic.c_str(), topic.size()) != MOSQ_ERR_SUCCESS || !araldo::valid_utf8(topic))
+    if (!codec::valid_topic_name(topic))
         opts.fail(name, "'" + topic + "' is not a topic MQTT publishes to",
                   "a non-empty UTF-8 name without + or #, such as greenhouse/pi-7/cmd");
 }
@@ -44,8 +45,7 @@ void read_subscriptions(const araldo::options& opts, mqtt_settings& s) {
     if (!opts.has("subscribe")) return;
     for (const auto& item : opts.object_list("subscribe")) {
         subscription sub{item->string("topic"), static_cast<int>(item->integer("qos"))};
-        if (mosquitto_sub_topic_check2(sub.topic.c_str(), sub.topic.size()) != MOSQ_ERR_SUCCESS ||
-            !araldo::valid_utf8(sub.topic))
+        if (!codec::valid_topic_filter(sub.topic))
             item->fail("topic", "'" + sub.topic + "' is not an MQTT topic filter",
                        "+ matches one level and # the rest, each alone between slashes: greenhouse/+/sensors/#");
         for (auto& other : s.subscribe) {
@@ -131,8 +131,8 @@ option_table mqtt_options() {
         option_spec{.name = "keepalive",
                     .type = option_type::duration,
                     .default_value = "60s",
-                    .description = "longest silence before a PINGREQ; a broker that does not answer within it is "
-                                   "disconnected",
+                    .description = "how often a PINGREQ goes out (a broker's Server Keep Alive overrides it); a "
+                                   "broker that has not answered one by the next is disconnected",
                     .min = "5s",
                     .max = "65535s"},
         option_spec{"will",

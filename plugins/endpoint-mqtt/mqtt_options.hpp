@@ -43,7 +43,7 @@ struct mqtt_settings {
     // Set exactly when the URL is mqtts://; its files are read in start().
     std::optional<araldo::tls_client_config> tls;
     bool mqtt5 = true;      // protocol: 5, else 3.1.1
-    std::string client_id;  // empty: the broker's (or libmosquitto's) choice, clean-start only
+    std::string client_id;  // empty: a random one per connection, clean-start only
     bool clean_start = true;
     std::uint32_t session_expiry = 0;  // seconds, MQTT 5
     int keepalive = 60;                // seconds

@@ -1,177 +1,130 @@
-// The external loop: libmosquitto does no I/O of its own accord. Its socket
-// is waited on through an Asio descriptor; readable means mosquitto_loop_read,
-// writable (while mosquitto_want_write) means mosquitto_loop_write, and a
-// timer calls mosquitto_loop_misc for the keepalive. The library closes its
-// socket itself when a call fails, so after every call still_up() checks the
-// socket and releases the descriptor: Asio never closes libmosquitto's fd.
+// One connection to the broker, from CONNECT to its end: a reader that takes
+// every packet of each read before the next one, a writer that sends what
+// waits in one write, and a timer for CONNACK and the keepalive. Any of them
+// ends the session by end_session(), which closes the stream so the others
+// return.
 #include "mqtt_endpoint.hpp"
 
 #include <araldo/log_rate.hpp>
-#include <araldo/utf8.hpp>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <mosquitto.h>
-#include <mqtt_protocol.h>
-#include <openssl/ssl.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 
 namespace araldo::plugins::endpoint_mqtt {
 
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// Packets read before other coroutines get a turn.
-constexpr int read_budget = 1024;
-constexpr std::chrono::seconds misc_period{1};
+constexpr std::size_t read_size = 64 * 1024;
+// Room for a PUBLISH's fixed header, topic, packet id and MQTT 5 properties
+// on top of its payload.
+constexpr std::size_t packet_overhead = 70 * 1024;
+// The writer stops taking queued publishes while this much waits for the socket.
+constexpr std::size_t out_high_water = 256 * 1024;
+// From the TCP connection to the CONNACK.
+constexpr std::chrono::seconds connect_timeout{10};
 
 }  // namespace
 
 asio::awaitable<std::string> mqtt_endpoint::session() {
     using namespace asio::experimental::awaitable_operators;
-    std::string address = settings_.address.host;
-    if (auto failed = co_await resolve(address)) co_return *failed;
-    if (stopping_) co_return "stopping";
     refusal_.clear();
-    library_error_.clear();
     tls_failure_.clear();
     session_end_.clear();
     connected_ = false;
-    listen_to_library_log(true);
-    errno = 0;
-    if (int rc = begin_connect(address); rc != MOSQ_ERR_SUCCESS) co_return describe(rc);
-    fd_ = mosquitto_socket(mosq_);
-    if (fd_ < 0) co_return describe(MOSQ_ERR_NO_CONN);
-    boost::system::error_code ec;
-    socket_.assign(fd_, ec);
-    if (ec) {
-        fd_ = -1;
-        co_return "cannot watch the socket: " + ec.message();
+    ping_outstanding_ = false;
+    in_begin_ = in_end_ = skip_ = 0;
+    max_packet_ = settings_.max_message_size + packet_overhead;
+    if (in_.size() < read_size) in_.resize(read_size);
+    out_.clear();
+    qos0_waiting_ = 0;
+
+    auto connected = co_await (stream_.connect(settings_.address.host, static_cast<std::uint16_t>(settings_.address.port),
+                                               tls_context_ ? &*tls_context_ : nullptr) ||
+                               wait_stopped());
+    if (connected.index() == 1) co_return "stopping";
+    if (auto& r = std::get<0>(connected); !r) {
+        // The info callback saw the alert that explains a failed handshake best.
+        co_return tls_failure_.empty() ? r.reason() : "TLS: " + tls_failure_;
     }
-    in_session_ = true;
-    co_await (read_loop() || write_loop() || misc_loop() || stop_watch());
-    in_session_ = false;
+
+    codec::connect_fields f;
+    f.mqtt5 = settings_.mqtt5;
+    client_id_ = settings_.client_id;
+    if (client_id_.empty()) client_id_ = fmt::format("araldo-{:08x}{:08x}", random_(), random_());
+    f.client_id = client_id_;
+    f.clean_start = settings_.clean_start;
+    f.keepalive = static_cast<std::uint16_t>(settings_.keepalive);
+    f.session_expiry = settings_.mqtt5 ? settings_.session_expiry : 0;
+    f.receive_maximum = static_cast<std::uint16_t>(std::min<std::size_t>(settings_.max_inflight, 65535));
+    if (settings_.will) {
+        const auto& w = *settings_.will;
+        f.will = codec::will_fields{w.topic, w.payload, w.qos, w.retain};
+    }
+    const auto& a = settings_.address;
+    if (!a.user.empty()) {
+        f.user = a.user;
+        if (!a.password.empty()) f.password = a.password;
+    }
+    codec::append_connect(out_, f);
+
+    co_await (read_loop() || write_loop() || keepalive_loop() || stop_watch());
     connected_ = false;
     co_return session_end_.empty() ? std::string("connection ended") : session_end_;
 }
 
-// libmosquitto resolves names with a blocking getaddrinfo(): a name is
-// resolved here, and the library is given an address.
-asio::awaitable<std::optional<std::string>> mqtt_endpoint::resolve(std::string& address) {
-    using namespace asio::experimental::awaitable_operators;
-    boost::system::error_code not_address;
-    asio::ip::make_address(address, not_address);
-    if (!not_address) co_return std::nullopt;
-    asio::ip::tcp::resolver resolver(ctx_.executor());
-    auto done =
-        co_await (resolver.async_resolve(address, std::to_string(settings_.address.port), use_tuple) || wait_stopped());
-    if (done.index() == 1) co_return std::string("stopping");
-    auto [ec, results] = std::get<0>(std::move(done));
-    if (ec || results.empty()) co_return "cannot resolve " + address + ": " + (ec ? ec.message() : "no address");
-    address = results.begin()->endpoint().address().to_string();
-    co_return std::nullopt;
-}
-
-// Starts a non-blocking connect to an address (never a name: see resolve()).
-int mqtt_endpoint::begin_connect(const std::string& address) {
-    const int port = settings_.address.port;
-    if (!settings_.mqtt5 || settings_.session_expiry == 0)
-        return mosquitto_connect_bind_async(mosq_, address.c_str(), port, settings_.keepalive, nullptr);
-    // MQTT 5 CONNECT properties (the session expiry): libmosquitto 2.0 takes
-    // them only in the blocking mosquitto_connect_bind_v5(), and keeps them
-    // for mosquitto_reconnect_async(). While the protocol option says 3.1.1,
-    // that call stores the address, port and properties and stops with
-    // MOSQ_ERR_NOT_SUPPORTED before touching the network; the non-blocking
-    // reconnect then sends them.
-    mosquitto_property* props = nullptr;
-    mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, settings_.session_expiry);
-    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-    const int stored = mosquitto_connect_bind_v5(mosq_, address.c_str(), port, settings_.keepalive, nullptr, props);
-    mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-    mosquitto_property_free_all(&props);
-    if (stored != MOSQ_ERR_NOT_SUPPORTED) {
-        if (stored == MOSQ_ERR_SUCCESS) mosquitto_disconnect(mosq_);  // never expected: a blocking connect ran
-        return stored == MOSQ_ERR_SUCCESS ? MOSQ_ERR_UNKNOWN : stored;
-    }
-    return mosquitto_reconnect_async(mosq_);
-}
-
 asio::awaitable<void> mqtt_endpoint::read_loop() {
-    bool drained = !readable_now();
     for (;;) {
-        // Asio's reactor is edge-triggered: wait only once the socket is drained.
-        if (drained) {
-            auto [ec] = co_await socket_.async_wait(asio::posix::descriptor_base::wait_read, use_tuple);
-            if (ec || !session_end_.empty()) co_return;
+        // A packet that does not fit yet: more room, up to the largest one taken whole.
+        if (in_begin_ > 0) {
+            std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+                      in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+            in_end_ -= in_begin_;
+            in_begin_ = 0;
         }
-        drained = !pump_reads();
-        queue_.notify();  // acknowledgements and SUBSCRIBEs queued by callbacks; freed in-flight slots
+        if (in_end_ == in_.size()) in_.resize(std::min(in_.size() * 2, std::max(max_packet_, in_.size() + 1)));
+        auto [ec, n] = co_await stream_.read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_));
+        if (ec) {
+            if (ec == asio::error::eof) {
+                end_session("the broker closed the connection");
+            } else if (ec != asio::error::operation_aborted) {
+                end_session(!tls_failure_.empty() ? "TLS: " + tls_failure_ : "connection lost: " + ec.message());
+            }
+            co_return;
+        }
+        in_end_ += n;
+        take_input();
         if (!session_end_.empty()) co_return;
-        if (!drained) co_await asio::post(ctx_.executor(), asio::use_awaitable);
+        queue_.notify();  // acknowledgements and SUBSCRIBEs to write; freed in-flight slots
     }
-}
-
-// Reads packets until the socket would block (or the session ended). True when
-// the budget ran out first.
-bool mqtt_endpoint::pump_reads() {
-    for (int i = 0; i < read_budget; ++i) {
-        errno = 0;
-        const int rc = mosquitto_loop_read(mosq_, 1);
-        const int err = errno;
-        if (!still_up(rc)) return false;
-        if (err == EAGAIN || err == EWOULDBLOCK) return false;
-    }
-    return true;
-}
-
-bool mqtt_endpoint::readable_now() const {
-    if (fd_ < 0) return false;
-    if (auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_)); ssl && SSL_pending(ssl) > 0) return true;
-    char byte = 0;
-    const auto n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n > 0 || n == 0 ||
-           (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);  // EOF and errors: let the library see them
-}
-
-bool mqtt_endpoint::handshaking() const {
-    auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_));
-    return ssl && !SSL_is_init_finished(ssl);
 }
 
 asio::awaitable<void> mqtt_endpoint::write_loop() {
     for (;;) {
         publish_queued();
-        if (!session_end_.empty()) co_return;
-        if (handshaking()) {
-            // libmosquitto drives its TLS handshake from loop_read; it needs the
-            // socket writable only when OpenSSL says so.
-            auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq_));
-            if (SSL_want_write(ssl)) {
-                auto [ec] = co_await socket_.async_wait(asio::posix::descriptor_base::wait_write, use_tuple);
-                if (ec || !session_end_.empty()) co_return;
-                errno = 0;
-                if (!still_up(mosquitto_loop_read(mosq_, 1))) co_return;
-                continue;
+        if (!out_.empty()) {
+            sending_.clear();
+            std::swap(sending_, out_);
+            const std::size_t qos0 = std::exchange(qos0_waiting_, 0);
+            auto ec = co_await stream_.write(asio::buffer(sending_));
+            if (ec) {
+                if (ec != asio::error::operation_aborted)
+                    end_session(!tls_failure_.empty() ? "TLS: " + tls_failure_ : "connection lost: " + ec.message());
+                co_return;
             }
-        } else if (mosquitto_want_write(mosq_)) {
-            errno = 0;
-            if (!still_up(mosquitto_loop_write(mosq_, 1))) co_return;
-            if (mosquitto_want_write(mosq_)) {
-                auto [ec] = co_await socket_.async_wait(asio::posix::descriptor_base::wait_write, use_tuple);
-                if (ec || !session_end_.empty()) co_return;
-            }
+            published_.inc(qos0);
             continue;
         }
+        if (!session_end_.empty()) co_return;
         if (stopping_ && connected_ && queue_.empty() && inflight_.empty()) {
+            codec::append_disconnect(out_);
+            co_await stream_.write(asio::buffer(out_));
+            out_.clear();
             end_session("stopping");
             co_return;
         }
@@ -180,43 +133,78 @@ asio::awaitable<void> mqtt_endpoint::write_loop() {
     }
 }
 
-// Hands queued messages to libmosquitto while the broker has accepted the
-// connection, the socket takes them (else the library would buffer without
-// bound) and QoS 1 in-flight slots are free.
+// Puts queued messages into the write buffer while the broker has accepted
+// the connection, the buffer is not backed up and QoS 1 in-flight slots are free.
 void mqtt_endpoint::publish_queued() {
     if (!connected_ || !settings_.publish) return;
     const auto& p = *settings_.publish;
-    while (!queue_.empty() && !mosquitto_want_write(mosq_)) {
-        if (p.qos > 0 && inflight_.size() >= settings_.max_inflight) return;
+    while (!queue_.empty() && out_.size() < out_high_water) {
+        if (p.qos > 0 && inflight_.size() >= send_limit_) return;
         const araldo::encoded& e = queue_.front();
-        int mid = 0;
-        errno = 0;
-        const int rc = mosquitto_publish_v5(mosq_, &mid, topics_.front().c_str(), static_cast<int>(e.bytes.size()),
-                                            e.bytes.data(), p.qos, p.retain, nullptr);
-        if (rc == MOSQ_ERR_SUCCESS) {
-            if (p.qos > 0) inflight_.insert(mid);
-        } else if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO) {
-            still_up(rc);  // kept: published again on the next connection
-            return;
+        if (p.qos > 0) {
+            inflight_publish entry{next_packet_id(), {}};
+            codec::append_publish(entry.packet, settings_.mqtt5, topics_.front(), e.bytes, p.qos, p.retain, false,
+                                  entry.id);
+            out_ += entry.packet;
+            inflight_.push_back(std::move(entry));
         } else {
-            count_drop(rc == MOSQ_ERR_OVERSIZE_PACKET ? dropped_too_large_out_ : dropped_invalid_topic_,
-                       std::string("libmosquitto refused a publish: ") + mosquitto_strerror(rc) + ", topic",
-                       topics_.front());
+            codec::append_publish(out_, settings_.mqtt5, topics_.front(), e.bytes, 0, p.retain, false, 0);
+            ++qos0_waiting_;
         }
         queue_.pop_front();
         topics_.pop_front();
     }
 }
 
-asio::awaitable<void> mqtt_endpoint::misc_loop() {
-    asio::steady_timer timer(ctx_.executor());
+void mqtt_endpoint::subscribe_all() {
+    pending_subscriptions_.clear();
+    for (const auto& s : settings_.subscribe) {
+        const std::uint16_t id = next_packet_id();
+        // MQTT 5's no-local: what this client publishes does not come back to it.
+        codec::append_subscribe(out_, settings_.mqtt5, id, s.topic, s.qos, true);
+        pending_subscriptions_.emplace_back(id, s.topic);
+    }
+}
+
+// Unused by a publish in flight or a SUBSCRIBE waiting for its SUBACK.
+std::uint16_t mqtt_endpoint::next_packet_id() {
     for (;;) {
-        timer.expires_after(misc_period);
-        auto [ec] = co_await timer.async_wait(use_tuple);
-        if (ec || !session_end_.empty()) co_return;
-        errno = 0;
-        if (!still_up(mosquitto_loop_misc(mosq_))) co_return;
-        queue_.notify();  // a PINGREQ may be waiting
+        if (++last_packet_id_ == 0) last_packet_id_ = 1;
+        const auto id = last_packet_id_;
+        const bool in_use =
+            std::any_of(inflight_.begin(), inflight_.end(), [id](const auto& p) { return p.id == id; }) ||
+            std::any_of(pending_subscriptions_.begin(), pending_subscriptions_.end(),
+                        [id](const auto& s) { return s.first == id; });
+        if (!in_use) return id;
+    }
+}
+
+// The CONNACK must come within connect_timeout; after it, a PINGREQ goes out
+// every keepalive, and the previous one must have been answered by then.
+asio::awaitable<void> mqtt_endpoint::keepalive_loop() {
+    asio::steady_timer timer(ctx_.executor(), connect_timeout);
+    auto [ec] = co_await timer.async_wait(use_tuple);
+    if (ec || !session_end_.empty()) co_return;
+    if (!connected_) {
+        end_session("no CONNACK from the broker within " + std::to_string(connect_timeout.count()) + " s");
+        co_return;
+    }
+    for (;;) {
+        if (keepalive_.count() == 0) {
+            timer.expires_at(asio::steady_timer::time_point::max());
+        } else {
+            timer.expires_after(keepalive_);
+        }
+        auto [wec] = co_await timer.async_wait(use_tuple);
+        if (wec || !session_end_.empty()) co_return;
+        if (ping_outstanding_) {
+            end_session("no PINGRESP from the broker within the keepalive (" + std::to_string(keepalive_.count()) +
+                        " s)");
+            co_return;
+        }
+        codec::append_pingreq(out_);
+        ping_outstanding_ = true;
+        queue_.notify();
     }
 }
 
@@ -233,44 +221,11 @@ asio::awaitable<void> mqtt_endpoint::stop_watch() {
     co_await forever.async_wait(use_tuple);
 }
 
-bool mqtt_endpoint::still_up(int rc) {
-    const int err = errno;
-    if (fd_ >= 0 && mosquitto_socket(mosq_) != fd_) {
-        errno = err;
-        end_session(describe(rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST));
-        return false;
-    }
-    if (rc == MOSQ_ERR_SUCCESS) return true;
-    errno = err;
-    end_session(describe(rc));
-    return false;
-}
-
 void mqtt_endpoint::end_session(std::string reason) {
     if (session_end_.empty()) session_end_ = std::move(reason);
     connected_ = false;
-    release_socket();
+    stream_.close();
     queue_.notify();
-}
-
-void mqtt_endpoint::release_socket() {
-    if (socket_.is_open()) socket_.release();  // cancels every wait; libmosquitto closes the fd
-    fd_ = -1;
-}
-
-// Why a call failed, in the words an operator needs: the broker's refusal,
-// the TLS verdict, or the system error.
-std::string mqtt_endpoint::describe(int rc) const {
-    if (!refusal_.empty()) return refusal_;
-    if (!tls_failure_.empty()) return "TLS: " + tls_failure_;
-    if (rc == MOSQ_ERR_TLS)
-        return "TLS: " + (library_error_.empty() ? std::string("handshake failed") : library_error_);
-    if (rc == MOSQ_ERR_ERRNO) return std::strerror(errno);
-    if (rc == MOSQ_ERR_CONN_LOST && errno != 0 && errno != EAGAIN)
-        return std::string("connection lost: ") + std::strerror(errno);
-    std::string s = mosquitto_strerror(rc);
-    if (!library_error_.empty()) s += " (" + library_error_ + ")";
-    return s;
 }
 
 void mqtt_endpoint::disconnect_at_stop() {
@@ -281,7 +236,7 @@ void mqtt_endpoint::disconnect_at_stop() {
     }
     queue_.clear();
     topics_.clear();
-    if (mosq_ && mosquitto_socket(mosq_) >= 0) mosquitto_disconnect(mosq_);  // writes DISCONNECT, then closes
+    inflight_.clear();
     connected_ = false;
 }
 
