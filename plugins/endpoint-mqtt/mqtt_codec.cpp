@@ -10,7 +10,6 @@ namespace araldo::plugins::endpoint_mqtt::codec {
 
 namespace {
 
-constexpr std::uint32_t max_remaining_length = 268'435'455;  // four bytes of variable byte integer
 
 // MQTT 5 property identifiers used here.
 enum property : std::uint8_t {

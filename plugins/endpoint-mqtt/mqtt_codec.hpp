@@ -61,7 +61,7 @@ void append_connect(std::string& out, const connect_fields& f);
 // One filter; MQTT 5's no-local keeps what this client publishes from coming back.
 void append_subscribe(std::string& out, bool mqtt5, std::uint16_t id, std::string_view filter, int qos,
                       bool no_local);
-// `id` is written only for QoS 1.
+// `id` is written only for a QoS above 0.
 void append_publish(std::string& out, bool mqtt5, std::string_view topic, std::string_view payload, int qos,
                     bool retain, bool dup, std::uint16_t id);
 void append_puback(std::string& out, std::uint16_t id);

@@ -47,7 +47,8 @@ mqtt_endpoint::mqtt_endpoint(araldo::endpoint_context& ctx, mqtt_settings settin
       dropped_invalid_topic_(dropped(ctx, "invalid_topic")),
       dropped_queue_full_(dropped(ctx, "queue_full")),
       dropped_refused_(dropped(ctx, "refused_by_broker")),
-      dropped_stopped_(dropped(ctx, "stopped")) {
+      dropped_stopped_(dropped(ctx, "stopped")),
+      dropped_connection_lost_(dropped(ctx, "connection_lost")) {
     // The core never destroys an endpoint before the process ends: `this` stays valid.
     araldo::endpoint_gauge(ctx, "araldo_mqtt_connected", "1 while the broker has accepted the connection",
                            [this] { return connected_ ? 1.0 : 0.0; });

@@ -53,6 +53,7 @@ private:
     // The session (mqtt_session.cpp).
     asio::awaitable<std::string> session();
     asio::awaitable<void> read_loop();
+    asio::mutable_buffer room_to_read();
     asio::awaitable<void> write_loop();
     asio::awaitable<void> keepalive_loop();
     asio::awaitable<void> stop_watch();
@@ -71,7 +72,7 @@ private:
     void on_packet(const codec::packet& p);
     void on_connack(const codec::packet& p);
     void on_publish(const codec::publish_fields& f);
-    void on_oversized_publish(const codec::publish_fields& head, std::size_t size);
+    void on_oversized_publish(const codec::publish_fields& head, const std::string& size);
     void on_puback(const codec::packet& p);
     void on_suback(const codec::packet& p);
     void on_broker_disconnect(const codec::packet& p);
@@ -143,6 +144,7 @@ private:
     araldo::counter& dropped_queue_full_;
     araldo::counter& dropped_refused_;
     araldo::counter& dropped_stopped_;
+    araldo::counter& dropped_connection_lost_;
 };
 
 // The factory: reads and checks the options, builds the endpoint.

@@ -48,7 +48,7 @@ void mqtt_endpoint::take_input() {
                 break;
             }
             if (!head.value()) break;  // its topic and packet id have not all arrived
-            on_oversized_publish(*head.value(), total - used);
+            on_oversized_publish(*head.value(), "a " + std::to_string(total) + "-byte packet");
             skip_ = total;
             continue;  // skip_oversized() takes it off
         }
@@ -121,7 +121,7 @@ void mqtt_endpoint::on_connack(const codec::packet& p) {
 void mqtt_endpoint::on_publish(const codec::publish_fields& f) {
     if (f.qos > 1) return protocol_error("a QoS 2 PUBLISH; every subscription asked for QoS 1 at most");
     if (f.payload.size() > settings_.max_message_size) {
-        on_oversized_publish(f, f.payload.size());
+        on_oversized_publish(f, std::to_string(f.payload.size()) + " bytes");
         return;
     }
     std::string topic(f.topic);
@@ -146,9 +146,8 @@ void mqtt_endpoint::on_publish(const codec::publish_fields& f) {
 
 // Dropped and counted, and acknowledged: otherwise the broker would send it
 // again after every reconnect.
-void mqtt_endpoint::on_oversized_publish(const codec::publish_fields& head, std::size_t size) {
-    count_drop(dropped_too_large_in_,
-               "inbound message larger than max-message-size (" + std::to_string(size) + " bytes) on", head.topic);
+void mqtt_endpoint::on_oversized_publish(const codec::publish_fields& head, const std::string& size) {
+    count_drop(dropped_too_large_in_, "inbound message larger than max-message-size (" + size + ") on", head.topic);
     if (head.qos == 1) codec::append_puback(out_, head.id);
 }
 

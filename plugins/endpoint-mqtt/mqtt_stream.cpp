@@ -35,7 +35,10 @@ asio::awaitable<araldo::result<>> mqtt_stream::connect(const std::string& host, 
     auto [ec, endpoint] = co_await asio::async_connect(*tcp, results, use_tuple);
     if (ec) co_return result<>::fail(ec.message());
     tcp->set_option(asio::ip::tcp::no_delay(true), ec);  // acknowledgements and pings are small: no Nagle delay
-    if (!tls) co_return result<>::ok();
+    if (!tls) {
+        tcp->non_blocking(true, ec);  // for read_ready(); Asio's asynchronous operations are unaffected
+        co_return result<>::ok();
+    }
     auto& stream = std::get<tls_socket>(*socket_);
     if (auto prepared = araldo::prepare_tls_client(stream.native_handle(), host); !prepared)
         co_return result<>::fail("TLS: " + prepared.reason());
@@ -55,6 +58,15 @@ asio::awaitable<std::pair<error_code, std::size_t>> mqtt_stream::read_some(asio:
     // A broker may close TLS without close_notify; MQTT's lengths tell a cut packet anyway.
     if (ec == asio::ssl::error::stream_truncated) ec = asio::error::eof;
     co_return std::pair{ec, n};
+}
+
+std::size_t mqtt_stream::read_ready(asio::mutable_buffer buf, error_code& ec) {
+    ec.clear();
+    auto* tcp = socket_ ? std::get_if<asio::ip::tcp::socket>(&*socket_) : nullptr;
+    if (!tcp) return 0;
+    const std::size_t n = tcp->read_some(buf, ec);
+    if (ec == asio::error::would_block) ec.clear();
+    return n;
 }
 
 asio::awaitable<error_code> mqtt_stream::write(asio::const_buffer buf) {

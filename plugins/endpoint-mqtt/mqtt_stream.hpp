@@ -35,6 +35,10 @@ public:
     asio::awaitable<araldo::result<>> connect(const std::string& host, std::uint16_t port, asio::ssl::context* tls);
     // At least one byte; eof when the broker closed the connection.
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buf);
+    // What has arrived already, without waiting: 0 when nothing has (or over
+    // TLS, whose records the asynchronous reads take whole). Sets `ec` as
+    // read_some would.
+    std::size_t read_ready(asio::mutable_buffer buf, error_code& ec);
     asio::awaitable<error_code> write(asio::const_buffer buf);
     // Pending operations complete with operation_aborted.
     void close() noexcept;

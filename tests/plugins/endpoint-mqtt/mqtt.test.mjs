@@ -6,7 +6,7 @@
 // client certificate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Relay, freePort, makeTestPki, waitUntil } from '../../support/araldo.mjs';
@@ -125,6 +125,64 @@ test('a topic that makes no valid folder is dropped and counted; publish retain 
   } finally {
     await relay.stop();
     await broker.stop();
+  }
+});
+
+test('inbound messages over max-message-size: dropped, counted and acknowledged, so a resumed session does not get them again', async () => {
+  const broker = await Mosquitto.start();
+  const dir = mkdtempSync(join(tmpdir(), 'araldo-mqtt-big-'));
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const relayConfig = config(`
+    - name: devices
+      id: endpoint-mqtt
+      url: ${url}
+      client-id: big-reader
+      clean-start: false
+      session-expiry: 1h
+      max-message-size: 1KiB
+      marshalling: raw
+      subscribe: [{topic: "big/#", qos: 1}]
+    - name: out
+      id: endpoint-mqtt
+      url: ${url}
+      marshalling: raw
+      publish: {topic: "seen/{mqtt.topic}"}`, `  devices: [out]`);
+  const tooLarge = (relay) => relay.metric('araldo_mqtt_dropped_total', { endpoint: 'devices', reason: 'too_large_in' });
+  const sub = broker.subscribe(['-t', 'seen/#']);
+  let relay = await Relay.start(relayConfig);
+  try {
+    await connected(relay, 'devices');
+    await connected(relay, 'out');
+    await broker.ready(sub, 'seen/probe');
+    // 2 KiB fits the read buffer and is dropped whole; 300 KiB does not fit
+    // (1 KiB + 70 KiB) and is skipped as it arrives.
+    const mid = join(dir, 'mid'), huge = join(dir, 'huge');
+    writeFileSync(mid, 'm'.repeat(2048));
+    writeFileSync(huge, 'h'.repeat(300 * 1024));
+    broker.pub(['-q', '1', '-t', 'big/mid', '-f', mid]);
+    broker.pub(['-q', '1', '-t', 'big/huge', '-f', huge]);
+    broker.pub(['-q', '1', '-t', 'big/small', '-m', 'fits']);
+    await waitUntil(() => sub.lines.includes('0 seen/big/small fits'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
+    await waitUntil(async () => (await tooLarge(relay)) === 2, 10000, () => relay.stderr);
+    assert.match(relay.stderr, /inbound message larger than max-message-size \(2048 bytes\) on "big\/mid": dropped/);
+    assert.match(relay.stderr, /inbound message larger than max-message-size \(a 3072\d\d-byte packet\) on "big\/huge": dropped/);
+    assert.ok(!sub.lines.some((l) => l.includes('seen/big/mid') || l.includes('seen/big/huge')), JSON.stringify(sub.lines));
+
+    // The same session again: the broker resends what it was not acknowledged first.
+    await relay.stop();
+    relay = await Relay.start(relayConfig);
+    await connected(relay, 'devices');
+    await connected(relay, 'out');
+    broker.pub(['-q', '1', '-t', 'big/small', '-m', 'after']);
+    await waitUntil(() => sub.lines.includes('0 seen/big/small after'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
+    assert.match(relay.stderr, /session resumed/);
+    assert.equal(await tooLarge(relay), 0, relay.stderr);
+    assert.equal(sub.lines.filter((l) => l.includes('seen/big/small fits')).length, 1, JSON.stringify(sub.lines));
+  } finally {
+    await relay.stop();
+    await sub.stop();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
