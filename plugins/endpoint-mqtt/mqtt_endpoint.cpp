@@ -9,7 +9,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-
 namespace araldo::plugins::endpoint_mqtt {
 
 namespace {
