@@ -71,6 +71,7 @@ private:
     bool skip_oversized(std::string_view& data);
     void on_packet(const codec::packet& p);
     void on_connack(const codec::packet& p);
+    void take_broker_limits(const codec::connack_fields& c);
     void on_publish(const codec::publish_fields& f);
     void on_oversized_publish(const codec::publish_fields& head, const std::string& size);
     void on_puback(const codec::packet& p);
@@ -111,6 +112,10 @@ private:
     bool ping_outstanding_ = false;
     std::chrono::seconds keepalive_{0};
     std::size_t send_limit_ = 0;  // QoS 1 publishes in flight at once: ours, or the broker's receive maximum
+    // publish.qos and publish.retain as far as the broker takes them (MQTT 5
+    // CONNACK: Maximum QoS, Retain Available), for this connection.
+    int publish_qos_ = 0;
+    bool publish_retain_ = false;
 
     struct inflight_publish {
         std::uint16_t id;

@@ -107,15 +107,38 @@ void mqtt_endpoint::on_connack(const codec::packet& p) {
     ever_connected_ = true;
     down_reason_.clear();
     refused_subscriptions_.clear();
-    send_limit_ = std::min<std::size_t>(settings_.max_inflight, c.receive_maximum);
-    keepalive_ = std::chrono::seconds(c.server_keepalive.value_or(static_cast<std::uint16_t>(settings_.keepalive)));
     ctx_.log().info("connected to {} ({})", where_, c.session_present ? "session resumed" : "new session");
+    take_broker_limits(c);
     // Publishes the broker never acknowledged go again, first and in their order.
     for (auto& unacked : inflight_) {
         codec::mark_dup(unacked.packet);
         out_ += unacked.packet;
     }
     subscribe_all();
+}
+
+// What an MQTT 5 broker says it takes binds the client: never more in flight
+// than its receive maximum, no QoS above its maximum, no retain flag when it
+// has no retained messages. A 3.1.1 CONNACK says nothing and changes nothing.
+void mqtt_endpoint::take_broker_limits(const codec::connack_fields& c) {
+    send_limit_ = std::min<std::size_t>(settings_.max_inflight, c.receive_maximum);
+    keepalive_ = std::chrono::seconds(c.server_keepalive.value_or(static_cast<std::uint16_t>(settings_.keepalive)));
+    if (!settings_.publish) return;
+    const auto& p = *settings_.publish;
+    publish_qos_ = std::min<int>(p.qos, c.maximum_qos);
+    publish_retain_ = p.retain && c.retain_available;
+    if (publish_qos_ < p.qos)
+        ctx_.log().warn("the broker takes QoS {} at most: publishing at QoS {}, so nothing is kept for a resend",
+                        c.maximum_qos, publish_qos_);
+    if (p.retain && !publish_retain_)
+        ctx_.log().warn("the broker keeps no retained messages: publishing without the retain flag");
+    if (publish_qos_ == 0 && !inflight_.empty()) {
+        // Kept at QoS 1 on an earlier connection; this broker would refuse them.
+        dropped_refused_.inc(inflight_.size());
+        ctx_.log().warn("{} QoS 1 message(s) not acknowledged before the broker lowered its maximum QoS: dropped",
+                        inflight_.size());
+        inflight_.clear();
+    }
 }
 
 void mqtt_endpoint::on_publish(const codec::publish_fields& f) {

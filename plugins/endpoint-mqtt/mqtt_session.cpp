@@ -157,18 +157,17 @@ asio::awaitable<void> mqtt_endpoint::write_loop() {
 // the connection, the buffer is not backed up and QoS 1 in-flight slots are free.
 void mqtt_endpoint::publish_queued() {
     if (!connected_ || !settings_.publish) return;
-    const auto& p = *settings_.publish;
     while (!queue_.empty() && out_.size() < out_high_water) {
-        if (p.qos > 0 && inflight_.size() >= send_limit_) return;
+        if (publish_qos_ > 0 && inflight_.size() >= send_limit_) return;
         const araldo::encoded& e = queue_.front();
-        if (p.qos > 0) {
+        if (publish_qos_ > 0) {
             inflight_publish entry{next_packet_id(), {}};
-            codec::append_publish(entry.packet, settings_.mqtt5, topics_.front(), e.bytes, p.qos, p.retain, false,
-                                  entry.id);
+            codec::append_publish(entry.packet, settings_.mqtt5, topics_.front(), e.bytes, publish_qos_,
+                                  publish_retain_, false, entry.id);
             out_ += entry.packet;
             inflight_.push_back(std::move(entry));
         } else {
-            codec::append_publish(out_, settings_.mqtt5, topics_.front(), e.bytes, 0, p.retain, false, 0);
+            codec::append_publish(out_, settings_.mqtt5, topics_.front(), e.bytes, 0, publish_retain_, false, 0);
             ++qos0_waiting_;
         }
         queue_.pop_front();

@@ -186,6 +186,36 @@ test('inbound messages over max-message-size: dropped, counted and acknowledged,
   }
 });
 
+test('a broker that takes QoS 0 at most and keeps no retained messages: publishes follow what its CONNACK said', async () => {
+  const broker = await Mosquitto.start('max_qos 0\nretain_available false\n');
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const relay = await Relay.start(config(`
+    - name: out
+      id: endpoint-mqtt
+      url: ${url}
+      marshalling: raw
+      publish: {topic: "limited{folder}", qos: 1, retain: true}`, '  emit: [out]'));
+  const sub = broker.subscribe(['-t', 'limited/#']);
+  try {
+    await connected(relay, 'out');
+    await broker.ready(sub, 'limited/probe');
+    await emit(relay, '/a', 'one');
+    await emit(relay, '/a', 'two');
+    await waitUntil(() => sub.lines.includes('0 limited/a two'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
+    assert.ok(sub.lines.includes('0 limited/a one'), JSON.stringify(sub.lines));
+    assert.match(relay.stderr, /the broker takes QoS 0 at most: publishing at QoS 0/);
+    assert.match(relay.stderr, /the broker keeps no retained messages: publishing without the retain flag/);
+    await waitUntil(async () => (await relay.metric('araldo_mqtt_published_total', { endpoint: 'out' })) === 2);
+    // Still the first connection: the broker never had to refuse a publish.
+    assert.equal(await relay.metric('araldo_mqtt_reconnects_total', { endpoint: 'out' }), 0, relay.stderr);
+    assert.equal(await relay.metric('araldo_mqtt_inflight', { endpoint: 'out' }), 0);
+  } finally {
+    await relay.stop();
+    await sub.stop();
+    await broker.stop();
+  }
+});
+
 // The Mosquitto configuration docs/mqtt.md shows, with this test's port and files.
 function documentedConf() {
   const doc = readFileSync(new URL('../../../docs/mqtt.md', import.meta.url), 'utf8');
