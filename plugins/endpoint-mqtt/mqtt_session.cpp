@@ -28,7 +28,7 @@ constexpr int drain_reads = 15;
 constexpr std::size_t packet_overhead = 70 * 1024;
 // The writer stops taking queued publishes while this much waits for the socket.
 constexpr std::size_t out_high_water = 256 * 1024;
-// From the TCP connection to the CONNACK.
+// For the TCP connection and TLS handshake, then again from there to the CONNACK.
 constexpr std::chrono::seconds connect_timeout{10};
 
 }  // namespace
@@ -45,10 +45,15 @@ asio::awaitable<std::string> mqtt_endpoint::session() {
     if (in_.size() < read_size) in_.resize(read_size);
     out_.clear();
 
+    asio::steady_timer connect_timer(ctx_.executor(), connect_timeout);
     auto connected = co_await (stream_.connect(settings_.address.host, static_cast<std::uint16_t>(settings_.address.port),
                                                tls_context_ ? &*tls_context_ : nullptr) ||
-                               wait_stopped());
+                               wait_stopped() || connect_timer.async_wait(use_tuple));
     if (connected.index() == 1) co_return "stopping";
+    if (connected.index() == 2) {
+        co_return "no connection within " + std::to_string(connect_timeout.count()) + " s" +
+            (tls_failure_.empty() ? std::string() : " (TLS: " + tls_failure_ + ")");
+    }
     if (auto& r = std::get<0>(connected); !r) {
         // The info callback saw the alert that explains a failed handshake best.
         co_return tls_failure_.empty() ? r.reason() : "TLS: " + tls_failure_;

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Relay, freePort, makeTestPki, waitUntil } from '../../support/araldo.mjs';
@@ -213,6 +214,32 @@ test('a broker that takes QoS 0 at most and keeps no retained messages: publishe
     await relay.stop();
     await sub.stop();
     await broker.stop();
+  }
+});
+
+test('a port that accepts and never answers: no CONNACK (mqtt://) or no handshake (mqtts://) within 10 s, in health', async () => {
+  const silent = createServer((socket) => { socket.on('error', () => {}); });
+  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = silent.address().port;
+  const relay = await Relay.start(config(`
+    - name: plain
+      id: endpoint-mqtt
+      url: mqtt://127.0.0.1:${port}
+      marshalling: raw
+      subscribe: [{topic: "x"}]
+    - name: tls
+      id: endpoint-mqtt
+      url: mqtts://127.0.0.1:${port}
+      marshalling: raw
+      subscribe: [{topic: "x"}]`, '  {}'));
+  try {
+    await waitUntil(async () => {
+      const text = await health(relay);
+      return /plain.*no CONNACK from the broker within 10 s/.test(text) && /"tls".*no connection within 10 s/.test(text);
+    }, 20000, () => relay.stderr);
+  } finally {
+    await relay.stop();
+    silent.close();
   }
 });
 
