@@ -116,6 +116,7 @@ private:
     // CONNACK: Maximum QoS, Retain Available), for this connection.
     int publish_qos_ = 0;
     bool publish_retain_ = false;
+    std::size_t broker_max_packet_ = 0;  // MQTT 5 CONNACK's Maximum Packet Size; 0: none given
 
     struct inflight_publish {
         std::uint16_t id;

@@ -38,8 +38,9 @@ void mqtt_endpoint::take_input() {
             break;
         }
         if (status == codec::split_status::too_large) {
-            if (p.type != codec::publish) {
-                protocol_error("a packet of " + std::to_string(total) + " bytes");
+            if (p.type != codec::publish || !connected_) {
+                protocol_error("a packet of " + std::to_string(total) + " bytes" +
+                               (connected_ ? "" : " before CONNACK"));
                 break;
             }
             auto head = codec::parse_publish_head(p.flags, data.substr(used));
@@ -48,6 +49,10 @@ void mqtt_endpoint::take_input() {
                 break;
             }
             if (!head.value()) break;  // its topic and packet id have not all arrived
+            if (head.value()->qos > 1) {
+                protocol_error("a QoS 2 PUBLISH; every subscription asked for QoS 1 at most");
+                break;
+            }
             on_oversized_publish(*head.value(), "a " + std::to_string(total) + "-byte packet");
             skip_ = total;
             continue;  // skip_oversized() takes it off
@@ -118,11 +123,12 @@ void mqtt_endpoint::on_connack(const codec::packet& p) {
 }
 
 // What an MQTT 5 broker says it takes binds the client: never more in flight
-// than its receive maximum, no QoS above its maximum, no retain flag when it
-// has no retained messages. A 3.1.1 CONNACK says nothing and changes nothing.
+// than its receive maximum, no packet over its maximum size, no QoS above its
+// maximum, no retain flag when it has no retained messages. A 3.1.1 CONNACK says nothing and changes nothing.
 void mqtt_endpoint::take_broker_limits(const codec::connack_fields& c) {
     send_limit_ = std::min<std::size_t>(settings_.max_inflight, c.receive_maximum);
     keepalive_ = std::chrono::seconds(c.server_keepalive.value_or(static_cast<std::uint16_t>(settings_.keepalive)));
+    broker_max_packet_ = c.maximum_packet_size;
     if (!settings_.publish) return;
     const auto& p = *settings_.publish;
     publish_qos_ = std::min<int>(p.qos, c.maximum_qos);

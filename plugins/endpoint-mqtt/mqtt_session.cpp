@@ -165,7 +165,13 @@ void mqtt_endpoint::publish_queued() {
     while (!queue_.empty() && out_.size() < out_high_water) {
         if (publish_qos_ > 0 && inflight_.size() >= send_limit_) return;
         const araldo::encoded& e = queue_.front();
-        if (publish_qos_ > 0) {
+        // Fixed header (at most 5), topic, packet id, empty properties, payload.
+        const std::size_t size = 5 + 2 + topics_.front().size() + 2 + 1 + e.bytes.size();
+        if (broker_max_packet_ != 0 && size > broker_max_packet_) {
+            count_drop(dropped_too_large_out_, "larger than the broker's maximum packet size (" +
+                                                   std::to_string(broker_max_packet_) + " bytes), topic",
+                       topics_.front());
+        } else if (publish_qos_ > 0) {
             inflight_publish entry{next_packet_id(), {}};
             codec::append_publish(entry.packet, settings_.mqtt5, topics_.front(), e.bytes, publish_qos_,
                                   publish_retain_, false, entry.id);

@@ -187,8 +187,8 @@ test('inbound messages over max-message-size: dropped, counted and acknowledged,
   }
 });
 
-test('a broker that takes QoS 0 at most and keeps no retained messages: publishes follow what its CONNACK said', async () => {
-  const broker = await Mosquitto.start('max_qos 0\nretain_available false\n');
+test('a broker that takes QoS 0 at most, keeps no retained messages and takes 200-byte packets: publishes follow what its CONNACK said', async () => {
+  const broker = await Mosquitto.start('max_qos 0\nretain_available false\nmax_packet_size 200\n');
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const relay = await Relay.start(config(`
     - name: out
@@ -201,11 +201,15 @@ test('a broker that takes QoS 0 at most and keeps no retained messages: publishe
     await connected(relay, 'out');
     await broker.ready(sub, 'limited/probe');
     await emit(relay, '/a', 'one');
+    await emit(relay, '/a', 'x'.repeat(300));
     await emit(relay, '/a', 'two');
     await waitUntil(() => sub.lines.includes('0 limited/a two'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
     assert.ok(sub.lines.includes('0 limited/a one'), JSON.stringify(sub.lines));
     assert.match(relay.stderr, /the broker takes QoS 0 at most: publishing at QoS 0/);
     assert.match(relay.stderr, /the broker keeps no retained messages: publishing without the retain flag/);
+    assert.ok(!sub.lines.some((l) => l.includes('xxx')), JSON.stringify(sub.lines));
+    assert.equal(await relay.metric('araldo_mqtt_dropped_total', { endpoint: 'out', reason: 'too_large' }), 1);
+    assert.match(relay.stderr, /larger than the broker's maximum packet size \(200 bytes\), topic "limited\/a": dropped/);
     await waitUntil(async () => (await relay.metric('araldo_mqtt_published_total', { endpoint: 'out' })) === 2);
     // Still the first connection: the broker never had to refuse a publish.
     assert.equal(await relay.metric('araldo_mqtt_reconnects_total', { endpoint: 'out' }), 0, relay.stderr);
