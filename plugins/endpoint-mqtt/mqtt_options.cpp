@@ -5,7 +5,6 @@
 #include <araldo/folder.hpp>
 #include <araldo/utf8.hpp>
 
-
 namespace araldo::plugins::endpoint_mqtt {
 
 namespace {

@@ -30,8 +30,8 @@ public:
 
     // Resolves, connects and, with a TLS context, completes the handshake
     // with `host` as the name the certificate must carry and the SNI. Closes
-    // any previous connection first. The reason of a failure reads well after
-    // "cannot connect: " is left out: "Connection refused", "TLS: ...".
+    // any previous connection first. A failure's reason is the system's words
+    // ("Connection refused"), or starts with "cannot resolve" or "TLS: ".
     asio::awaitable<araldo::result<>> connect(const std::string& host, std::uint16_t port, asio::ssl::context* tls);
     // At least one byte; eof when the broker closed the connection.
     asio::awaitable<std::pair<error_code, std::size_t>> read_some(asio::mutable_buffer buf);
