@@ -54,7 +54,7 @@ araldo::result<upstream_call> make_call(std::string_view base_path, const araldo
         call.target += '/';
         call.target += araldo::percent_encode(arg, araldo::percent_keep::unreserved);
     }
-    if (call.target.empty()) call.target = "/";
+    if (call.target.empty()) call.target.push_back('/');  // not = "/": g++ 12 -O2 warns falsely (-Wrestrict)
     if (!req.query.empty()) {
         call.target += '?';
         call.target += target_query(req.query);
