@@ -67,7 +67,8 @@ private:
     void disconnect_at_stop();
 
     // Inbound packets (mqtt_inbound.cpp).
-    void take_input();
+    // Handles every whole packet in the read buffer; returns how many.
+    std::size_t take_input();
     bool skip_oversized(std::string_view& data);
     void on_packet(const codec::packet& p);
     void on_connack(const codec::packet& p);

@@ -25,9 +25,10 @@ int tls_owner_index() {
 
 }  // namespace
 
-void mqtt_endpoint::take_input() {
+std::size_t mqtt_endpoint::take_input() {
     std::string_view data(in_.data() + in_begin_, in_end_ - in_begin_);
     const std::size_t before = data.size();
+    std::size_t handled = 0;
     while (session_end_.empty() && skip_oversized(data)) {
         codec::packet p;
         std::size_t used = 0, total = 0;
@@ -59,9 +60,11 @@ void mqtt_endpoint::take_input() {
         }
         data.remove_prefix(used);
         on_packet(p);
+        ++handled;
     }
     in_begin_ += before - data.size();
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    return handled;
 }
 
 // Takes what has arrived of a PUBLISH too large to hold off `data`. True when

@@ -21,8 +21,11 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_size = 64 * 1024;
-// Reads without waiting after one that did, before other work runs.
+// Reads without waiting after one that did, before other work runs, while
+// fewer packets than drain_packets were handled: other endpoints (and the
+// targets' writes) get their turn at least that often.
 constexpr int drain_reads = 15;
+constexpr std::size_t drain_packets = 1024;
 // Room for a PUBLISH's fixed header, topic, packet id and MQTT 5 properties
 // on top of its payload.
 constexpr std::size_t packet_overhead = 70 * 1024;
@@ -94,13 +97,14 @@ asio::awaitable<std::string> mqtt_endpoint::session() {
 asio::awaitable<void> mqtt_endpoint::read_loop() {
     for (;;) {
         auto [ec, n] = co_await stream_.read_some(room_to_read());
+        std::size_t packets = 0;
         for (int more = 0; !ec && n > 0; ++more) {
             in_end_ += n;
-            take_input();
+            packets += take_input();
             if (!session_end_.empty()) co_return;
             // What arrived while those packets were routed joins them before the
             // targets' writes run: a fan-out then writes fewer, larger batches.
-            if (more == drain_reads) break;
+            if (more == drain_reads || packets >= drain_packets) break;
             n = stream_.read_ready(room_to_read(), ec);
         }
         if (ec) {
