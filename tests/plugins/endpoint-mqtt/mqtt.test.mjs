@@ -165,8 +165,8 @@ test('inbound messages over max-message-size: dropped, counted and acknowledged,
     broker.pub(['-q', '1', '-t', 'big/small', '-m', 'fits']);
     await waitUntil(() => sub.lines.includes('0 seen/big/small fits'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
     await waitUntil(async () => (await tooLarge(relay)) === 2, 10000, () => relay.stderr);
-    assert.match(relay.stderr, /inbound message larger than max-message-size \(2048 bytes\) on "big\/mid": dropped/);
-    assert.match(relay.stderr, /inbound message larger than max-message-size \(a 3072\d\d-byte packet\) on "big\/huge": dropped/);
+    await relay.waitForLog(/inbound message larger than max-message-size \(2048 bytes\) on "big\/mid": dropped/);
+    await relay.waitForLog(/inbound message larger than max-message-size \(a 3072\d\d-byte packet\) on "big\/huge": dropped/);
     assert.ok(!sub.lines.some((l) => l.includes('seen/big/mid') || l.includes('seen/big/huge')), JSON.stringify(sub.lines));
 
     // The same session again: the broker resends what it was not acknowledged first.
@@ -176,7 +176,7 @@ test('inbound messages over max-message-size: dropped, counted and acknowledged,
     await connected(relay, 'out');
     broker.pub(['-q', '1', '-t', 'big/small', '-m', 'after']);
     await waitUntil(() => sub.lines.includes('0 seen/big/small after'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
-    assert.match(relay.stderr, /session resumed/);
+    await relay.waitForLog(/session resumed/);
     assert.equal(await tooLarge(relay), 0, relay.stderr);
     assert.equal(sub.lines.filter((l) => l.includes('seen/big/small fits')).length, 1, JSON.stringify(sub.lines));
   } finally {
@@ -205,11 +205,11 @@ test('a broker that takes QoS 0 at most, keeps no retained messages and takes 20
     await emit(relay, '/a', 'two');
     await waitUntil(() => sub.lines.includes('0 limited/a two'), 10000, () => JSON.stringify(sub.lines) + relay.stderr);
     assert.ok(sub.lines.includes('0 limited/a one'), JSON.stringify(sub.lines));
-    assert.match(relay.stderr, /the broker takes QoS 0 at most: publishing at QoS 0/);
-    assert.match(relay.stderr, /the broker keeps no retained messages: publishing without the retain flag/);
+    await relay.waitForLog(/the broker takes QoS 0 at most: publishing at QoS 0/);
+    await relay.waitForLog(/the broker keeps no retained messages: publishing without the retain flag/);
     assert.ok(!sub.lines.some((l) => l.includes('xxx')), JSON.stringify(sub.lines));
     assert.equal(await relay.metric('araldo_mqtt_dropped_total', { endpoint: 'out', reason: 'too_large' }), 1);
-    assert.match(relay.stderr, /larger than the broker's maximum packet size \(200 bytes\), topic "limited\/a": dropped/);
+    await relay.waitForLog(/larger than the broker's maximum packet size \(200 bytes\), topic "limited\/a": dropped/);
     await waitUntil(async () => (await relay.metric('araldo_mqtt_published_total', { endpoint: 'out' })) === 2);
     // Still the first connection: the broker never had to refuse a publish.
     assert.equal(await relay.metric('araldo_mqtt_reconnects_total', { endpoint: 'out' }), 0, relay.stderr);
@@ -358,7 +358,7 @@ test('a persistent session (MQTT 5 session expiry) gets the QoS 1 messages publi
     relay = await Relay.start(yaml);
     await waitUntil(async () => (await relay.metric('araldo_mqtt_received_total', { endpoint: 'devices' })) === 5, 10000,
       () => relay.stderr);
-    assert.match(relay.stderr, /connected to mqtt:\/\/127\.0\.0\.1:\d+ \(session resumed\)/);
+    await relay.waitForLog(/connected to mqtt:\/\/127\.0\.0\.1:\d+ \(session resumed\)/);
   } finally {
     await relay.stop();
     await broker.stop();
