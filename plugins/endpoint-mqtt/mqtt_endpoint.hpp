@@ -61,6 +61,9 @@ private:
     void publish_queued();
     void subscribe_all();
     std::uint16_t next_packet_id();
+    void clear_inflight();
+    // The TLS layer's verdict when it gave one (it explains a failure best), else `otherwise`.
+    std::string failure(std::string otherwise) const;
     asio::awaitable<void> backoff();
     asio::awaitable<void> wait_stopped();
     void went_down(std::string reason);
@@ -97,7 +100,6 @@ private:
     std::string session_end_;  // why the session ended, once it has
     std::string refusal_;      // the CONNACK's or DISCONNECT's reason, when the broker gave one
     std::string tls_failure_;  // what the TLS layer said when it failed
-    std::string client_id_;    // client-id, or a random one for this connection
 
     // Reading: bytes not yet taken as packets are in_[in_begin_, in_end_).
     std::vector<char> in_;
@@ -125,6 +127,9 @@ private:
     };
     std::deque<inflight_publish> inflight_;  // in the order sent; PUBACKs come back in that order
     std::uint16_t last_packet_id_ = 0;
+    // Which packet ids a publish in flight or a SUBSCRIBE waiting for its SUBACK
+    // holds: the next id is found without scanning them.
+    std::vector<bool> ids_in_use_ = std::vector<bool>(65536, false);
     std::vector<std::pair<std::uint16_t, std::string>> pending_subscriptions_;  // SUBSCRIBE id -> filter
     std::vector<std::string> refused_subscriptions_;
     std::string down_reason_ = "not connected yet";

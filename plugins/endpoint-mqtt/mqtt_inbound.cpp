@@ -146,7 +146,7 @@ void mqtt_endpoint::take_broker_limits(const codec::connack_fields& c) {
         dropped_refused_.inc(inflight_.size());
         ctx_.log().warn("{} QoS 1 message(s) not acknowledged before the broker lowered its maximum QoS: dropped",
                         inflight_.size());
-        inflight_.clear();
+        clear_inflight();
     }
 }
 
@@ -189,6 +189,7 @@ void mqtt_endpoint::on_puback(const codec::packet& p) {
     const auto& a = parsed.value();
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const auto& e) { return e.id == a.id; });
     if (it == inflight_.end()) return;  // a duplicate acknowledgement after a resend
+    ids_in_use_[it->id] = false;
     inflight_.erase(it);
     if (const auto reason = a.reasons.front(); reason >= 0x80) {
         count_drop(dropped_refused_, "the broker refused a publish: " + codec::reason_text(reason),
@@ -212,6 +213,7 @@ void mqtt_endpoint::on_suback(const codec::packet& p) {
     } else {
         ctx_.log().debug("subscribed to {}", it->second);
     }
+    ids_in_use_[it->first] = false;
     pending_subscriptions_.erase(it);
 }
 

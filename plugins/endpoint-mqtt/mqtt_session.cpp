@@ -57,16 +57,14 @@ asio::awaitable<std::string> mqtt_endpoint::session() {
         co_return "no connection within " + std::to_string(connect_timeout.count()) + " s" +
             (tls_failure_.empty() ? std::string() : " (TLS: " + tls_failure_ + ")");
     }
-    if (auto& r = std::get<0>(connected); !r) {
-        // The info callback saw the alert that explains a failed handshake best.
-        co_return tls_failure_.empty() ? r.reason() : "TLS: " + tls_failure_;
-    }
+    if (auto& r = std::get<0>(connected); !r) co_return failure(r.reason());
 
     codec::connect_fields f;
     f.mqtt5 = settings_.mqtt5;
-    client_id_ = settings_.client_id;
-    if (client_id_.empty()) client_id_ = fmt::format("araldo-{:08x}{:08x}", random_(), random_());
-    f.client_id = client_id_;
+    const std::string client_id = settings_.client_id.empty()
+                                      ? fmt::format("araldo-{:08x}{:08x}", random_(), random_())
+                                      : settings_.client_id;
+    f.client_id = client_id;
     f.clean_start = settings_.clean_start;
     f.keepalive = static_cast<std::uint16_t>(settings_.keepalive);
     f.session_expiry = settings_.mqtt5 ? settings_.session_expiry : 0;
@@ -111,7 +109,7 @@ asio::awaitable<void> mqtt_endpoint::read_loop() {
             if (ec == asio::error::eof) {
                 end_session("the broker closed the connection");
             } else if (ec != asio::error::operation_aborted) {
-                end_session(!tls_failure_.empty() ? "TLS: " + tls_failure_ : "connection lost: " + ec.message());
+                end_session(failure("connection lost: " + ec.message()));
             }
             co_return;
         }
@@ -142,8 +140,7 @@ asio::awaitable<void> mqtt_endpoint::write_loop() {
             auto ec = co_await stream_.write(asio::buffer(sending_));
             if (ec) {
                 qos0_waiting_ += qos0;  // perhaps partly written: lost with the connection
-                if (ec != asio::error::operation_aborted)
-                    end_session(!tls_failure_.empty() ? "TLS: " + tls_failure_ : "connection lost: " + ec.message());
+                if (ec != asio::error::operation_aborted) end_session(failure("connection lost: " + ec.message()));
                 co_return;
             }
             published_.inc(qos0);
@@ -191,6 +188,7 @@ void mqtt_endpoint::publish_queued() {
 }
 
 void mqtt_endpoint::subscribe_all() {
+    for (const auto& s : pending_subscriptions_) ids_in_use_[s.first] = false;
     pending_subscriptions_.clear();
     for (const auto& s : settings_.subscribe) {
         const std::uint16_t id = next_packet_id();
@@ -202,15 +200,20 @@ void mqtt_endpoint::subscribe_all() {
 
 // Unused by a publish in flight or a SUBSCRIBE waiting for its SUBACK.
 std::uint16_t mqtt_endpoint::next_packet_id() {
-    for (;;) {
+    do {
         if (++last_packet_id_ == 0) last_packet_id_ = 1;
-        const auto id = last_packet_id_;
-        const bool in_use =
-            std::any_of(inflight_.begin(), inflight_.end(), [id](const auto& p) { return p.id == id; }) ||
-            std::any_of(pending_subscriptions_.begin(), pending_subscriptions_.end(),
-                        [id](const auto& s) { return s.first == id; });
-        if (!in_use) return id;
-    }
+    } while (ids_in_use_[last_packet_id_]);
+    ids_in_use_[last_packet_id_] = true;
+    return last_packet_id_;
+}
+
+void mqtt_endpoint::clear_inflight() {
+    for (const auto& p : inflight_) ids_in_use_[p.id] = false;
+    inflight_.clear();
+}
+
+std::string mqtt_endpoint::failure(std::string otherwise) const {
+    return tls_failure_.empty() ? std::move(otherwise) : "TLS: " + tls_failure_;
 }
 
 // The CONNACK must come within connect_timeout; after it, a PINGREQ goes out
@@ -270,7 +273,7 @@ void mqtt_endpoint::disconnect_at_stop() {
     }
     queue_.clear();
     topics_.clear();
-    inflight_.clear();
+    clear_inflight();
     connected_ = false;
 }
 
