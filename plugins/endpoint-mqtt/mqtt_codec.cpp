@@ -325,14 +325,12 @@ araldo::result<connack_fields> parse_connack(const packet& p, bool mqtt5) {
 }
 
 araldo::result<publish_fields> parse_publish(const packet& p, bool mqtt5) {
-    reader r(p.body);
-    publish_fields f;
-    f.qos = (p.flags >> 1) & 3;
-    f.retain = (p.flags & 1) != 0;
-    f.dup = (p.flags & 8) != 0;
-    if (f.qos == 3) return malformed<publish_fields>("PUBLISH: QoS 3");
-    if (!r.bytes(f.topic)) return malformed<publish_fields>("PUBLISH: topic");
-    if (f.qos > 0 && (!r.u16(f.id) || f.id == 0)) return malformed<publish_fields>("PUBLISH: packet identifier");
+    auto head = parse_publish_head(p.flags, p.body);
+    if (!head) return araldo::result<publish_fields>::fail(head.reason());
+    // The body is whole: a head that has not all arrived is cut short.
+    if (!head.value()) return malformed<publish_fields>("PUBLISH: topic or packet identifier");
+    publish_fields f = *head.value();
+    reader r(p.body.substr(2 + f.topic.size() + (f.qos > 0 ? 2 : 0)));
     if (mqtt5) {
         bool alias = false;
         if (!read_properties(r, [&](std::uint8_t id, const property_value&) { alias = alias || id == topic_alias; }))
@@ -340,7 +338,6 @@ araldo::result<publish_fields> parse_publish(const packet& p, bool mqtt5) {
         // This client allows no topic alias (it sends no Topic Alias Maximum).
         if (alias) return araldo::result<publish_fields>::fail("a topic alias, which this client does not allow");
     }
-    if (!valid_topic_name(f.topic)) return malformed<publish_fields>("PUBLISH: topic name");
     f.payload = r.rest();
     return araldo::result<publish_fields>::ok(f);
 }
@@ -354,11 +351,9 @@ araldo::result<std::optional<publish_fields>> parse_publish_head(std::uint8_t fl
     if (f.qos == 3) return R::fail("malformed PUBLISH: QoS 3");
     reader r(body_start);
     std::uint16_t topic_length = 0;
-    if (!r.u16(topic_length)) return R::ok(std::nullopt);
-    if (r.left() < topic_length + (f.qos > 0 ? 2u : 0u)) return R::ok(std::nullopt);
-    reader again(body_start);
-    again.bytes(f.topic);
-    if (f.qos > 0 && (!again.u16(f.id) || f.id == 0)) return R::fail("malformed PUBLISH: packet identifier");
+    if (!r.u16(topic_length) || !r.take(topic_length, f.topic)) return R::ok(std::nullopt);
+    if (f.qos > 0 && !r.u16(f.id)) return R::ok(std::nullopt);
+    if (f.qos > 0 && f.id == 0) return R::fail("malformed PUBLISH: packet identifier");
     if (!valid_topic_name(f.topic)) return R::fail("malformed PUBLISH: topic name");
     return R::ok(f);
 }
