@@ -1,5 +1,7 @@
 #include "upstream_options.hpp"
 
+#include "http1_codec.hpp"
+
 #include <araldo/context.hpp>
 #include <araldo/http.hpp>
 
@@ -22,7 +24,8 @@ option_table upstream_options() {
                     true},
         option_spec{"headers", option_type::string_map, "{}",
                     "extra request headers, e.g. {Authorization: Bearer x}; names are tokens, values have no CR, LF "
-                    "or NUL",
+                    "or NUL; Host, User-Agent and Content-Type replace araldo's; the framing ones (Content-Length, "
+                    "Transfer-Encoding, Connection, TE, Upgrade, Trailer) are refused",
                     false},
         std::move(tls),
         option_spec{.name = "timeout",
@@ -64,6 +67,10 @@ string_pairs read_headers(const araldo::options& opts) {
         if (!araldo::valid_header_name(name)) {
             opts.fail("headers", "'" + name + "' is not a header name",
                       "a name is letters, digits and !#$%&'*+-.^_`|~ (no spaces, no colon)");
+        }
+        if (framing_header(name)) {
+            opts.fail("headers", name + " is araldo's to write",
+                      "the body's length and the connection's keep-alive follow from each request");
         }
         // The value itself stays out of the message: it may be a credential.
         if (!araldo::valid_header_value(value)) {

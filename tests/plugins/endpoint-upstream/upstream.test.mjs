@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Relay, binary, freePort, makeTestPki, waitUntil } from '../../support/araldo.mjs';
@@ -334,6 +335,116 @@ test('https base-url: the service verified with the test CA; without it the hand
   }
 });
 
+// A service written byte by byte: for each request (read up to its header's
+// end and its Content-Length), `respond(path)` gives the exact response bytes
+// and whether the service then closes the connection.
+async function startRawService(respond) {
+  const service = { connections: 0, paths: [] };
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    service.connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let pending = Buffer.alloc(0);
+    socket.on('data', (data) => {
+      pending = Buffer.concat([pending, data]);
+      for (;;) {
+        const end = pending.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = pending.subarray(0, end).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (pending.length < end + 4 + length) return;
+        pending = pending.subarray(end + 4 + length);
+        const path = head.split(' ')[1];
+        service.paths.push(path);
+        const { bytes, close } = respond(path);
+        if (close) {
+          socket.end(bytes);
+          return;
+        }
+        socket.write(bytes);
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  service.port = server.address().port;
+  service.close = () => new Promise((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(resolve);
+  });
+  return service;
+}
+
+test('responses framed every way HTTP/1.1 allows come back whole; malformed or oversized ones are a 502 upstream_error', async () => {
+  const responses = {
+    '/chunked': 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n'
+      + '5;note=first\r\nhello\r\nA\r\n and again\r\n0\r\nX-Checksum: 1\r\n\r\n',
+    '/interim': 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n'
+      + 'HTTP/1.1 202 Accepted\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\naccepted',
+    '/bare-lf': 'HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 2\n\nlf',
+    '/no-content': 'HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n',
+    '/smuggle': 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n'
+      + '2\r\nok\r\n0\r\n\r\n',
+    '/malformed': 'HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n',
+    '/big': `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2000\r\n\r\n${'x'.repeat(2000)}`,
+    '/big-chunked': `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n${'y'.repeat(1024)}\r\n1\r\nz\r\n0\r\n\r\n`,
+  };
+  const service = await startRawService((path) => {
+    if (path === '/until-close') {
+      return { bytes: 'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"closed": true}', close: true };
+    }
+    return { bytes: responses[path], close: false };
+  });
+  const relay = await Relay.start(config({ baseUrl: `http://127.0.0.1:${service.port}`,
+    upstream: ', max-connections: 1, max-response-body: 1KiB' }));
+  try {
+    const chunked = await call(relay, 'GET', '/api/chunked');
+    assert.equal(chunked.status, 200);
+    assert.equal(chunked.type, 'text/plain');
+    assert.equal(chunked.body.toString(), 'hello and again');
+    const interim = await call(relay, 'GET', '/api/interim');
+    assert.equal(interim.status, 202, 'the interim 100 and 103 are skipped');
+    assert.equal(interim.body.toString(), 'accepted');
+    assert.equal((await call(relay, 'GET', '/api/bare-lf')).body.toString(), 'lf');
+    const empty = await call(relay, 'DELETE', '/api/no-content');
+    assert.equal(empty.status, 204);
+    assert.equal(empty.body.length, 0);
+    assert.equal(service.connections, 1, 'all four on one kept-alive connection');
+
+    const closed = await call(relay, 'GET', '/api/until-close');
+    assert.equal(closed.status, 200);
+    assert.deepEqual(json(closed), { closed: true });
+    assert.equal((await call(relay, 'GET', '/api/chunked')).body.toString(), 'hello and again');
+    assert.equal(service.connections, 2, 'a body delimited by the close takes its connection with it');
+
+    // Transfer-Encoding wins over Content-Length, and such a connection is not reused.
+    assert.equal((await call(relay, 'GET', '/api/smuggle')).body.toString(), 'ok');
+    assert.equal((await call(relay, 'GET', '/api/chunked')).status, 200);
+    assert.equal(service.connections, 3);
+
+    const malformed = await call(relay, 'GET', '/api/malformed');
+    assert.equal(malformed.status, 502);
+    assert.equal(malformed.rc, '1');
+    assert.equal(json(malformed).exception.class, 'upstream_error');
+    assert.match(json(malformed).exception.message, /malformed response from 127\.0\.0\.1:\d+: a status that is not 3 digits/);
+    for (const path of ['/api/big', '/api/big-chunked']) {
+      const big = await call(relay, 'GET', path);
+      assert.equal(big.status, 502, path);
+      assert.equal(json(big).exception.class, 'upstream_error');
+      assert.match(json(big).exception.message, /a response body over 1024 bytes/);
+    }
+    assert.equal(await relay.metric('araldo_upstream_requests_total', { endpoint: 'svc', outcome: 'error' }), 1);
+    assert.equal(await relay.metric('araldo_upstream_requests_total', { endpoint: 'svc', outcome: 'too_large' }), 2);
+    // Each failure closed its connection (the malformed one's was the third); the next request still gets through.
+    assert.equal((await call(relay, 'GET', '/api/chunked')).status, 200);
+    assert.equal(service.connections, 6);
+  } finally {
+    await relay.stop();
+    await service.close();
+  }
+});
+
 test('--check refuses a base-url with a query, a tls block on http and an unknown scheme, naming the option', () => {
   const dir = mkdtempSync(join(tmpdir(), 'araldo-upstream-check-'));
   try {
@@ -342,6 +453,7 @@ test('--check refuses a base-url with a query, a tls block on http and an unknow
       [{ baseUrl: 'ftp://127.0.0.1/' }, /base-url.*scheme 'ftp' is not supported/],
       [{ baseUrl: 'http://127.0.0.1:1', upstream: ', tls: {ca: ca.pem}' }, /tls.*only applies to an https/],
       [{ baseUrl: 'http://127.0.0.1:1', upstream: ', headers: {"X-A": "a\\r\\nb"}' }, /headers.*CR, LF or NUL/],
+      [{ baseUrl: 'http://127.0.0.1:1', upstream: ', headers: {content-length: "5"}' }, /headers.*content-length is araldo's to write/],
     ];
     for (const [opts, expected] of cases) {
       const file = join(dir, 'araldo.yaml');
