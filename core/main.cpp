@@ -1,3 +1,4 @@
+#include "allocator.hpp"
 #include "app.hpp"
 #include "cli.hpp"
 #include "keys_command.hpp"
@@ -49,7 +50,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cli.version) {
-        std::cout << "araldo " ARALDO_VERSION "\n";
+        std::cout << "araldo " ARALDO_VERSION " (malloc: " << allocator_name() << ")\n";
         return 0;
     }
     // The core's own command: it needs no config and no plugin.

@@ -6,7 +6,7 @@ ARALDO_BUILD_PACKAGES=(
   g++ cmake make pkg-config ccache
   libboost1.81-dev libboost-system1.81-dev libboost-filesystem1.81-dev
   libboost-url1.81-dev libboost-json1.81-dev
-  libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev
+  libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev libjemalloc-dev
 )
 # nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo;
 # wrk drives the link smoke test (bench/link).
