@@ -53,7 +53,8 @@ std::string received_json(const std::deque<message_ptr>& received) {
         out += ",\"attributes\":{";
         bool first = true;
         for (const auto& [k, v] : m->attributes()) {
-            out += (first ? "" : ",") + json_quote(k) + ":" + json_quote(v);
+            if (!first) out += ',';
+            out.append(json_quote(k)).append(":").append(json_quote(v));
             first = false;
         }
         out += "}}";

@@ -84,19 +84,26 @@ private:
         return echo(msg);
     }
 
+    // Appended piece by piece: g++ 12's -Wrestrict misreads "literal" + std::string&& (Release builds).
     static std::string describe(const message& msg, const request_view& req) {
-        std::string out = "{\"method\":" + json_quote(req.method) + ",\"noun\":" + json_quote(req.noun) + ",\"args\":[";
-        for (std::size_t i = 0; i < req.args.size(); ++i) out += (i ? "," : "") + json_quote(req.args[i]);
-        out += "],\"query\":" + json_quote(req.query) + ",\"content_type\":" + json_quote(req.content_type);
-        out += ",\"binary\":" + std::string(msg.binary() ? "true" : "false");
-        out += ",\"body\":" + (msg.binary() ? std::string("null") : json_quote(msg.payload()));
-        out += ",\"body_base64\":" + json_quote(base64_encode(msg.payload())) + ",\"attributes\":{";
+        std::string out = "{\"method\":";
+        out.append(json_quote(req.method)).append(",\"noun\":").append(json_quote(req.noun)).append(",\"args\":[");
+        for (std::size_t i = 0; i < req.args.size(); ++i) {
+            if (i) out += ',';
+            out.append(json_quote(req.args[i]));
+        }
+        out.append("],\"query\":").append(json_quote(req.query));
+        out.append(",\"content_type\":").append(json_quote(req.content_type));
+        out.append(",\"binary\":").append(msg.binary() ? "true" : "false");
+        out.append(",\"body\":").append(msg.binary() ? std::string("null") : json_quote(msg.payload()));
+        out.append(",\"body_base64\":").append(json_quote(base64_encode(msg.payload()))).append(",\"attributes\":{");
         bool first = true;
         for (const auto& [k, v] : msg.attributes()) {
-            out += (first ? "" : ",") + json_quote(k) + ":" + json_quote(v);
+            if (!first) out += ',';
+            out.append(json_quote(k)).append(":").append(json_quote(v));
             first = false;
         }
-        return out + "}}";
+        return out.append("}}");
     }
 
     araldo::duration random_delay() {
