@@ -34,6 +34,9 @@ enum packet_type : std::uint8_t {
     auth = 15,
 };
 
+// Packet ids run from 1 to 65535 (0 is not one).
+inline constexpr std::size_t max_packet_id = 65535;
+
 // ---- writing: each appends one whole packet to `out` ----
 
 struct will_fields {

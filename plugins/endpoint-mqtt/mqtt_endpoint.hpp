@@ -129,7 +129,7 @@ private:
     std::uint16_t last_packet_id_ = 0;
     // Which packet ids a publish in flight or a SUBSCRIBE waiting for its SUBACK
     // holds: the next id is found without scanning them.
-    std::vector<bool> ids_in_use_ = std::vector<bool>(65536, false);
+    std::vector<bool> ids_in_use_ = std::vector<bool>(codec::max_packet_id + 1, false);
     std::vector<std::pair<std::uint16_t, std::string>> pending_subscriptions_;  // SUBSCRIBE id -> filter
     std::vector<std::string> refused_subscriptions_;
     std::string down_reason_ = "not connected yet";

@@ -129,7 +129,11 @@ void mqtt_endpoint::on_connack(const codec::packet& p) {
 // than its receive maximum, no packet over its maximum size, no QoS above its
 // maximum, no retain flag when it has no retained messages. A 3.1.1 CONNACK says nothing and changes nothing.
 void mqtt_endpoint::take_broker_limits(const codec::connack_fields& c) {
-    send_limit_ = std::min<std::size_t>(settings_.max_inflight, c.receive_maximum);
+    // Packet ids are 16 bits and a reconnect sends a SUBSCRIBE per filter while
+    // the publishes in flight keep theirs: leave an id for each filter, or
+    // next_packet_id() would find none.
+    const std::size_t ids_for_publishes = codec::max_packet_id - settings_.subscribe.size();
+    send_limit_ = std::min({settings_.max_inflight, std::size_t{c.receive_maximum}, ids_for_publishes});
     keepalive_ = std::chrono::seconds(c.server_keepalive.value_or(static_cast<std::uint16_t>(settings_.keepalive)));
     broker_max_packet_ = c.maximum_packet_size;
     if (!settings_.publish) return;

@@ -42,6 +42,10 @@ void read_will(const araldo::options& opts, mqtt_settings& s) {
 
 void read_subscriptions(const araldo::options& opts, mqtt_settings& s) {
     if (!opts.has("subscribe")) return;
+    // Each filter holds a packet id until its SUBACK (mqtt_inbound.cpp, take_broker_limits).
+    if (opts.object_list("subscribe").size() > max_subscriptions)
+        opts.fail("subscribe", "more than " + std::to_string(max_subscriptions) + " topic filters",
+                  "use + and # wildcards to cover many topics with one filter");
     for (const auto& item : opts.object_list("subscribe")) {
         subscription sub{item->string("topic"), static_cast<int>(item->integer("qos"))};
         if (!codec::valid_topic_filter(sub.topic))
@@ -148,7 +152,7 @@ option_table mqtt_options() {
         option_spec{"subscribe",
                     option_type::object_list,
                     std::nullopt,
-                    "topic filters whose messages are ingested (+ one level, # the rest)",
+                    "topic filters whose messages are ingested (+ one level, # the rest); at most 10000",
                     false,
                     {
                         option_spec{"topic", option_type::string, std::nullopt, "a topic filter", true},
@@ -181,7 +185,9 @@ option_table mqtt_options() {
         option_spec{.name = "max-inflight",
                     .type = option_type::integer,
                     .default_value = "100",
-                    .description = "QoS 1 publishes sent and not acknowledged yet; more wait in the queue",
+                    .description = "QoS 1 publishes sent and not acknowledged yet; more wait in the queue (lowered to "
+                                   "the broker's Receive Maximum, and to 65535 minus the subscribe filters: each holds "
+                                   "a packet id)",
                     .min = "1",
                     .max = "65535"},
         option_spec{.name = "max-message-size",

@@ -38,6 +38,9 @@ struct publish_settings {
     bool retain = false;
 };
 
+// Topic filters one endpoint may subscribe to; far below the 65535 packet ids.
+inline constexpr std::size_t max_subscriptions = 10000;
+
 struct mqtt_settings {
     mqtt_address address;
     // Set exactly when the URL is mqtts://; its files are read in start().

@@ -501,6 +501,9 @@ test('--check stops at the option that is wrong, with its line and column', asyn
     ['subscribe: [{topic: a}]\n      folder: "x{topic}"', /no topic can make this a folder/],
     ['tls: {ca: ca.pem}\n      publish: {topic: a}', /tls: is only used with an mqtts:\/\/ URL/],
     ['client-id: x', /endpoint-mqtt needs subscribe or publish/],
+    // Each filter holds one of the 65535 packet ids while it waits for its SUBACK.
+    [`subscribe: [${Array.from({ length: 10001 }, (_, i) => `{topic: t${i}}`).join(', ')}]`,
+      /subscribe: more than 10000 topic filters/],
   ];
   try {
     for (const [options, expected] of cases) {
