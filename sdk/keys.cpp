@@ -31,7 +31,11 @@ result<> check_identity_name(std::string_view name) {
 
 result<folder_glob> compile_right(std::string_view pattern) {
     auto glob = folder_glob::compile(pattern);
-    if (!glob) return result<folder_glob>::fail("\"" + std::string(utf8_prefix(pattern, 80)) + "\": " + glob.reason());
+    if (!glob) {
+        std::string why = "\"";  // appended: g++ 12's -Wrestrict misreads "literal" + std::string&& in Release
+        why.append(utf8_prefix(pattern, 80)).append("\": ").append(glob.reason());
+        return result<folder_glob>::fail(std::move(why));
+    }
     return glob;
 }
 

@@ -201,8 +201,9 @@ http_response admin_routes::listing() const {
     for (const auto& t : endpoints_) {
         json::array routes;
         for (const auto& m : t.routes) {
-            std::string path = "/_admin/endpoints/" + encode_segment(t.name);
-            for (const auto& s : m.segments) path += "/" + encode_segment(s);
+            std::string path = "/_admin/endpoints/";  // appended: see keys.cpp (g++ 12 -Wrestrict)
+            path.append(encode_segment(t.name));
+            for (const auto& s : m.segments) path.append("/").append(encode_segment(s));
             json::array methods;
             for (const auto& method : m.route->methods) methods.emplace_back(method);
             routes.emplace_back(json::object{{"path", std::move(path)},
