@@ -72,6 +72,10 @@ tls_server_context::tls_server_context(const tls_listener_config& config) : conf
         ::SSL_CTX_set_options(ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_ENABLE_KTLS);
         ::SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        // Without read-ahead OpenSSL reads each record with two read(2)s, its
+        // 5-byte header and then the rest; with it, one read takes what the
+        // socket holds. has_buffered() then also counts records not yet decrypted.
+        ::SSL_CTX_set_read_ahead(ctx_, 1);
         if (::SSL_CTX_use_certificate_chain_file(ctx_, config.cert.c_str()) != 1)
             fail_loading("certificate", config.cert);
         if (::SSL_CTX_use_PrivateKey_file(ctx_, config.key.c_str(), SSL_FILETYPE_PEM) != 1)
@@ -215,7 +219,9 @@ io_result server_tls_connection::write(std::span<const boost::asio::const_buffer
     return {done, io_wait::none, {}};
 }
 
-bool server_tls_connection::has_buffered() const { return ::SSL_pending(ssl_) > 0; }
+// SSL_pending() counts only the decrypted rest of the current record; with
+// read-ahead, whole records may wait in OpenSSL's buffer too.
+bool server_tls_connection::has_buffered() const { return ::SSL_has_pending(ssl_) == 1; }
 
 void server_tls_connection::close_notify() {
     ::ERR_clear_error();

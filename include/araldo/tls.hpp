@@ -82,7 +82,8 @@ public:
     // (more may follow); that is what OpenSSL requires of a write it retries.
     virtual io_result write(std::span<const boost::asio::const_buffer> buffers) = 0;
     // True when read() can return bytes although the socket is not readable:
-    // a record already received holds more than the last read took.
+    // a record already received holds more than the last read took, or
+    // records already read from the socket wait to be decrypted.
     virtual bool has_buffered() const = 0;
     // Sends close_notify if the socket takes it now; never waits.
     virtual void close_notify() = 0;

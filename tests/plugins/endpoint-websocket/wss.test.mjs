@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import tlsClient from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Relay, connect, makeTestPki, upgradeStatus, waitUntil } from '../../support/araldo.mjs';
@@ -79,6 +80,44 @@ test('a ws client verifies the relay with the test CA and messages go both ways'
     assert.equal((await a.closed).code, 1000);
     assert.equal((await b.closed).code, 1000);
   } finally {
+    await relay.stop();
+  }
+});
+
+// A masked client text frame (RFC 6455 5.2), as the relay must receive it.
+function clientFrame(text) {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+}
+
+test('frames sent in the same flight as the upgrade request reach the relay at once', async () => {
+  // The listener reads ahead: the records of these frames may already sit in
+  // OpenSSL's buffer when the WebSocket session takes the connection over,
+  // with nothing left on the socket to wake it (has_buffered() must see them).
+  // Whether Node puts them in records of their own is up to Node: this checks
+  // the outcome, and does not prove which path the bytes took.
+  const relay = await start(config());
+  const socket = tlsClient.connect({ host: '127.0.0.1', port: relay.port, servername: 'localhost', ...tls });
+  const secured = new Promise((resolve, reject) => {
+    socket.once('secureConnect', resolve);
+    socket.once('error', reject);
+  });
+  try {
+    const listener = await open(relay);
+    await secured;
+    const request = 'GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+      + `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    // In one go, not waiting for the 101.
+    socket.write(request);
+    socket.write(clientFrame('first'));
+    socket.write(clientFrame('second'));
+    await waitUntil(() => listener.received.length === 2);
+    assert.deepEqual(listener.received.map((m) => m.data.toString()), ['first', 'second']);
+    listener.close(1000);
+  } finally {
+    socket.destroy();
     await relay.stop();
   }
 });
