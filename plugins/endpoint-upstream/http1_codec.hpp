@@ -63,6 +63,7 @@ public:
 
     unsigned status() const { return status_; }
     const std::string& content_type() const { return content_type_; }
+    std::string& content_type() { return content_type_; }  // to move out, as body()
     std::string& body() { return body_; }
     // The connection may carry the next request.
     bool keep_alive() const { return keep_alive_; }

@@ -247,7 +247,7 @@ asio::awaitable<upstream_outcome> upstream_client::send(std::size_t slot, const 
         const auto r = co_await exchange(c, c.request, body, p);
         if (!r.ec && p.done()) {
             out.status = p.status();
-            out.content_type = p.content_type();
+            out.content_type = std::move(p.content_type());
             out.body = std::move(p.body());
             if (!r.keep_alive) c.reset();
             break;
