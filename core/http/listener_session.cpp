@@ -1,7 +1,7 @@
 // One HTTP/1.1 connection: read a request within the limits, route it, reply,
 // and loop while the client keeps the connection alive.
 //
-// Each connection is one coroutine that owns its tcp_stream. Only the first
+// Each connection is one coroutine that owns its stream. Only the first
 // byte of a request is awaited with the idle timeout; from there the whole
 // request (header and body) shares request_timeout.
 //
@@ -11,6 +11,7 @@
 // Between two turns, the rest of the relay (the messages those requests
 // routed) can then also be delivered in batches rather than one at a time.
 #include "http/listener_session.hpp"
+#include "http/plain_socket_stream.hpp"
 #include "http/reply_writer.hpp"
 #include "http/request_rules.hpp"
 #include "http/tls_socket_stream.hpp"
@@ -93,8 +94,8 @@ void log_fault(listener_state& st, const std::string& what) {
 
 enum class step { keep_alive, close, linger_close, handed_over };
 
-// Plain connections run on beast::tcp_stream, TLS ones on tls_socket_stream;
-// everything above the bytes is the same.
+// Plain connections run on plain_socket_stream, TLS ones on
+// tls_socket_stream; everything above the bytes is the same.
 template <class Stream>
 constexpr bool is_tls = std::is_same_v<Stream, tls_socket_stream>;
 
@@ -161,7 +162,9 @@ private:
         header_parser hp;
         hp.header_limit(st_->limits.max_header_bytes);
         hp.body_limit(boost::none);  // the route decides, once the header is known
-        if (const auto ec = co_await parse(hp, true)) co_return on_read_error(ec);
+        error_code ec;
+        if (!parse_buffered(hp, true, ec)) ec = co_await parse_reading(hp, true);
+        if (ec) co_return on_read_error(ec);
         auto request = make_request(hp, remote_);
         if (!request) co_return refuse_with(closing_reply, http_response::error(400, "malformed request target"));
         request->listener = listener_name_;
@@ -176,49 +179,71 @@ private:
     // Idle: every reply is written and no byte of the next request has come.
     // Only here may stop() close the connection.
     asio::awaitable<bool> wait_for_request() {
-        const auto ec = co_await flush();
+        error_code ec;
+        if (!write_now(ec)) ec = co_await write_rest();
         if (ec || st_->stopping) co_return false;
         if (buffer_.capacity() > max_kept_capacity) buffer_.shrink_to_fit();
         registration_.set_idle(true);
         stream_.expires_after(st_->limits.idle_timeout);
-        const auto read_ec = co_await read_some();
+        const auto [read_ec, n] = co_await read_some();
+        got(n);
         registration_.set_idle(false);
         co_return !read_ec;
     }
 
-    // Parses what is buffered and reads only when that holds no complete
-    // header (or body). EOF needs no put_eof(): a request's body is never
-    // delimited by it, so EOF mid-request just ends the connection.
+    // Parsing reads only when the buffer holds no complete header (or
+    // body). Callers try parse_buffered() first and await parse_reading()
+    // only when it returns false, so a request that is all buffered, the
+    // usual case, costs no coroutine frame. EOF needs no put_eof(): a
+    // request's body is never delimited by it, so EOF mid-request just ends
+    // the connection.
+
+    // True when the buffer held enough to finish, or to fail (ec says so).
     template <class Parser>
-    asio::awaitable<error_code> parse(Parser& parser, bool header_only) {
+    bool parse_buffered(Parser& parser, bool header_only, error_code& ec) {
         const auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
         while (!done()) {
-            error_code ec = http::error::need_more;  // put() on nothing says so only before the header
-            if (buffer_.size() > 0) buffer_.consume(parser.put(buffer_.data(), ec));
-            if (ec == http::error::need_more) ec = co_await read_more();
-            if (ec) co_return ec;
+            if (buffer_.size() == 0) return false;
+            buffer_.consume(parser.put(buffer_.data(), ec));  // one element (header, chunk) at a time
+            if (ec == http::error::need_more) {
+                ec = {};
+                return false;
+            }
+            if (ec) return true;
         }
-        co_return error_code{};
+        return true;
+    }
+
+    template <class Parser>
+    asio::awaitable<error_code> parse_reading(Parser& parser, bool header_only) {
+        error_code ec;
+        while (!parse_buffered(parser, header_only, ec)) {
+            if ((ec = co_await read_more())) co_return ec;
+        }
+        co_return ec;
     }
 
     // The rest of a request shares the deadline set at its first byte.
     asio::awaitable<error_code> read_more() {
         if (const auto ec = co_await flush()) co_return ec;
         stream_.expires_at(deadline_);
-        co_return co_await read_some();
+        const auto [ec, n] = co_await read_some();
+        got(n);
+        co_return ec;
     }
 
     // As much as the buffer has room for, at least read_size_. Reads start
     // small, so an idle keep-alive connection holds 4 KiB, and double each time
     // one fills what it was given: a client that pipelines soon has one read
-    // bring in a whole batch of requests.
-    asio::awaitable<error_code> read_some() {
-        const std::size_t want =
-            std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), read_size_, max_read_size);
-        const auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(want), use_tuple);
+    // bring in a whole batch of requests. The read is awaited directly (no
+    // coroutine frame here); got() takes its result.
+    auto read_some() {
+        read_want_ = std::clamp<std::size_t>(buffer_.capacity() - buffer_.size(), read_size_, max_read_size);
+        return stream_.async_read_some(buffer_.prepare(read_want_), use_tuple);
+    }
+    void got(std::size_t n) {
         buffer_.commit(n);
-        if (n == want) read_size_ = std::min(read_size_ * 2, max_read_size);
-        co_return ec;
+        if (n == read_want_) read_size_ = std::min(read_size_ * 2, max_read_size);
     }
 
     step on_read_error(error_code ec) {
@@ -247,8 +272,22 @@ private:
             const auto ec = co_await read_body(hp, route->max_body, request.body);
             if (ec) co_return on_read_error(ec);
         }
-        const auto response = co_await call_handler(*route, std::move(request));
-        co_return respond(reply, response);
+        // The handler is awaited here, not in a coroutine of its own: this is
+        // every request's path. A handler that throws is answered 500.
+        std::optional<http_response> response;
+        std::string failure;
+        try {
+            response = co_await route->handler(std::move(request));
+        } catch (const std::exception& e) {
+            failure = e.what();
+        } catch (...) {
+            failure = "unknown exception";
+        }
+        if (!response) {
+            log_fault(*st_, "handler for " + route->path + " failed: " + failure);
+            response = http_response::error(500, "internal error");
+        }
+        co_return respond(reply, *response);
     }
 
     asio::awaitable<error_code> read_body(header_parser& hp, std::uint64_t max_body, std::string& body) {
@@ -257,22 +296,11 @@ private:
         if (expects_continue(hp)) out_ += "HTTP/1.1 100 Continue\r\n\r\n";
         body_parser bp{std::move(hp)};
         bp.body_limit(max_body);  // a chunked body has no Content-Length to check up front
-        if (const auto ec = co_await parse(bp, false)) co_return ec;
+        error_code ec;
+        if (!parse_buffered(bp, false, ec)) ec = co_await parse_reading(bp, false);
+        if (ec) co_return ec;
         body = std::move(bp.get().body());
         co_return error_code{};
-    }
-
-    asio::awaitable<http_response> call_handler(const http_route& route, http_request request) {
-        std::string failure;
-        try {
-            co_return co_await route.handler(std::move(request));
-        } catch (const std::exception& e) {
-            failure = e.what();
-        } catch (...) {
-            failure = "unknown exception";
-        }
-        log_fault(*st_, "handler for " + route.path + " failed: " + failure);
-        co_return http_response::error(500, "internal error");
     }
 
     asio::awaitable<step> serve_upgrade(std::shared_ptr<const upgrade_route> route, http_request request,
@@ -336,12 +364,36 @@ private:
     // One write for all the replies queued since the last one. On failure the
     // replies are dropped with the connection.
     asio::awaitable<error_code> flush() {
-        if (out_.empty()) co_return error_code{};
+        error_code ec;
+        if (write_now(ec)) co_return ec;
+        co_return co_await write_rest();
+    }
+
+    // Usually the socket takes all the replies at once: that costs no
+    // completion, no turn of the loop and no timer. True when nothing is left
+    // to await (all written, or the write failed: ec says so).
+    bool write_now(error_code& ec) {
+        if (out_.empty()) return true;
+        const std::size_t taken = stream_.write_now(asio::buffer(out_), ec);
+        if (ec || taken == out_.size()) {
+            clear_out();
+            return true;
+        }
+        out_.erase(0, taken);
+        return false;
+    }
+
+    // What the socket could not take at once, within request_timeout.
+    asio::awaitable<error_code> write_rest() {
         stream_.expires_after(st_->limits.request_timeout);
         const auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out_), use_tuple);
+        clear_out();
+        co_return ec;
+    }
+
+    void clear_out() {
         out_.clear();
         if (out_.capacity() > max_kept_capacity) std::string{}.swap(out_);
-        co_return ec;
     }
 
     asio::awaitable<void> linger_close() {
@@ -366,6 +418,7 @@ private:
     beast::flat_buffer buffer_;  // received, not yet parsed
     std::string out_;            // replies not yet written, in request order
     std::size_t read_size_ = min_read_size;
+    std::size_t read_want_ = 0;  // of the read in progress
     std::chrono::steady_clock::time_point deadline_;  // of the request being read
     session_registration registration_;               // after stream_: unregisters before the stream dies
 };
@@ -397,7 +450,7 @@ void spawn_session(const std::shared_ptr<listener_state>& st, listening_port& po
     if (port.tls) {
         asio::co_spawn(std::move(ex), run_session<tls_socket_stream>(st, port, std::move(socket)), std::move(done));
     } else {
-        asio::co_spawn(std::move(ex), run_session<beast::tcp_stream>(st, port, std::move(socket)), std::move(done));
+        asio::co_spawn(std::move(ex), run_session<plain_socket_stream>(st, port, std::move(socket)), std::move(done));
     }
 }
 

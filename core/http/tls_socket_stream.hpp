@@ -1,14 +1,14 @@
-// A TLS connection as the HTTP session's stream: the part of
-// beast::tcp_stream's interface the session uses (async_read_some,
-// async_write_some, expires_after/at, socket(), release), built on
+// A TLS connection as the HTTP session's stream: the interface
+// plain_socket_stream offers (async_read_some, async_write_some, write_now,
+// expires_after/at, timed_out, socket()) and release(), built on
 // server_tls_connection's non-blocking steps and the socket's readiness.
 // Private to core/http; only listener_session.cpp instantiates it.
 #pragma once
 
+#include "http/connection_deadline.hpp"
 #include "http/tls_server.hpp"
 
 #include <boost/asio/compose.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <array>
@@ -25,13 +25,8 @@ public:
     using clock = std::chrono::steady_clock;
 
     tls_socket_stream(asio::ip::tcp::socket socket, std::shared_ptr<const tls_server_context> ctx)
-        : deadline_{std::make_shared<deadline>(socket.get_executor())}, socket_{std::move(socket)} {
+        : socket_{std::move(socket)}, deadline_{socket_} {
         tls_ = std::make_unique<server_tls_connection>(std::move(ctx), socket_);
-        deadline_->socket = &socket_;
-    }
-    ~tls_socket_stream() {
-        deadline_->socket = nullptr;  // a timer handler still queued must not touch it
-        deadline_->timer.cancel();
     }
     tls_socket_stream(const tls_socket_stream&) = delete;
     tls_socket_stream& operator=(const tls_socket_stream&) = delete;
@@ -40,25 +35,13 @@ public:
     asio::ip::tcp::socket& socket() noexcept { return socket_; }
     server_tls_connection& tls() noexcept { return *tls_; }
 
-    // Like beast::tcp_stream: operations pending when the time comes fail
-    // with beast::error::timeout.
-    void expires_after(clock::duration d) { expires_at(clock::now() + d); }
-    void expires_at(clock::time_point tp) {
-        deadline_->fired = false;
-        deadline_->timer.expires_at(tp);
-        deadline_->timer.async_wait([d = deadline_](boost::system::error_code ec) {
-            // A deadline moved after this one expired finds the timer in the future.
-            if (ec || d->socket == nullptr || d->timer.expiry() > clock::now()) return;
-            d->fired = true;
-            boost::system::error_code ignored;
-            d->socket->cancel(ignored);
-        });
-    }
+    // Operations pending when the time comes fail with beast::error::timeout.
+    void expires_after(clock::duration d) { deadline_.expires_after(d); }
+    void expires_at(clock::time_point tp) { deadline_.expires_at(tp); }
 
     // Hands the socket and the TLS session to an upgrade route.
     std::pair<asio::ip::tcp::socket, std::unique_ptr<tls_stream>> release() {
-        deadline_->socket = nullptr;
-        deadline_->timer.cancel();
+        deadline_.detach();
         return {std::move(socket_), std::move(tls_)};
     }
 
@@ -97,15 +80,26 @@ public:
         }, std::forward<Token>(token));
     }
 
-    bool timed_out() const noexcept { return deadline_->fired; }
+    // What the connection takes now without waiting: whole records while
+    // the socket accepts them (0 when it accepts none).
+    std::size_t write_now(asio::const_buffer bytes, boost::system::error_code& ec) {
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            const asio::const_buffer rest = bytes + done;
+            const auto r = tls_->write(std::span<const asio::const_buffer>(&rest, 1));
+            done += r.bytes;
+            if (r.error) {
+                ec = r.error;
+                break;
+            }
+            if (r.wait != io_wait::none) break;
+        }
+        return done;
+    }
+
+    bool timed_out() const noexcept { return deadline_.fired(); }
 
 private:
-    struct deadline {
-        explicit deadline(asio::any_io_executor ex) : timer{std::move(ex)} {}
-        asio::steady_timer timer;
-        asio::ip::tcp::socket* socket = nullptr;
-        bool fired = false;
-    };
 
     // Calls `step` until it moves bytes, finishes or fails, waiting for the
     // readiness it asks for in between. A step that moved bytes completes
@@ -115,7 +109,7 @@ private:
         return asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
             [this, step = std::move(step)](auto& self, boost::system::error_code ec = {}) mutable {
                 if (ec) {
-                    if (deadline_->fired) ec = boost::beast::error::timeout;
+                    if (deadline_.fired()) ec = boost::beast::error::timeout;
                     self.complete(ec, 0);
                     return;
                 }
@@ -132,8 +126,8 @@ private:
             token, socket_);
     }
 
-    std::shared_ptr<deadline> deadline_;
     asio::ip::tcp::socket socket_;
+    connection_deadline deadline_;  // after socket_: detaches before the socket dies
     std::unique_ptr<server_tls_connection> tls_;
 };
 

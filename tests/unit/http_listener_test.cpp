@@ -485,6 +485,54 @@ TEST_CASE("a request not complete within request_timeout is dropped", "[http]") 
     });
 }
 
+TEST_CASE("idle_timeout counts from the end of the last request, not the first", "[http]") {
+    listener_limits limits;
+    limits.idle_timeout = 1000ms;
+    server s{limits};
+    s.listener.add(echo_route("/"));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        beast::flat_buffer buffer;
+        asio::steady_timer pause{co_await asio::this_coro::executor};
+        // Three requests 600 ms apart: the last comes after the first one's
+        // idle deadline, but within the second one's.
+        for (int i = 0; i < 3; ++i) {
+            if (i > 0) {
+                pause.expires_after(600ms);
+                co_await pause.async_wait(asio::use_awaitable);
+            }
+            co_await send(socket, get("/"));
+            const auto r = co_await receive(socket, buffer);
+            CHECK(r.result_int() == 200);
+        }
+        const bool closed = co_await closed_by_server(socket);
+        CHECK(closed);
+    });
+}
+
+TEST_CASE("a reply the client does not read is dropped after request_timeout", "[http]") {
+    listener_limits limits;
+    limits.request_timeout = 200ms;
+    server s{limits};
+    araldo::http_route route;
+    route.path = "/big";
+    route.handler = [](http_request) -> asio::awaitable<http_response> {
+        co_return http_response::text(200, std::string(64 * 1024 * 1024, 'x'));  // more than socket buffers hold
+    };
+    s.listener.add(std::move(route));
+    s.run([&](std::uint16_t port) -> asio::awaitable<void> {
+        auto socket = co_await connect(port);
+        co_await send(socket, get("/big"));
+        asio::steady_timer pause{co_await asio::this_coro::executor};
+        const auto start = std::chrono::steady_clock::now();
+        while (s.listener.open_connections() > 0 && std::chrono::steady_clock::now() - start < 5s) {
+            pause.expires_after(20ms);
+            co_await pause.async_wait(asio::use_awaitable);
+        }
+        CHECK(s.listener.open_connections() == 0);
+    });
+}
+
 TEST_CASE("stop() closes idle keep-alive connections", "[http]") {
     server s;
     s.listener.add(echo_route("/"));
