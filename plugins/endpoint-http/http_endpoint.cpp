@@ -64,7 +64,10 @@ void http_endpoint::register_route() {
     route.methods = methods_of(settings_.mode);
     route.max_body = settings_.max_body;
     // The core keeps the endpoint alive as long as the listener, so `this` stays valid.
-    route.handler = [this](http_request req) { return handle(std::move(req)); };
+    if (settings_.mode == http_mode::request)
+        route.handler = [this](http_request req) { return handle_request(std::move(req)); };
+    else
+        route.handler = [this](http_request req) { return handle(std::move(req)); };
     ctx_.http().add(std::move(route));
 }
 
@@ -120,7 +123,6 @@ void http_endpoint::stop() {
 }
 
 asio::awaitable<http_response> http_endpoint::handle(http_request req) {
-    if (settings_.mode == http_mode::request) co_return co_await handle_request(std::move(req));
     http_response r = serve(req);
     count(r.status);
     co_return r;

@@ -36,11 +36,14 @@ public:
         timer_.cancel();
     }
 
-    // Returns when the reply is there or at `deadline`, whichever is first.
-    asio::awaitable<void> wait_until(asio::steady_timer::time_point deadline) {
-        if (reply_) co_return;
+    bool filled() const noexcept { return reply_.has_value(); }
+
+    // `co_await slot.wait_until(deadline)` returns when the reply is there or
+    // at `deadline`, whichever is first; only for a slot not filled() yet.
+    // It is the timer's own awaitable: waiting costs no coroutine frame.
+    auto wait_until(asio::steady_timer::time_point deadline) {
         timer_.expires_at(deadline);
-        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        return timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 
     // The reply if it came in time; from now on replies are late.

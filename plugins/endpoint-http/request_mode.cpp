@@ -133,7 +133,7 @@ asio::awaitable<http_response> http_endpoint::answer_request(http_request& req) 
     // Held here, the message would keep its reply_path alive: a request that
     // no responder took must answer "no responder" now, not at the deadline.
     routed.msg.reset();
-    co_await slot->wait_until(deadline);
+    if (!slot->filled()) co_await slot->wait_until(deadline);
     auto reply = slot->take();
     // A hop that gives up at the deadline lets go of the reply_path, which
     // then answers "no responder" in the same instant as this deadline: the
