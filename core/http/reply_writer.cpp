@@ -1,9 +1,9 @@
 #include "http/reply_writer.hpp"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/beast/http/status.hpp>
 
-#include <algorithm>
 #include <array>
 
 namespace araldo::detail {
@@ -14,11 +14,16 @@ namespace http = beast::http;
 
 // The listener owns message framing; a handler cannot override it, nor smuggle
 // a line break into the header block.
+// Every header of every reply goes through this, several times: the checks
+// are two memchr per string (find_first_of would call memchr once per
+// character) and a name comparison only when the length matches.
 bool acceptable_header(std::string_view name, std::string_view value) {
-    const auto framing = {"content-length", "transfer-encoding", "connection"};
-    for (const auto* f : framing)
-        if (beast::iequals(name, f)) return false;
-    const auto clean = [](std::string_view s) { return s.find_first_of("\r\n") == std::string_view::npos; };
+    static constexpr std::string_view framing[] = {"content-length", "transfer-encoding", "connection"};
+    for (const auto f : framing)
+        if (name.size() == f.size() && beast::iequals(name, f)) return false;
+    const auto clean = [](std::string_view s) {
+        return s.find('\r') == std::string_view::npos && s.find('\n') == std::string_view::npos;
+    };
     return !name.empty() && clean(name) && clean(value);
 }
 
@@ -35,20 +40,30 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 // In the order Beast's field list wrote them before this listener serialized
 // replies itself: a repeated name joins the first field of that name.
 void append_header_fields(std::string& out, const string_pairs& headers, bool own_type) {
-    const auto wanted = [&](const auto& h) {
-        return acceptable_header(h.first, h.second) && !(own_type && beast::iequals(h.first, "content-type"));
-    };
-    const auto append_named = [&](std::string_view name) {
-        for (const auto& h : headers)
-            if (wanted(h) && beast::iequals(h.first, name)) append_field(out, h.first, h.second);
+    enum : unsigned char { left_out, pending, written };
+    boost::container::small_vector<unsigned char, 16> state(headers.size(), left_out);
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+        const auto& [name, value] = headers[i];
+        if (acceptable_header(name, value) && !(own_type && beast::iequals(name, "content-type"))) state[i] = pending;
+    }
+    // Field i and every later one of the same name.
+    const auto append_named = [&](std::size_t i) {
+        const std::string_view name = headers[i].first;
+        for (std::size_t j = i; j < headers.size(); ++j) {
+            if (state[j] != pending || headers[j].first.size() != name.size() || !beast::iequals(headers[j].first, name))
+                continue;
+            append_field(out, headers[j].first, headers[j].second);
+            state[j] = written;
+        }
     };
     append_field(out, "Server", "araldo");
-    append_named("server");
-    for (auto it = headers.begin(); it != headers.end(); ++it) {
-        if (!wanted(*it) || beast::iequals(it->first, "server")) continue;
-        const auto same = [&](const auto& h) { return wanted(h) && beast::iequals(h.first, it->first); };
-        if (std::none_of(headers.begin(), it, same)) append_named(it->first);
-    }
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        if (state[i] == pending && beast::iequals(headers[i].first, "server")) {
+            append_named(i);
+            break;
+        }
+    for (std::size_t i = 0; i < headers.size(); ++i)
+        if (state[i] == pending) append_named(i);
 }
 
 // HTTP/1.1 says when the connection closes, HTTP/1.0 when it stays open.
