@@ -3,6 +3,7 @@
 #include <araldo/http.hpp>
 #include <araldo/json.hpp>
 
+#include "char_classes.hpp"
 #include "query_string.hpp"
 
 #include <cstdio>
@@ -19,14 +20,7 @@ void http_registry::add(admin_route route) {
 }
 
 bool valid_header_name(std::string_view name) noexcept {
-    if (name.empty()) return false;
-    for (const char c : name) {
-        const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        // tchar of RFC 9110 section 5.6.2
-        static constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
-        if (!alnum && symbols.find(c) == std::string_view::npos) return false;
-    }
-    return true;
+    return !name.empty() && detail::all_of_class(name, detail::token_chars);
 }
 
 bool valid_header_value(std::string_view value) noexcept {

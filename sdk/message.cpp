@@ -1,6 +1,8 @@
 #include <araldo/message.hpp>
 #include <araldo/request.hpp>
 
+#include "char_classes.hpp"
+
 #include <random>
 
 namespace araldo {
@@ -38,13 +40,7 @@ message::message(fields f)
 std::string_view message::type() const noexcept { return attributes_.get("type").value_or(std::string_view{}); }
 
 bool valid_message_id(std::string_view id) noexcept {
-    if (id.empty() || id.size() > max_message_id_length) return false;
-    for (char c : id) {
-        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '.' || c == '_' || c == '~';
-        if (!unreserved) return false;
-    }
-    return true;
+    return !id.empty() && id.size() <= max_message_id_length && detail::all_of_class(id, detail::unreserved_chars);
 }
 
 message_ptr make_message(message::fields f) { return std::make_shared<const message>(std::move(f)); }

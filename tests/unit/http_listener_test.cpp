@@ -141,6 +141,18 @@ TEST_CASE("http_request and http_response helpers", "[http]") {
     CHECK(http_response::text(200, "x").content_type == "text/plain; charset=utf-8");
 }
 
+TEST_CASE("valid_header_name takes RFC 9110 tokens, valid_header_value refuses CR, LF and NUL", "[http]") {
+    const std::string tchar = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for (int c = 0; c < 256; ++c) {
+        const std::string byte(1, static_cast<char>(c));
+        INFO("byte " << c);
+        CHECK(araldo::valid_header_name("X-" + byte) == (tchar.find(static_cast<char>(c)) != std::string::npos));
+        CHECK(araldo::valid_header_value("a " + byte + " b") == (c != '\r' && c != '\n' && c != 0));
+    }
+    CHECK_FALSE(araldo::valid_header_name(""));
+    CHECK(araldo::valid_header_value(""));
+}
+
 TEST_CASE("registering a path twice as the same kind throws", "[http]") {
     asio::io_context ioc{1};
     http_listener listener{ioc.get_executor(), std::make_shared<spdlog::logger>("null")};

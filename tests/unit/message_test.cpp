@@ -32,3 +32,16 @@ TEST_CASE("a message keeps what it was given and fills the rest", "[message]") {
     CHECK_FALSE(m->binary());
     CHECK(m->format() == nullptr);
 }
+
+TEST_CASE("valid_message_id takes RFC 3986 unreserved characters, 1 to 128 of them", "[message]") {
+    CHECK(araldo::valid_message_id("01HXYZ-abc.def_ghi~9"));
+    CHECK(araldo::valid_message_id(std::string(128, 'a')));
+    CHECK_FALSE(araldo::valid_message_id(std::string(129, 'a')));
+    CHECK_FALSE(araldo::valid_message_id(""));
+    const std::string unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    for (int c = 0; c < 256; ++c) {
+        const std::string id = "a" + std::string(1, static_cast<char>(c)) + "z";
+        INFO("byte " << c);
+        CHECK(araldo::valid_message_id(id) == (unreserved.find(static_cast<char>(c)) != std::string::npos));
+    }
+}
