@@ -1,5 +1,7 @@
 #include "link_frame.hpp"
 
+#include <cassert>
+#include <cstring>
 #include <limits>
 
 namespace araldo::plugins::endpoint_link {
@@ -10,14 +12,29 @@ constexpr std::uint8_t flag_binary = 0x01;
 // Attributes are a handful per message; a frame claiming more is not one of ours.
 constexpr std::size_t max_attributes = 4096;
 
-void put_uint(std::string& out, std::uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
+// Writes big-endian integers and length-prefixed strings into space the
+// caller sized exactly: one allocation per frame and no per-byte capacity
+// checks (every request and reply goes through here).
+class writer {
+public:
+    explicit writer(char* at) : at_(at) {}
 
-void put_string(std::string& out, std::string_view s, int length_bytes) {
-    put_uint(out, s.size(), length_bytes);
-    out.append(s);
-}
+    void uint(std::uint64_t v, int bytes) {
+        for (int i = bytes - 1; i >= 0; --i) *at_++ = static_cast<char>((v >> (8 * i)) & 0xff);
+    }
+    void raw(std::string_view s) {
+        if (!s.empty()) std::memcpy(at_, s.data(), s.size());
+        at_ += s.size();
+    }
+    void string(std::string_view s, int length_bytes) {
+        uint(s.size(), length_bytes);
+        raw(s);
+    }
+    const char* at() const noexcept { return at_; }
+
+private:
+    char* at_;
+};
 
 // Reads big-endian integers and length-prefixed strings, refusing to run past the end.
 class reader {
@@ -67,49 +84,56 @@ araldo::result<frame> decode_message(reader& in, frame f) {
 }  // namespace
 
 std::string encode_message(frame_kind kind, const message& msg, std::uint64_t correlation, std::uint32_t remaining_ms) {
-    std::size_t size = 3 + 12 + 1 + msg.id().size() + 2 + msg.payload().size();
+    const bool request = kind == frame_kind::request;
+    std::size_t size = 3 + (request ? 12 : 0) + 1 + msg.id().size() + 2 + msg.payload().size();
     for (const auto& [k, v] : msg.attributes()) size += 6 + k.size() + v.size();
-    std::string out;
-    out.reserve(size);
-    out.push_back(static_cast<char>(wire_version));
-    out.push_back(static_cast<char>(kind));
-    out.push_back(static_cast<char>(msg.binary() ? flag_binary : 0));
-    if (kind == frame_kind::request) {
-        put_uint(out, correlation, 8);
-        put_uint(out, remaining_ms, 4);
+    std::string out(size, '\0');
+    writer w(out.data());
+    w.uint(wire_version, 1);
+    w.uint(static_cast<std::uint8_t>(kind), 1);
+    w.uint(msg.binary() ? flag_binary : 0, 1);
+    if (request) {
+        w.uint(correlation, 8);
+        w.uint(remaining_ms, 4);
     }
-    put_string(out, msg.id(), 1);  // ids are at most 128 characters (valid_message_id)
-    put_uint(out, msg.attributes().size(), 2);
+    w.string(msg.id(), 1);  // ids are at most 128 characters (valid_message_id)
+    w.uint(msg.attributes().size(), 2);
     for (const auto& [k, v] : msg.attributes()) {
-        put_string(out, k, 2);
-        put_string(out, v, 4);
+        w.string(k, 2);
+        w.string(v, 4);
     }
-    out.append(msg.payload());
+    w.raw(msg.payload());
+    assert(w.at() == out.data() + out.size());
     return out;
 }
 
 std::string encode_reply(std::uint64_t correlation, const reply& r) {
-    std::string out;
     const auto content_type = std::string_view(r.content_type).substr(0, 255);
-    out.reserve(3 + 8 + 2 + 4 + 1 + content_type.size() + r.body.size());
-    out.push_back(static_cast<char>(wire_version));
-    out.push_back(static_cast<char>(frame_kind::reply));
-    out.push_back(0);
-    put_uint(out, correlation, 8);
-    put_uint(out, r.status, 2);
-    put_uint(out, static_cast<std::uint32_t>(r.return_code), 4);
-    put_string(out, content_type, 1);
-    out.append(r.body);
+    std::string out(3 + 8 + 2 + 4 + 1 + content_type.size() + r.body.size(), '\0');
+    writer w(out.data());
+    w.uint(wire_version, 1);
+    w.uint(static_cast<std::uint8_t>(frame_kind::reply), 1);
+    w.uint(0, 1);
+    w.uint(correlation, 8);
+    w.uint(r.status, 2);
+    w.uint(static_cast<std::uint32_t>(r.return_code), 4);
+    w.string(content_type, 1);
+    w.raw(r.body);
+    assert(w.at() == out.data() + out.size());
     return out;
 }
 
 void append_to_batch(std::string& batch, std::string_view frame) {
-    if (batch.empty()) {
-        batch.push_back(static_cast<char>(wire_version));
-        batch.push_back(static_cast<char>(frame_kind::batch));
-        batch.push_back(0);
+    const bool first = batch.empty();
+    const std::size_t at = batch.size();
+    batch.resize(at + (first ? 3 : 0) + 4 + frame.size());
+    writer w(batch.data() + at);
+    if (first) {
+        w.uint(wire_version, 1);
+        w.uint(static_cast<std::uint8_t>(frame_kind::batch), 1);
+        w.uint(0, 1);
     }
-    put_string(batch, frame, 4);
+    w.string(frame, 4);
 }
 
 araldo::result<std::vector<std::string_view>> split_batch(std::string_view bytes) {
