@@ -14,9 +14,6 @@ void attributes::set(std::string key, std::string value) {
             return;
         }
     }
-    // A message usually has a handful (a request has six or more): growing
-    // one at a time would reallocate and move them three or four times.
-    if (entries_.capacity() == 0) entries_.reserve(8);
     entries_.emplace_back(std::move(key), std::move(value));
 }
 

@@ -173,7 +173,7 @@ private:
             if (auto route = find_upgrade(*st_, request->path, listener_name_))
                 co_return co_await serve_upgrade(std::move(route), std::move(*request), reply_of(hp));
         }
-        co_return co_await serve_http(hp, std::move(*request));
+        co_return co_await serve_http(hp, *request);
     }
 
     // Idle: every reply is written and no byte of the next request has come.
@@ -258,7 +258,9 @@ private:
         return step::close;  // the client left or timed out, or a write failed: nobody to answer
     }
 
-    asio::awaitable<step> serve_http(header_parser& hp, http_request request) {
+    // `request` is serve_one's, which awaits this: taken by reference, it is
+    // not moved into one more coroutine frame.
+    asio::awaitable<step> serve_http(header_parser& hp, http_request& request) {
         reply_to reply = reply_of(hp);
         const auto route = find_route(*st_, request.path, listener_name_);
         auto refusal = upgrade_required(*st_, route.get(), request);

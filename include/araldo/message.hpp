@@ -28,6 +28,10 @@ public:
     void set(std::string key, std::string value);
     std::optional<std::string_view> get(std::string_view key) const;
     bool contains(std::string_view key) const { return get(key).has_value(); }
+    // Room for `n` without reallocating: for a producer that knows it sets
+    // many (a request has nine or more), growing one at a time moves them all
+    // three or four times. Others need not: a message keeps its capacity.
+    void reserve(std::size_t n) { entries_.reserve(n); }
 
     auto begin() const { return entries_.begin(); }
     auto end() const { return entries_.end(); }

@@ -132,6 +132,7 @@ void link_endpoint::ingest_message(link_connection& conn, std::string_view bytes
     fields.id = std::string(f.id);
     fields.payload = std::string(f.body);
     fields.binary = f.binary;
+    fields.attributes.reserve(f.attributes.size() + 1);
     for (const auto& [k, v] : f.attributes) fields.attributes.set(std::string(k), std::string(v));
     // Set last: whatever the far side wrote, this says which link it came over.
     fields.attributes.set(std::string(peer_attribute), conn.peer);
