@@ -19,13 +19,15 @@ araldo::result<std::string> decode_segment(std::string_view raw, std::string_vie
     return araldo::result<std::string>::ok(std::move(*decoded));
 }
 
-// Splits at every '/': "" is one empty segment, "a/" two.
-std::vector<std::string_view> split(std::string_view s) {
-    std::vector<std::string_view> out;
+// Calls `f` with each segment between '/' ("" is one empty segment, "a/"
+// two) until it returns false; false if it did. No vector: this runs twice
+// for every request.
+template <class F>
+bool each_segment(std::string_view s, F f) {
     for (;;) {
         const auto slash = s.find('/');
-        out.push_back(s.substr(0, slash));
-        if (slash == std::string_view::npos) return out;
+        if (!f(s.substr(0, slash))) return false;
+        if (slash == std::string_view::npos) return true;
         s.remove_prefix(slash + 1);
     }
 }
@@ -45,27 +47,38 @@ outcome parse_request_target(std::string_view target, std::string_view prefix, b
     const auto marker = no_nouns ? 0 : path.find("//");
     const std::string_view nouns = path.substr(0, marker);
     request_target out;
+    std::string failure;
     if (marker != std::string_view::npos) {
-        for (auto raw : split(path.substr(no_nouns ? 1 : marker + 2))) {
+        const bool ok = each_segment(path.substr(no_nouns ? 1 : marker + 2), [&](std::string_view raw) {
             auto arg = decode_segment(raw, "arguments");
-            if (!arg) return outcome::fail(arg.reason());
-            out.args.push_back(std::move(arg).value());
-        }
+            if (!arg) failure = arg.reason();
+            else out.args.push_back(std::move(arg).value());
+            return bool(arg);
+        });
+        if (!ok) return outcome::fail(std::move(failure));
     }
     if (nouns.empty()) return outcome::fail(peer_in_path ? "no peer and noun in the path" : "no noun in the path");
     bool peer_pending = peer_in_path;
-    for (auto raw : split(nouns)) {
-        if (raw.empty()) return outcome::fail("an empty segment in the noun (a '/' too many?)");
+    const bool ok = each_segment(nouns, [&](std::string_view raw) {
+        if (raw.empty()) {
+            failure = "an empty segment in the noun (a '/' too many?)";
+            return false;
+        }
         auto segment = decode_segment(raw, peer_pending ? "peer" : "noun");
-        if (!segment) return outcome::fail(segment.reason());
+        if (!segment) {
+            failure = segment.reason();
+            return false;
+        }
         if (peer_pending) {
             out.peer = std::move(segment).value();
             peer_pending = false;
-            continue;
+            return true;
         }
         if (!out.noun.empty()) out.noun += '/';
         out.noun += segment.value();
-    }
+        return true;
+    });
+    if (!ok) return outcome::fail(std::move(failure));
     if (out.noun.empty()) return outcome::fail("no noun in the path after the peer");
     return outcome::ok(std::move(out));
 }
