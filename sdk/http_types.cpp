@@ -31,15 +31,6 @@ bool valid_header_value(std::string_view value) noexcept {
 
 namespace {
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
-
 // Form-style decoding ('+' is a space). A '%' that starts no escape is kept as
 // it is: a sloppy client should still get its parameter.
 std::string decode_query_part(std::string_view in) {
@@ -57,7 +48,7 @@ std::string decode_query_part(std::string_view in) {
 
 std::optional<std::string_view> http_request::header(std::string_view name) const {
     for (const auto& [key, value] : headers)
-        if (iequals(key, name)) return std::string_view{value};
+        if (ascii_iequals(key, name)) return std::string_view{value};
     return std::nullopt;
 }
 

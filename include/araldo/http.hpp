@@ -62,6 +62,17 @@ struct ARALDO_EXPORT http_response {
 ARALDO_EXPORT bool valid_header_name(std::string_view name) noexcept;
 ARALDO_EXPORT bool valid_header_value(std::string_view value) noexcept;
 
+// Header names, schemes and tokens compare case-insensitively in ASCII only
+// (no locale): "Content-Type" equals "content-type".
+inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
 using http_handler = std::function<asio::awaitable<http_response>(http_request)>;
 
 struct http_route {

@@ -17,15 +17,6 @@ std::array<unsigned char, 32> sha256(std::string_view s) {
     return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -95,8 +86,8 @@ credential_check::verdict credential_check::check_header(std::optional<std::stri
     const auto space = value.find(' ');
     const std::string_view scheme = value.substr(0, space);
     const std::string_view rest = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
-    if (iequals(scheme, "Bearer")) return check_bearer(rest, keys);
-    if (iequals(scheme, "Basic")) {
+    if (araldo::ascii_iequals(scheme, "Bearer")) return check_bearer(rest, keys);
+    if (araldo::ascii_iequals(scheme, "Basic")) {
         if (basic_.empty()) return verdict::fail("basic authentication is not accepted here");
         const auto pair = base64_decode(rest);
         if (!pair) return verdict::fail("malformed basic credentials");

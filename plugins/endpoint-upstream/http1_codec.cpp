@@ -16,12 +16,6 @@ constexpr std::size_t max_chunk_line = 4096;
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return lower(x) == lower(y);
-           });
-}
-
 bool ows(char c) { return c == ' ' || c == '\t'; }
 
 std::string_view trim(std::string_view s) {
@@ -82,7 +76,7 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 const string_pairs::value_type* configured(const string_pairs& headers, std::string_view name) {
     for (const auto& h : headers)
-        if (iequals(h.first, name)) return &h;
+        if (ascii_iequals(h.first, name)) return &h;
     return nullptr;
 }
 
@@ -91,7 +85,7 @@ const string_pairs::value_type* configured(const string_pairs& headers, std::str
 bool framing_header(std::string_view name) {
     static constexpr std::array<std::string_view, 6> names{"content-length", "transfer-encoding", "connection",
                                                            "te",             "upgrade",           "trailer"};
-    return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(n, name); });
+    return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return ascii_iequals(n, name); });
 }
 
 void append_request_head(std::string& out, std::string_view method, std::string_view target,
@@ -231,7 +225,7 @@ bool response_parser::read_fields(std::string_view fields, bool http10) {
         const auto value = trim(l.text.substr(colon + 1));
         if (!araldo::valid_header_name(name)) return reject("a malformed header field name");
         if (!araldo::valid_header_value(value)) return reject("a header field value with a CR or NUL");
-        if (iequals(name, "content-length")) {
+        if (ascii_iequals(name, "content-length")) {
             // A list of equal values ("5, 5") is one length (RFC 9110 8.6).
             bool any = false;
             const bool ok = each_element(value, [&](std::string_view v) {
@@ -242,24 +236,24 @@ bool response_parser::read_fields(std::string_view fields, bool http10) {
                 return true;
             });
             if (!ok || !any) return reject("a malformed or conflicting Content-Length");
-        } else if (iequals(name, "transfer-encoding")) {
+        } else if (ascii_iequals(name, "transfer-encoding")) {
             // Only chunked is undone here, once: araldo asks for no other
             // coding (it sends no TE).
             const bool ok = each_element(value, [&](std::string_view coding) {
-                if (!iequals(coding, "chunked") || chunked) return false;
+                if (!ascii_iequals(coding, "chunked") || chunked) return false;
                 chunked = true;
                 return true;
             });
             if (ok && !chunked) return reject("an empty Transfer-Encoding");
             has_coding = true;
             if (!ok) return reject("a transfer coding other than chunked: '" + std::string(value.substr(0, 40)) + "'");
-        } else if (iequals(name, "connection")) {
+        } else if (ascii_iequals(name, "connection")) {
             each_element(value, [&](std::string_view token) {
-                if (iequals(token, "close")) close_token = true;
-                if (iequals(token, "keep-alive")) keep_alive_token = true;
+                if (ascii_iequals(token, "close")) close_token = true;
+                if (ascii_iequals(token, "keep-alive")) keep_alive_token = true;
                 return true;
             });
-        } else if (iequals(name, "content-type")) {
+        } else if (ascii_iequals(name, "content-type")) {
             if (content_type_.empty()) content_type_ = std::string(value);
         }
     }

@@ -14,13 +14,6 @@ namespace {
 
 constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        return lower(x) == lower(y);
-    });
-}
-
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -92,7 +85,7 @@ bool origin_allowed(const http_request& req, const std::vector<std::string>& all
         return authority_of_origin(o) == authority_of_origin(std::string{scheme} + std::string{trim(*host)});
     }
     for (const auto& a : allowed)
-        if (a == "*" || iequals(trim(a), o)) return true;
+        if (a == "*" || araldo::ascii_iequals(trim(a), o)) return true;
     return false;
 }
 

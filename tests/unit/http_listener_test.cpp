@@ -153,6 +153,15 @@ TEST_CASE("valid_header_name takes RFC 9110 tokens, valid_header_value refuses C
     CHECK(araldo::valid_header_value(""));
 }
 
+TEST_CASE("ascii_iequals folds ASCII letters only", "[http]") {
+    CHECK(araldo::ascii_iequals("Content-Type", "content-TYPE"));
+    CHECK(araldo::ascii_iequals("", ""));
+    CHECK_FALSE(araldo::ascii_iequals("Content-Type", "Content-Typ"));
+    CHECK_FALSE(araldo::ascii_iequals("a", "b"));
+    CHECK_FALSE(araldo::ascii_iequals("@", "`"));        // 0x40 and 0x60: one apart like 'A' and 'a', not letters
+    CHECK_FALSE(araldo::ascii_iequals("\xC4", "\xE4"));  // Latin-1 Ä and ä: no locale folding
+}
+
 TEST_CASE("registering a path twice as the same kind throws", "[http]") {
     asio::io_context ioc{1};
     http_listener listener{ioc.get_executor(), std::make_shared<spdlog::logger>("null")};
