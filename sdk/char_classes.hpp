@@ -17,7 +17,9 @@ constexpr char_class make_char_class(Pred pred) {
     return table;
 }
 
-constexpr bool is_alnum(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+constexpr bool is_alnum(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 // tchar of RFC 9110 section 5.6.2: what a header field name is made of.
 inline constexpr char_class token_chars = make_char_class([](unsigned char c) {

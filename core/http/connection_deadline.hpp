@@ -35,7 +35,7 @@ public:
     void expires_at(clock::time_point tp) {
         state_->limit = tp;
         state_->fired = false;
-        if (!state_->armed || tp < state_->armed_for) arm(state_, tp);
+        if (!state_->armed || tp < state_->timer.expiry()) arm(state_, tp);
     }
 
     // The limit passed and pending operations were cancelled for it.
@@ -55,14 +55,12 @@ private:
         boost::asio::steady_timer timer;
         boost::asio::ip::tcp::socket* socket;
         clock::time_point limit{};
-        clock::time_point armed_for{};
-        bool armed = false;
+        bool armed = false;  // a wait is pending, for timer.expiry()
         bool fired = false;
     };
 
     static void arm(const std::shared_ptr<state>& st, clock::time_point tp) {
         st->armed = true;
-        st->armed_for = tp;
         // Setting the expiry cancels a wait already pending: its handler
         // runs with operation_aborted and leaves everything to this one.
         st->timer.expires_at(tp);

@@ -1,8 +1,7 @@
 #include "http/reply_writer.hpp"
 
-#include <boost/beast/core/string.hpp>
-#include <boost/container/small_vector.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <array>
 
@@ -14,13 +13,12 @@ namespace http = beast::http;
 
 // The listener owns message framing; a handler cannot override it, nor smuggle
 // a line break into the header block.
-// Every header of every reply goes through this, several times: the checks
-// are two memchr per string (find_first_of would call memchr once per
-// character) and a name comparison only when the length matches.
+// Every header of every reply goes through this: the checks are two memchr
+// per string (find_first_of would call memchr once per character).
 bool acceptable_header(std::string_view name, std::string_view value) {
     static constexpr std::string_view framing[] = {"content-length", "transfer-encoding", "connection"};
     for (const auto f : framing)
-        if (name.size() == f.size() && beast::iequals(name, f)) return false;
+        if (ascii_iequals(name, f)) return false;
     const auto clean = [](std::string_view s) {
         return s.find('\r') == std::string_view::npos && s.find('\n') == std::string_view::npos;
     };
@@ -44,21 +42,20 @@ void append_header_fields(std::string& out, const string_pairs& headers, bool ow
     boost::container::small_vector<unsigned char, 16> state(headers.size(), left_out);
     for (std::size_t i = 0; i < headers.size(); ++i) {
         const auto& [name, value] = headers[i];
-        if (acceptable_header(name, value) && !(own_type && beast::iequals(name, "content-type"))) state[i] = pending;
+        if (acceptable_header(name, value) && !(own_type && ascii_iequals(name, "content-type"))) state[i] = pending;
     }
     // Field i and every later one of the same name.
     const auto append_named = [&](std::size_t i) {
         const std::string_view name = headers[i].first;
         for (std::size_t j = i; j < headers.size(); ++j) {
-            if (state[j] != pending || headers[j].first.size() != name.size() || !beast::iequals(headers[j].first, name))
-                continue;
+            if (state[j] != pending || !ascii_iequals(headers[j].first, name)) continue;
             append_field(out, headers[j].first, headers[j].second);
             state[j] = written;
         }
     };
     append_field(out, "Server", "araldo");
     for (std::size_t i = 0; i < headers.size(); ++i)
-        if (state[i] == pending && beast::iequals(headers[i].first, "server")) {
+        if (state[i] == pending && ascii_iequals(headers[i].first, "server")) {
             append_named(i);
             break;
         }
