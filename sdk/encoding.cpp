@@ -3,6 +3,8 @@
 // tables are smaller than the glue around a library.
 #include <araldo/encoding.hpp>
 
+#include "char_classes.hpp"
+
 #include <openssl/crypto.h>
 
 #include <cstdint>
@@ -110,10 +112,9 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
 namespace {
 
 bool kept(unsigned char c, percent_keep keep) noexcept {
-    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     switch (keep) {
-        case percent_keep::unreserved: return alnum || c == '-' || c == '.' || c == '_' || c == '~';
-        case percent_keep::alnum_dash_underscore: return alnum || c == '-' || c == '_';
+        case percent_keep::unreserved: return detail::unreserved_chars[c];
+        case percent_keep::alnum_dash_underscore: return detail::is_alnum(c) || c == '-' || c == '_';
         case percent_keep::visible_ascii: return c > 0x20 && c < 0x7F;
     }
     return false;
