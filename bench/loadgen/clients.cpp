@@ -181,7 +181,7 @@ bool publisher::mqtt_open(const options& o, std::string& err) {
         return false;
     }
     set_nonblocking(fd_);
-    prefix_ = "\x30";
+    prefix_.assign(1, '\x30');  // not = "\x30": g++ 12 -Wrestrict false positive in Release
     mqtt_length(prefix_, 2 + o.pub.path.size() + size_);
     mqtt_string(prefix_, o.pub.path);
     return true;

@@ -102,6 +102,15 @@ private:
 
 // CPU time of a process (all threads) in seconds; -1 when it cannot be read.
 double process_cpu_s(int pid);
+// The ticks of the one CPU a process is pinned to, in user space and in the kernel
+// (system, irq, softirq: on loopback the receiving socket's TCP work runs in the
+// sender's system call). {-1, -1} when it is not pinned to exactly one CPU.
+struct cpu_ticks {
+    long long user = -1, kernel = -1;
+};
+cpu_ticks pinned_cpu_ticks(int pid);
+// The kernel's share of a pinned CPU's busy ticks between two samples; -1 if unknown.
+double kernel_share(const cpu_ticks& before, const cpu_ticks& after);
 double self_cpu_s();
 long process_rss_kib(int pid);
 // write-like syscalls counted by the kernel's I/O accounting (write, writev; not sendmsg).

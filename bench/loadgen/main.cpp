@@ -82,7 +82,8 @@ int report_load(const options& o, const run_result& r) {
         "1f,"
         "\"deliveries_per_s\":%.1f,\"lat_us\":{\"p50\":%.0f,\"p90\":%.0f,\"p99\":%.0f,\"max\":%.0f},"
         "\"gen_cpu_s\":%.4f,\"gen_cpu_util\":%.3f,\"gen_cpu_us_per_delivery\":%.3f,\"relay_cpu_s\":%.4f,"
-        "\"relay_cpu_util\":%.3f,\"relay_cpu_us_per_delivery\":%.3f,\"relay_write_syscalls\":%lld,"
+        "\"relay_cpu_util\":%.3f,\"relay_cpu_us_per_delivery\":%.3f,\"relay_kernel_share\":%.3f,"
+        "\"relay_kernel_us_per_delivery\":%.3f,\"relay_write_syscalls\":%lld,"
         "\"relay_writes_per_delivery\":%.4f,\"relay_syscw\":%lld,\"relay_rss_kib_before\":%ld,"
         "\"relay_rss_kib_after\":%ld,\"lowat_fallbacks\":%d,\"stalled\":%s,\"timed_out\":%s,\"tls\":%s,"
         "\"kernel_tls_sessions\":%ld}\n",
@@ -96,7 +97,8 @@ int report_load(const options& o, const run_result& r) {
         static_cast<unsigned long long>(r.strays), r.closed, r.elapsed_s,
         per(static_cast<double>(r.published), r.elapsed_s), per(deliveries, r.elapsed_s), lat[0], lat[1], lat[2],
         lat[3], r.self_cpu_s, per(r.self_cpu_s, r.elapsed_s), self_us, r.relay_cpu_s, per(r.relay_cpu_s, r.elapsed_s),
-        relay_us, r.relay_write_syscalls, writes, r.relay_syscw, r.rss_before_kib, r.rss_after_kib, r.lowat_fallbacks,
+        relay_us, r.relay_kernel_share, r.relay_kernel_share >= 0 && relay_us >= 0 ? relay_us * r.relay_kernel_share : -1,
+        r.relay_write_syscalls, writes, r.relay_syscw, r.rss_before_kib, r.rss_after_kib, r.lowat_fallbacks,
         r.stalled ? "true" : "false", r.timed_out ? "true" : "false", json_string(r.tls).c_str(),
         r.kernel_tls_sessions);
     // Before the summary: bench/run shows the log's last line.

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace araldo::bench {
@@ -129,6 +131,33 @@ double process_cpu_s(int pid) {
         if (i == 15) stime = std::stoull(field);
     }
     return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+cpu_ticks pinned_cpu_ticks(int pid) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (pid <= 0 || sched_getaffinity(pid, sizeof set, &set) != 0 || CPU_COUNT(&set) != 1) return {};
+    int cpu = 0;
+    while (!CPU_ISSET(cpu, &set)) ++cpu;
+    std::ifstream f("/proc/stat");
+    const std::string name = "cpu" + std::to_string(cpu);
+    std::string label;
+    while (f >> label) {
+        if (label != name) {
+            f.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+            continue;
+        }
+        long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+        if (!(f >> user >> nice >> system >> idle >> iowait >> irq >> softirq)) return {};
+        return {user + nice, system + irq + softirq};
+    }
+    return {};
+}
+
+double kernel_share(const cpu_ticks& before, const cpu_ticks& after) {
+    if (before.user < 0 || after.user < 0) return -1;
+    const long long user = after.user - before.user, kernel = after.kernel - before.kernel;
+    return user + kernel > 0 ? static_cast<double>(kernel) / static_cast<double>(user + kernel) : -1;
 }
 
 double self_cpu_s() {

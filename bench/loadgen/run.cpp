@@ -89,6 +89,7 @@ private:
     bool perf_on_ = false;
     long long syscw0_ = -1;
     double relay0_ = -1, self0_ = 0;
+    cpu_ticks relay_ticks0_;
 };
 
 bool load_run::connect(std::string& err) {
@@ -394,6 +395,7 @@ void load_run::begin(run_result& r) {
     perf_on_ = o_.perf && perf_.start(o_.relay_pid);
     syscw0_ = process_syscw(o_.relay_pid);
     relay0_ = process_cpu_s(o_.relay_pid);
+    relay_ticks0_ = pinned_cpu_ticks(o_.relay_pid);
     self0_ = self_cpu_s();
     r.rss_before_kib = process_rss_kib(o_.relay_pid);
     timespec wall{};
@@ -447,6 +449,7 @@ void load_run::dispatch(const epoll_event& e) {
 
 void load_run::finish(run_result& r) {
     r.relay_cpu_s = relay0_ >= 0 ? process_cpu_s(o_.relay_pid) - relay0_ : -1;
+    r.relay_kernel_share = kernel_share(relay_ticks0_, pinned_cpu_ticks(o_.relay_pid));
     r.self_cpu_s = self_cpu_s() - self0_;
     const long long syscw1 = process_syscw(o_.relay_pid);
     r.relay_syscw = syscw0_ >= 0 && syscw1 >= 0 ? syscw1 - syscw0_ : -1;

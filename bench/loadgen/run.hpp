@@ -15,6 +15,7 @@ struct run_result {
     std::uint64_t expected = 0, delivered = 0, unique = 0, duplicates = 0, out_of_order = 0, bad = 0, strays = 0;
     int closed = 0;
     double elapsed_s = 0, self_cpu_s = 0, relay_cpu_s = -1;
+    double relay_kernel_share = -1;  // of the relay's pinned CPU's busy time
     long long relay_write_syscalls = -1, relay_syscw = -1;
     long rss_before_kib = -1, rss_after_kib = -1;
     int lowat_fallbacks = 0;
