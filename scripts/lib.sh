@@ -9,7 +9,7 @@ ARALDO_BUILD_PACKAGES=(
   libyaml-cpp-dev libhiredis-dev libspdlog-dev libssl-dev libjemalloc-dev
 )
 # nginx, libnginx-mod-nchan, jq: the bench smoke test runs nchan beside araldo;
-# wrk drives the link smoke test (bench/link).
+# wrk drives the link smoke test (bench/link), and haproxy is its second peer.
 # chromium: the browser test drives Debian's build (npm's playwright-core cannot
 # download one here).
 # mosquitto, mosquitto-clients: endpoint-mqtt tests run a real broker and its clients.
@@ -17,7 +17,7 @@ ARALDO_BUILD_PACKAGES=(
 # dpkg-dev, systemd: the package test builds the .deb (dpkg-shlibdeps) and
 # verifies its unit (systemd-analyze).
 ARALDO_TEST_PACKAGES=(catch2 redis-server mosquitto mosquitto-clients chromium nginx libnginx-mod-nchan jq curl wrk
-  dpkg-dev systemd)
+  haproxy dpkg-dev systemd)
 # scripts/fuzz: clang 14 and its libFuzzer and sanitizer runtimes (the fuzz
 # targets are built with clang; the product stays on g++).
 ARALDO_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
