@@ -25,14 +25,8 @@ bool acceptable_header(std::string_view name, std::string_view value) {
     return !name.empty() && clean(name) && clean(value);
 }
 
-std::string_view trim_ows(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 void append_field(std::string& out, std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(trim_ows(value)).append("\r\n");
+    out.append(name).append(": ").append(araldo::trim_ows(value)).append("\r\n");
 }
 
 // In the order Beast's field list wrote them before this listener serialized

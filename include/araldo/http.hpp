@@ -73,6 +73,14 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// Without the optional whitespace around a header value or list element (RFC 9110
+// OWS: spaces and tabs only): " gzip\t" is "gzip".
+inline std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
 using http_handler = std::function<asio::awaitable<http_response>(http_request)>;
 
 struct http_route {

@@ -1,6 +1,7 @@
 #include "http_auth.hpp"
 
 #include <araldo/encoding.hpp>
+#include <araldo/http.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -15,12 +16,6 @@ std::array<unsigned char, 32> sha256(std::string_view s) {
     std::array<unsigned char, 32> out{};
     SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), out.data());
     return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 }  // namespace
@@ -82,10 +77,10 @@ credential_check::verdict credential_check::check_bearer(std::string_view token,
 credential_check::verdict credential_check::check_header(std::optional<std::string_view> authorization,
                                                          const araldo::key_store* keys) const {
     if (!authorization) return verdict::fail("credentials required");
-    const std::string_view value = trim(*authorization);
+    const std::string_view value = araldo::trim_ows(*authorization);
     const auto space = value.find(' ');
     const std::string_view scheme = value.substr(0, space);
-    const std::string_view rest = space == std::string_view::npos ? std::string_view{} : trim(value.substr(space));
+    const std::string_view rest = space == std::string_view::npos ? std::string_view{} : araldo::trim_ows(value.substr(space));
     if (araldo::ascii_iequals(scheme, "Bearer")) return check_bearer(rest, keys);
     if (araldo::ascii_iequals(scheme, "Basic")) {
         if (basic_.empty()) return verdict::fail("basic authentication is not accepted here");

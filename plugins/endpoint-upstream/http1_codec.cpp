@@ -18,19 +18,13 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' +
 
 bool ows(char c) { return c == ' ' || c == '\t'; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && ows(s.front())) s.remove_prefix(1);
-    while (!s.empty() && ows(s.back())) s.remove_suffix(1);
-    return s;
-}
-
 // Calls `f` with each trimmed, non-empty element of a comma-separated list;
 // stops early when `f` returns false.
 template <class F>
 bool each_element(std::string_view list, F f) {
     while (true) {
         const auto comma = list.find(',');
-        const auto item = trim(list.substr(0, comma));
+        const auto item = araldo::trim_ows(list.substr(0, comma));
         if (!item.empty() && !f(item)) return false;
         if (comma == std::string_view::npos) return true;
         list.remove_prefix(comma + 1);
@@ -222,7 +216,7 @@ bool response_parser::read_fields(std::string_view fields, bool http10) {
         const auto colon = l.text.find(':');
         if (colon == std::string_view::npos) return reject("a header line without a colon");
         const auto name = l.text.substr(0, colon);
-        const auto value = trim(l.text.substr(colon + 1));
+        const auto value = araldo::trim_ows(l.text.substr(colon + 1));
         if (!araldo::valid_header_name(name)) return reject("a malformed header field name");
         if (!araldo::valid_header_value(value)) return reject("a header field value with a CR or NUL");
         if (ascii_iequals(name, "content-length")) {
@@ -301,7 +295,7 @@ std::size_t response_parser::feed_chunked(std::string_view data) {
                 size = size * 16 + static_cast<std::uint64_t>(hex_value(l.text[i]));
             }
             if (i == 0) return fail("a malformed chunk size");
-            const auto ext = trim(l.text.substr(i));
+            const auto ext = araldo::trim_ows(l.text.substr(i));
             if (!ext.empty() && ext.front() != ';') return fail("a malformed chunk size");
             if (size == 0) {
                 chunk_ = chunk_step::trailer;

@@ -14,12 +14,6 @@ namespace {
 
 constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 // "https://Example.com:443" and "example.com:443" compare as host:port; the
 // scheme's default port is implied when none is written.
 std::string authority_of_origin(std::string_view origin) {
@@ -36,7 +30,7 @@ std::string authority_of_origin(std::string_view origin) {
 }  // namespace
 
 std::optional<std::string> accept_key(std::string_view client_key) {
-    client_key = trim(client_key);
+    client_key = araldo::trim_ows(client_key);
     // RFC 6455: the base64 of 16 random bytes.
     if (const auto raw = base64_decode(client_key); !raw || raw->size() != 16) return std::nullopt;
     std::string input{client_key};
@@ -50,7 +44,7 @@ std::optional<std::string> accept_key(std::string_view client_key) {
 
 std::optional<http_response> check_handshake(const http_request& req) {
     const auto version = req.header("sec-websocket-version");
-    if (!version || trim(*version) != "13") {
+    if (!version || araldo::trim_ows(*version) != "13") {
         auto r = http_response::error(426, "WebSocket version 13 required");
         r.headers.emplace_back("Upgrade", "websocket");  // RFC 9110: a 426 names the protocol to use
         r.headers.emplace_back("Sec-WebSocket-Version", "13");
@@ -76,16 +70,16 @@ std::string switching_protocols(std::string_view accept) {
 bool origin_allowed(const http_request& req, const std::vector<std::string>& allowed) {
     const auto origin = req.header("origin");
     if (!origin) return true;  // not a browser: Origin proves nothing for other clients
-    const std::string_view o = trim(*origin);
+    const std::string_view o = araldo::trim_ows(*origin);
     if (allowed.empty()) {
         const auto host = req.header("host");
         if (!host) return false;
         // The Host header has no scheme; give it the origin's so default ports match.
         const std::string_view scheme = o.substr(0, o.find("://") + 3);
-        return authority_of_origin(o) == authority_of_origin(std::string{scheme} + std::string{trim(*host)});
+        return authority_of_origin(o) == authority_of_origin(std::string{scheme} + std::string{araldo::trim_ows(*host)});
     }
     for (const auto& a : allowed)
-        if (a == "*" || araldo::ascii_iequals(trim(a), o)) return true;
+        if (a == "*" || araldo::ascii_iequals(araldo::trim_ows(a), o)) return true;
     return false;
 }
 

@@ -162,6 +162,15 @@ TEST_CASE("ascii_iequals folds ASCII letters only", "[http]") {
     CHECK_FALSE(araldo::ascii_iequals("\xC4", "\xE4"));  // Latin-1 Ä and ä: no locale folding
 }
 
+TEST_CASE("trim_ows takes spaces and tabs off both ends only", "[http]") {
+    CHECK(araldo::trim_ows(" \tgzip, br\t ") == "gzip, br");
+    CHECK(araldo::trim_ows("gzip") == "gzip");
+    CHECK(araldo::trim_ows(" \t ").empty());
+    CHECK(araldo::trim_ows("").empty());
+    CHECK(araldo::trim_ows("\r\nx\n") == "\r\nx\n");  // CR, LF and others are not whitespace here
+    CHECK(araldo::trim_ows("\vx\f") == "\vx\f");
+}
+
 TEST_CASE("registering a path twice as the same kind throws", "[http]") {
     asio::io_context ioc{1};
     http_listener listener{ioc.get_executor(), std::make_shared<spdlog::logger>("null")};
