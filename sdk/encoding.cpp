@@ -93,20 +93,24 @@ std::optional<std::string> base64url_decode(std::string_view text) { return deco
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '+' && plus_as_space) {
+    for (;;) {
+        // Most of a path or a form value is plain: copy each run in one append.
+        std::size_t run = 0;
+        while (run < text.size() && text[run] != '%' && (text[run] != '+' || !plus_as_space)) ++run;
+        out.append(text.data(), run);
+        text.remove_prefix(run);
+        if (text.empty()) return out;
+        if (text.front() == '+') {
             out += ' ';
-        } else if (c != '%') {
-            out += c;
-        } else if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else {
-            return std::nullopt;
+            text.remove_prefix(1);
+            continue;
         }
+        const int high = text.size() >= 3 ? hex_value(text[1]) : -1;
+        const int low = text.size() >= 3 ? hex_value(text[2]) : -1;
+        if (high < 0 || low < 0) return std::nullopt;
+        out += static_cast<char>(high * 16 + low);
+        text.remove_prefix(3);
     }
-    return out;
 }
 
 namespace {

@@ -57,6 +57,7 @@ TEST_CASE("percent_decode: escapes, '+' on request, broken escapes refused", "[s
     CHECK(percent_decode("a+b%20c%2B%3d", true) == "a b c+=");
     CHECK(percent_decode("a+b%20c%2B%3d", false) == "a+b c+=");
     CHECK(percent_decode("%7B%7d", false) == "{}");
+    CHECK(percent_decode("/api/file-server/time", true) == "/api/file-server/time");
     CHECK(percent_decode("", true) == "");
     CHECK(percent_decode("%C3%A9", false) == "\xc3\xa9");
     // %00 is a byte like any other here; callers that cannot take NUL refuse it.
