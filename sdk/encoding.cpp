@@ -105,8 +105,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
             text.remove_prefix(1);
             continue;
         }
-        const int high = text.size() >= 3 ? hex_value(text[1]) : -1;
-        const int low = text.size() >= 3 ? hex_value(text[2]) : -1;
+        if (text.size() < 3) return std::nullopt;
+        const int high = hex_value(text[1]), low = hex_value(text[2]);
         if (high < 0 || low < 0) return std::nullopt;
         out += static_cast<char>(high * 16 + low);
         text.remove_prefix(3);

@@ -214,12 +214,14 @@ private:
         return true;
     }
 
+    // After parse_buffered() returned false: what is buffered was parsed
+    // already, so read first.
     template <class Parser>
     asio::awaitable<error_code> parse_reading(Parser& parser, bool header_only) {
         error_code ec;
-        while (!parse_buffered(parser, header_only, ec)) {
+        do {
             if ((ec = co_await read_more())) co_return ec;
-        }
+        } while (!parse_buffered(parser, header_only, ec));
         co_return ec;
     }
 

@@ -100,7 +100,6 @@ public:
     bool timed_out() const noexcept { return deadline_.fired(); }
 
 private:
-
     // Calls `step` until it moves bytes, finishes or fails, waiting for the
     // readiness it asks for in between. A step that moved bytes completes
     // the operation even if it also asks to wait.
